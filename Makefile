@@ -1,0 +1,99 @@
+# appverify: nginx and Apache httpd modules for Telesign App Verify.
+#
+#   make          build the nginx module (build/ngx_http_appverify_module.so)
+#   make test     unit tests of the core, then the nginx suite (t/*.t)
+#   make demo     build, start nginx + the Telesign simulator on loopback,
+#                 walk the verification flow, stop everything
+#   make deps     install the Debian packages the project needs (root)
+#
+# Nothing here downloads anything but Debian packages.
+
+SHELL      := /bin/bash
+BUILD      := $(CURDIR)/build
+NGX_SRC    ?= /usr/share/nginx/src
+NGINX      ?= /usr/sbin/nginx
+CC         ?= cc
+CFLAGS     ?= -O2 -g
+WARN       := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wpointer-arith
+CORE_SRC   := $(sort $(wildcard common/*.c))
+CORE_HDR   := $(wildcard common/*.h)
+UNIT_SRC   := $(sort $(wildcard t/unit/test_*.c))
+UNIT_BIN   := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
+NGX_MOD    := $(BUILD)/ngx_http_appverify_module.so
+LIBS       := -lssl -lcrypto -ljansson
+
+.PHONY: all deps module unit test test-nginx demo clean
+
+all: module
+
+# --- dependencies ---------------------------------------------------------
+# Each line: a file that proves the package is there, then the package.
+DEPS := \
+	/usr/sbin/nginx:nginx \
+	/usr/share/nginx/src/configure:nginx-dev \
+	/usr/include/openssl/evp.h:libssl-dev \
+	/usr/include/jansson.h:libjansson-dev \
+	/usr/bin/cc:gcc \
+	/usr/bin/curl:curl \
+	/usr/share/perl5/Test/Base.pm:libtest-base-perl \
+	/usr/share/perl5/Text/Diff.pm:libtext-diff-perl \
+	/usr/share/perl5/Test/LongString.pm:libtest-longstring-perl \
+	/usr/share/perl5/HTTP/Response.pm:libhttp-message-perl \
+	/usr/share/perl5/LWP/UserAgent.pm:libwww-perl \
+	/usr/share/perl5/URI.pm:liburi-perl \
+	/usr/share/perl5/IPC/Run.pm:libipc-run-perl \
+	/usr/lib/x86_64-linux-gnu/perl5/5.36/List/MoreUtils.pm:liblist-moreutils-perl \
+	/usr/share/perl5/JSON/PP.pm:perl
+
+deps:
+	@missing=""; for d in $(DEPS); do \
+	    f=$${d%%:*}; p=$${d##*:}; \
+	    [ -e "$$f" ] || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:$$missing"; \
+	    if [ "$$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi; \
+	    $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# --- the core's unit tests ------------------------------------------------
+$(BUILD)/unit/%: t/unit/%.c $(CORE_SRC) $(CORE_HDR) t/unit/unit.h | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -Icommon -It/unit -o $@ $< $(CORE_SRC) $(LIBS)
+
+unit: $(UNIT_BIN)
+	@rc=0; for t in $(UNIT_BIN); do $$t || rc=1; done; exit $$rc
+
+# --- the nginx module -----------------------------------------------------
+# Debian's nginx-dev ships a configured source tree and the distro's
+# configure flags (with --with-compat), so the module loads into the stock
+# /usr/sbin/nginx.  The tree is copied because configure writes into it.
+NGX_MOD_SRC := config $(CORE_SRC) $(CORE_HDR) $(wildcard ngx_module/*.c ngx_module/*.h)
+
+$(BUILD)/nginx-src/configure: | deps
+	@mkdir -p $(BUILD)
+	rm -rf $(BUILD)/nginx-src && cp -a $(NGX_SRC) $(BUILD)/nginx-src
+
+$(BUILD)/nginx-src/objs/Makefile: $(BUILD)/nginx-src/configure config
+	cd $(BUILD)/nginx-src && . ./conf_flags && \
+	    ./configure "$${NGX_CONF_FLAGS[@]}" --add-dynamic-module=$(CURDIR) \
+	    >$(BUILD)/configure.log 2>&1 || { tail -20 $(BUILD)/configure.log; exit 1; }
+
+$(NGX_MOD): $(BUILD)/nginx-src/objs/Makefile $(NGX_MOD_SRC)
+	$(MAKE) -C $(BUILD)/nginx-src -f objs/Makefile modules
+	cp $(BUILD)/nginx-src/objs/ngx_http_appverify_module.so $@
+
+module: $(NGX_MOD)
+
+# --- tests ----------------------------------------------------------------
+test: unit test-nginx
+
+test-nginx: $(NGX_MOD)
+	@./t/run-nginx-tests
+
+demo: $(NGX_MOD)
+	@./examples/demo.sh
+
+clean:
+	rm -rf $(BUILD) t/servroot*

@@ -1,0 +1,51 @@
+/*
+ * av_params.h: the fields a client sends to token/call/finalize.
+ *
+ * Accepted encodings: a URL query string or an
+ * application/x-www-form-urlencoded body (same grammar), or a JSON object
+ * body.  Recognised fields: phone, country_code, phone_number, xid, code.
+ * Others are ignored.  Each value is percent-decoded (form) or must be a
+ * JSON string (JSON; numbers are accepted for country_code, phone_number,
+ * phone and code and written in decimal).  A value longer than its field,
+ * a NUL byte, an invalid %-escape, a repeated field or JSON that is not an
+ * object is malformed.
+ */
+#ifndef AV_PARAMS_H
+#define AV_PARAMS_H
+
+#include <stddef.h>
+#include "av_error.h"
+#include "av_xid.h"
+#include "av_phone.h"
+
+#define AV_PARAMS_BODY_MAX 4096
+#define AV_CODE_LEN        5
+
+typedef struct {
+    char   phone[AV_PHONE_INPUT_MAX + 1];         size_t phone_len;
+    char   country_code[8 + 1];                   size_t country_code_len;
+    char   phone_number[AV_PHONE_INPUT_MAX + 1];  size_t phone_number_len;
+    char   xid[AV_XID_MAX + 1];                   size_t xid_len;
+    char   code[16 + 1];                          size_t code_len;
+    unsigned  has_phone:1, has_country_code:1, has_phone_number:1,
+              has_xid:1, has_code:1;
+} av_params_t;
+
+void     av_params_init(av_params_t *p);
+
+/* Merges fields from a query string / form body into p.  A field already
+ * set (from the query) is overridden by the body only if the caller parses
+ * the body second; a field twice in one source is malformed. */
+av_err_t av_params_parse_form(av_params_t *p, const char *s, size_t len);
+av_err_t av_params_parse_json(av_params_t *p, const char *s, size_t len);
+
+/* Picks the phone: "phone" if given, else country_code + phone_number.
+ * Returns AV_ERR_MISSING_PHONE when neither form is complete, else what
+ * av_phone_normalize* returns. */
+av_err_t av_params_phone(const av_params_t *p, char out[AV_PHONE_MAX + 1],
+    size_t *out_len);
+
+/* Exactly five ASCII digits. */
+int      av_code_valid(const char *code, size_t len);
+
+#endif /* AV_PARAMS_H */

@@ -1,0 +1,92 @@
+/*
+ * av_record.h: what the state store keeps per verification, and the rules
+ * for changing it.  Fixed size and pointer-free, so both nginx's slab zone
+ * and Apache's socache can hold it as plain bytes.
+ */
+#ifndef AV_RECORD_H
+#define AV_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "av_error.h"
+#include "av_status.h"
+#include "av_xid.h"
+#include "av_phone.h"
+#include "av_callback.h"
+
+#define AV_PREFIX_MAX  15
+
+typedef enum {
+    AV_FLOW_SDK = 0,    /* JWT minted for the mobile SDK */
+    AV_FLOW_CALL        /* server-initiated missed call */
+} av_flow_t;
+
+typedef struct {
+    uint32_t  version;                      /* AV_RECORD_VERSION */
+    char      xid[AV_XID_MAX + 1];
+    char      phone[AV_PHONE_MAX + 1];
+    char      reference_id[AV_REFERENCE_MAX + 1];
+    char      prefix[AV_PREFIX_MAX + 1];
+    int32_t   code;                         /* last Telesign status code */
+    uint8_t   state;                        /* av_state_t */
+    uint8_t   flow;                         /* av_flow_t */
+    uint8_t   attempts;                     /* wrong finalize codes so far */
+    uint8_t   pad;
+    int64_t   created_ms;                   /* our clock, at issue */
+    int64_t   updated_ms;                   /* Telesign's updated_on, else our clock */
+} av_record_t;
+
+#define AV_RECORD_VERSION  1
+
+/* A fresh pending record. */
+void av_record_init(av_record_t *rec, const char *xid, size_t xid_len,
+    const char *phone, size_t phone_len, av_flow_t flow, int64_t now_ms);
+
+typedef enum {
+    AV_APPLY_CHANGED = 0,   /* the record now holds the new status */
+    AV_APPLY_SAME,          /* same code again: an idempotent repeat */
+    AV_APPLY_STALE          /* ignored: it would downgrade or is older */
+} av_apply_t;
+
+/*
+ * Applies a status from Telesign.  Rules: a terminal state is never
+ * replaced by a non-terminal one; a status older (updated_on_ms) than the
+ * record's is ignored; the same code again changes nothing.
+ * updated_on_ms of 0 means "unknown": then now_ms is used.
+ */
+av_apply_t av_record_apply(av_record_t *rec, int code, int64_t updated_on_ms,
+    int64_t now_ms);
+
+/* What the gate answers for this record: AV_OK (verified),
+ * AV_ERR_PENDING, AV_ERR_FAILED or AV_ERR_BLOCKED. */
+av_err_t   av_record_gate(const av_record_t *rec);
+
+/* 1 when a new verification for this record's phone must be refused as a
+ * duplicate: it is still pending and younger than pending_ms. */
+int        av_record_is_running(const av_record_t *rec, int64_t now_ms,
+    int64_t pending_ms);
+
+/*
+ * Status JSON for the status endpoint:
+ * {"xid":"..","phone":"..","verified":bool,"state":"..",
+ *  "status":{"code":N,"description":".."}}
+ * Returns length written (NUL added), 0 if cap too small.
+ */
+#define AV_RECORD_JSON_MAX  512
+size_t     av_record_json(const av_record_t *rec, char *out, size_t cap);
+
+/*
+ * Per-phone rate limit, limit_req's leaky bucket: rate in requests per
+ * 1000 seconds (so 6r/m = 100), burst in requests.  A request that would
+ * overflow the bucket is refused and does not count.
+ */
+typedef struct {
+    int64_t   last_ms;
+    uint32_t  excess;       /* in 1/1000 requests */
+    uint32_t  pad;
+} av_rate_t;
+
+av_err_t   av_rate_take(av_rate_t *r, int64_t now_ms, uint32_t rate_per_ks,
+    uint32_t burst);
+
+#endif /* AV_RECORD_H */

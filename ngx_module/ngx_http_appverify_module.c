@@ -1,0 +1,952 @@
+
+/*
+ * appverify: Telesign App Verify at the nginx edge.
+ *
+ * This file: the directives, the configuration (read and checked once,
+ * at config time: the customer id, the API key file, the session secret),
+ * the variables and module initialisation.  The handlers live in
+ * ngx_http_appverify_{token,callback,status,gate}.c, the shared memory zone
+ * in ngx_http_appverify_zone.c, responses in ngx_http_appverify_reply.c.
+ */
+
+
+#include "ngx_http_appverify_module.h"
+
+#include "av_xid.h"
+
+
+static ngx_int_t ngx_http_appverify_add_variables(ngx_conf_t *cf);
+static ngx_int_t ngx_http_appverify_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static void *ngx_http_appverify_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_appverify_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_http_appverify_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_appverify_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static ngx_int_t ngx_http_appverify_init(ngx_conf_t *cf);
+
+static char *ngx_http_appverify_zone(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_appverify_customer_id(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_appverify_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_appverify_handler_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_appverify_require(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_shm_zone_t *ngx_http_appverify_zone_ref(ngx_conf_t *cf,
+    ngx_str_t *value);
+static ngx_int_t ngx_http_appverify_read_key(ngx_conf_t *cf, ngx_str_t *file,
+    av_key_t *key, ngx_uint_t base64);
+
+
+#define NGX_HTTP_APPVERIFY_VAR_PHONE     0
+#define NGX_HTTP_APPVERIFY_VAR_XID       1
+#define NGX_HTTP_APPVERIFY_VAR_STATUS    2
+#define NGX_HTTP_APPVERIFY_VAR_VERIFIED  3
+
+
+static ngx_conf_num_bounds_t  ngx_http_appverify_lifetime_bounds = {
+    ngx_conf_check_num_bounds, 1, 86400 * 30
+};
+
+
+static ngx_command_t  ngx_http_appverify_commands[] = {
+
+    { ngx_string("appverify_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_appverify_zone,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("appverify_customer_id"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_appverify_customer_id,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("appverify_api_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_appverify_key_file,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_appverify_main_conf_t, api_key),
+      NULL },
+
+    { ngx_string("appverify_session_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_appverify_key_file,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_appverify_main_conf_t, session_key),
+      NULL },
+
+    { ngx_string("appverify_token"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE123,
+      ngx_http_appverify_handler_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_APPVERIFY_TOKEN,
+      NULL },
+
+    { ngx_string("appverify_callback"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_appverify_handler_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_APPVERIFY_CALLBACK,
+      NULL },
+
+    { ngx_string("appverify_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_appverify_handler_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_APPVERIFY_STATUS,
+      NULL },
+
+    { ngx_string("appverify_require"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_appverify_require,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("appverify_token_lifetime"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_appverify_loc_conf_t, token_lifetime),
+      &ngx_http_appverify_lifetime_bounds },
+
+    { ngx_string("appverify_session_lifetime"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_appverify_loc_conf_t, session_lifetime),
+      &ngx_http_appverify_lifetime_bounds },
+
+    { ngx_string("appverify_pending_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_appverify_loc_conf_t, pending_timeout),
+      NULL },
+
+    { ngx_string("appverify_max_body"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_appverify_loc_conf_t, max_body),
+      NULL },
+
+    { ngx_string("appverify_cookie_name"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_appverify_loc_conf_t, cookie_name),
+      NULL },
+
+    { ngx_string("appverify_cookie_secure"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_appverify_loc_conf_t, cookie_secure),
+      NULL },
+
+    { ngx_string("appverify_cookie_samesite"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_appverify_loc_conf_t, cookie_samesite),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_appverify_module_ctx = {
+    ngx_http_appverify_add_variables,      /* preconfiguration */
+    ngx_http_appverify_init,               /* postconfiguration */
+
+    ngx_http_appverify_create_main_conf,   /* create main configuration */
+    ngx_http_appverify_init_main_conf,     /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_appverify_create_loc_conf,    /* create location configuration */
+    ngx_http_appverify_merge_loc_conf      /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_appverify_module = {
+    NGX_MODULE_V1,
+    &ngx_http_appverify_module_ctx,        /* module context */
+    ngx_http_appverify_commands,           /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_variable_t  ngx_http_appverify_vars[] = {
+
+    { ngx_string("appverify_phone"), NULL, ngx_http_appverify_variable,
+      NGX_HTTP_APPVERIFY_VAR_PHONE, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("appverify_xid"), NULL, ngx_http_appverify_variable,
+      NGX_HTTP_APPVERIFY_VAR_XID, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("appverify_status"), NULL, ngx_http_appverify_variable,
+      NGX_HTTP_APPVERIFY_VAR_STATUS, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("appverify_verified"), NULL, ngx_http_appverify_variable,
+      NGX_HTTP_APPVERIFY_VAR_VERIFIED, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+static ngx_int_t
+ngx_http_appverify_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                    *p;
+    ngx_http_appverify_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_appverify_module);
+
+    if (ctx == NULL || !ctx->have_rec) {
+        if (data == NGX_HTTP_APPVERIFY_VAR_VERIFIED) {
+            v->len = 1;
+            v->data = (u_char *) "0";
+            goto found;
+        }
+
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    switch (data) {
+
+    case NGX_HTTP_APPVERIFY_VAR_PHONE:
+        v->data = (u_char *) ctx->rec.phone;
+        v->len = ngx_strlen(ctx->rec.phone);
+        break;
+
+    case NGX_HTTP_APPVERIFY_VAR_XID:
+        v->data = (u_char *) ctx->rec.xid;
+        v->len = ngx_strlen(ctx->rec.xid);
+        break;
+
+    case NGX_HTTP_APPVERIFY_VAR_STATUS:
+        p = ngx_pnalloc(r->pool, NGX_INT32_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        v->data = p;
+        v->len = ngx_sprintf(p, "%D", ctx->rec.code) - p;
+        break;
+
+    default: /* NGX_HTTP_APPVERIFY_VAR_VERIFIED */
+        v->len = 1;
+        v->data = (u_char *) (ctx->rec.state == AV_STATE_VERIFIED ? "1" : "0");
+        break;
+    }
+
+found:
+
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_appverify_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_appverify_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * appverify_zone zone=NAME:SIZE [ttl=TIME];
+ * As limit_req_zone: the zone is reused across reloads when its name and
+ * size stay the same, so no verified state is lost to "nginx -s reload".
+ */
+
+static char *
+ngx_http_appverify_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    u_char                     *p;
+    ssize_t                     size;
+    ngx_str_t                  *value, name, s;
+    ngx_uint_t                  i;
+    time_t                      ttl;
+    ngx_shm_zone_t             *shm_zone;
+    ngx_http_appverify_zone_t  *ctx;
+
+    value = cf->args->elts;
+
+    size = 0;
+    ttl = 12 * 60 * 60;        /* Telesign keeps a status for 12 hours */
+    name.len = 0;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
+
+            name.data = value[i].data + 5;
+
+            p = (u_char *) ngx_strchr(name.data, ':');
+
+            if (p == NULL) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid zone size \"%V\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            name.len = p - name.data;
+
+            s.data = p + 1;
+            s.len = value[i].data + value[i].len - s.data;
+
+            size = ngx_parse_size(&s);
+
+            if (size == NGX_ERROR) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid zone size \"%V\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            if (size < (ssize_t) (8 * ngx_pagesize)) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "zone \"%V\" is too small", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "ttl=", 4) == 0) {
+
+            s.data = value[i].data + 4;
+            s.len = value[i].len - 4;
+
+            ttl = ngx_parse_time(&s, 1);
+            if (ttl == (time_t) NGX_ERROR || ttl == 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid ttl \"%V\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\"", &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (name.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" must have \"zone\" parameter",
+                           &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    ctx = ngx_pcalloc(cf->pool, sizeof(ngx_http_appverify_zone_t));
+    if (ctx == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ctx->ttl = ttl;
+
+    shm_zone = ngx_shared_memory_add(cf, &name, size,
+                                     &ngx_http_appverify_module);
+    if (shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (shm_zone->data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "duplicate zone \"%V\"", &name);
+        return NGX_CONF_ERROR;
+    }
+
+    ctx->shm_zone = shm_zone;
+    shm_zone->init = ngx_http_appverify_init_zone;
+    shm_zone->data = ctx;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_appverify_customer_id(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_appverify_main_conf_t *amcf = conf;
+
+    u_char     *p;
+    ngx_str_t  *value;
+
+    if (amcf->customer_id.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    /*
+     * Telesign's customer ids are UUIDs; accept what can safely stand in
+     * a JSON string and an HTTP header without escaping, at most 64 chars
+     * (the SDK refuses customer ids over 40; be a little lenient).
+     */
+
+    if (value[1].len == 0 || value[1].len > 64) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid customer id \"%V\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    for (p = value[1].data; p < value[1].data + value[1].len; p++) {
+        if (!(isalnum(*p) || *p == '-' || *p == '_')) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid customer id \"%V\"", &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    amcf->customer_id = value[1];
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * appverify_api_key_file FILE;      the base64 API key from Telesign
+ * appverify_session_key_file FILE;  raw bytes (>= 32) or base64 text
+ *
+ * Read once here, in the master, never at request time.  Messages name
+ * the file, never its content.
+ */
+
+static char *
+ngx_http_appverify_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    av_key_t   **field, *key;
+    ngx_str_t   *value, file;
+
+    field = (av_key_t **) (p + cmd->offset);
+
+    if (*field != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    file = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &file, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    key = ngx_pcalloc(cf->pool, sizeof(av_key_t));
+    if (key == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_appverify_read_key(cf, &file, key,
+                                    cmd->offset
+                                    == offsetof(ngx_http_appverify_main_conf_t,
+                                                api_key))
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    *field = key;
+
+    if (cmd->offset == offsetof(ngx_http_appverify_main_conf_t, api_key)) {
+        ((ngx_http_appverify_main_conf_t *) conf)->api_key_file = file;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_appverify_read_key(ngx_conf_t *cf, ngx_str_t *file, av_key_t *key,
+    ngx_uint_t base64)
+{
+    u_char           buf[4096];
+    ssize_t          n;
+    ngx_int_t        rc;
+    ngx_file_t       f;
+    ngx_file_info_t  fi;
+
+    rc = NGX_ERROR;
+
+    ngx_memzero(&f, sizeof(ngx_file_t));
+    f.name = *file;
+    f.log = cf->log;
+
+    f.fd = ngx_open_file(file->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (f.fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_open_file_n " \"%V\" failed", file);
+        return NGX_ERROR;
+    }
+
+    if (ngx_fd_info(f.fd, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_fd_info_n " \"%V\" failed", file);
+        goto done;
+    }
+
+    if (ngx_file_size(&fi) > (off_t) sizeof(buf) - 1) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "key file \"%V\" is too large", file);
+        goto done;
+    }
+
+    n = ngx_read_file(&f, buf, sizeof(buf) - 1, 0);
+    if (n == NGX_ERROR) {
+        goto done;
+    }
+
+    /* trailing newline and spaces are editor artefacts, not key bytes */
+
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'
+                     || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+    {
+        n--;
+    }
+
+    if (base64) {
+        if (av_key_decode(key, (const char *) buf, n) != 0 || key->len < 16) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "key file \"%V\" does not hold a base64 "
+                               "API key of at least 16 bytes", file);
+            goto done;
+        }
+
+    } else {
+        if (n < 32 || av_key_from_bytes(key, buf, n) != 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "key file \"%V\" must hold 32 to %d bytes",
+                               file, AV_KEY_MAX);
+            goto done;
+        }
+    }
+
+    rc = NGX_OK;
+
+done:
+
+    ngx_explicit_memzero(buf, sizeof(buf));
+
+    if (ngx_close_file(f.fd) == NGX_FILE_ERROR) {
+        ngx_log_error(NGX_LOG_ALERT, cf->log, ngx_errno,
+                      ngx_close_file_n " \"%V\" failed", file);
+    }
+
+    return rc;
+}
+
+
+/*
+ * appverify_token    zone=NAME [rate=6r/m] [burst=3];
+ * appverify_callback zone=NAME [signature=on|off];
+ * appverify_status   zone=NAME;
+ */
+
+static char *
+ngx_http_appverify_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_appverify_loc_conf_t *alcf = conf;
+
+    u_char                    *p;
+    ngx_int_t                  n;
+    ngx_str_t                 *value, s;
+    ngx_uint_t                 i, scale;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (alcf->role != NGX_HTTP_APPVERIFY_NONE) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
+            s.data = value[i].data + 5;
+            s.len = value[i].len - 5;
+
+            alcf->zone = ngx_http_appverify_zone_ref(cf, &s);
+            if (alcf->zone == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (cmd->offset == NGX_HTTP_APPVERIFY_TOKEN) {
+            if (ngx_strncmp(value[i].data, "rate=", 5) == 0) {
+
+                p = value[i].data + value[i].len - 3;
+                scale = 1;
+
+                if (value[i].len > 8 && ngx_strncmp(p, "r/s", 3) == 0) {
+                    scale = 1;
+
+                } else if (value[i].len > 8
+                           && ngx_strncmp(p, "r/m", 3) == 0)
+                {
+                    scale = 60;
+
+                } else {
+                    goto invalid;
+                }
+
+                n = ngx_atoi(value[i].data + 5, value[i].len - 8);
+                if (n <= 0) {
+                    goto invalid;
+                }
+
+                alcf->rate = n * 1000 / scale;
+                if (alcf->rate == 0) {
+                    goto invalid;
+                }
+
+                continue;
+            }
+
+            if (ngx_strncmp(value[i].data, "burst=", 6) == 0) {
+
+                n = ngx_atoi(value[i].data + 6, value[i].len - 6);
+                if (n == NGX_ERROR || n > 1000) {
+                    goto invalid;
+                }
+
+                alcf->burst = n;
+                continue;
+            }
+        }
+
+        if (cmd->offset == NGX_HTTP_APPVERIFY_CALLBACK
+            && ngx_strncmp(value[i].data, "signature=", 10) == 0)
+        {
+            if (ngx_strcmp(value[i].data + 10, "on") == 0) {
+                alcf->signature = 1;
+
+            } else if (ngx_strcmp(value[i].data + 10, "off") == 0) {
+                alcf->signature = 0;
+
+                ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                                   "callback signatures are not checked: "
+                                   "anyone who can reach this location can "
+                                   "mark a verification as done");
+
+            } else {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    if (alcf->zone == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" must have \"zone\" parameter",
+                           &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    alcf->role = cmd->offset;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    switch (alcf->role) {
+
+    case NGX_HTTP_APPVERIFY_TOKEN:
+        clcf->handler = ngx_http_appverify_token_handler;
+        break;
+
+    case NGX_HTTP_APPVERIFY_CALLBACK:
+        clcf->handler = ngx_http_appverify_callback_handler;
+        break;
+
+    default: /* NGX_HTTP_APPVERIFY_STATUS */
+        clcf->handler = ngx_http_appverify_status_handler;
+        break;
+    }
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\"", &value[i]);
+    return NGX_CONF_ERROR;
+}
+
+
+/* appverify_require zone=NAME | off; */
+
+static char *
+ngx_http_appverify_require(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_appverify_loc_conf_t *alcf = conf;
+
+    ngx_str_t  *value, s;
+
+    if (alcf->require_zone != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        alcf->require_zone = NULL;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strncmp(value[1].data, "zone=", 5) != 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    s.data = value[1].data + 5;
+    s.len = value[1].len - 5;
+
+    alcf->require_zone = ngx_http_appverify_zone_ref(cf, &s);
+    if (alcf->require_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * A reference to a zone declared (or declared later) by appverify_zone;
+ * size 0 lets nginx check at the end of the configuration that it exists,
+ * as limit_req does.
+ */
+
+static ngx_shm_zone_t *
+ngx_http_appverify_zone_ref(ngx_conf_t *cf, ngx_str_t *name)
+{
+    if (name->len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "empty zone name");
+        return NULL;
+    }
+
+    return ngx_shared_memory_add(cf, name, 0, &ngx_http_appverify_module);
+}
+
+
+static void *
+ngx_http_appverify_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_appverify_main_conf_t  *amcf;
+
+    amcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_appverify_main_conf_t));
+    if (amcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     amcf->customer_id = { 0, NULL };
+     *     amcf->api_key = NULL;
+     *     amcf->session_key = NULL;
+     */
+
+    return amcf;
+}
+
+
+static char *
+ngx_http_appverify_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_appverify_main_conf_t *amcf = conf;
+
+    if (amcf->api_key && amcf->session_key == NULL) {
+
+        /*
+         * No session secret of its own: derive one, so that the secret
+         * that signs session credentials is never the API key that signs
+         * the JWTs Telesign sees.
+         */
+
+        amcf->session_key = ngx_pcalloc(cf->pool, sizeof(av_key_t));
+        if (amcf->session_key == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        av_key_derive(amcf->session_key, amcf->api_key,
+                      "appverify session credential v1");
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_appverify_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_appverify_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_appverify_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->role = NGX_HTTP_APPVERIFY_NONE;
+     *     conf->zone = NULL;
+     *     conf->rate = 0;
+     *     conf->burst = 0;
+     *     conf->cookie_name = { 0, NULL };
+     *     conf->cookie_samesite = { 0, NULL };
+     */
+
+    conf->require_zone = NGX_CONF_UNSET_PTR;
+    conf->signature = 1;
+    conf->token_lifetime = NGX_CONF_UNSET;
+    conf->session_lifetime = NGX_CONF_UNSET;
+    conf->pending_timeout = NGX_CONF_UNSET;
+    conf->max_body = NGX_CONF_UNSET_SIZE;
+    conf->cookie_secure = NGX_CONF_UNSET;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_appverify_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_appverify_loc_conf_t *prev = parent;
+    ngx_http_appverify_loc_conf_t *conf = child;
+
+    ngx_http_appverify_main_conf_t  *amcf;
+
+    ngx_conf_merge_ptr_value(conf->require_zone, prev->require_zone, NULL);
+
+    /* Telesign recommends a 30 s window for the JWT */
+    ngx_conf_merge_sec_value(conf->token_lifetime, prev->token_lifetime, 30);
+    ngx_conf_merge_sec_value(conf->session_lifetime, prev->session_lifetime,
+                             12 * 60 * 60);
+
+    /* Telesign turns a pending SDK verification into 1803 after 30 s */
+    ngx_conf_merge_sec_value(conf->pending_timeout, prev->pending_timeout, 60);
+
+    ngx_conf_merge_size_value(conf->max_body, prev->max_body, 16384);
+    ngx_conf_merge_str_value(conf->cookie_name, prev->cookie_name,
+                             "appverify");
+    ngx_conf_merge_value(conf->cookie_secure, prev->cookie_secure, 1);
+    ngx_conf_merge_str_value(conf->cookie_samesite, prev->cookie_samesite,
+                             "Lax");
+
+    if (conf->rate == 0) {
+        conf->rate = 100;          /* 6r/m */
+        if (conf->burst == 0) {
+            conf->burst = 3;
+        }
+    }
+
+    if (conf->role == NGX_HTTP_APPVERIFY_NONE
+        && conf->require_zone == NULL)
+    {
+        return NGX_CONF_OK;
+    }
+
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_appverify_module);
+
+    /* every role but an unsigned callback needs a secret */
+
+    if (amcf->session_key == NULL
+        && (conf->role != NGX_HTTP_APPVERIFY_CALLBACK || conf->signature))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "appverify needs \"appverify_api_key_file\"");
+        return NGX_CONF_ERROR;
+    }
+
+    if ((conf->role == NGX_HTTP_APPVERIFY_TOKEN
+         || (conf->role == NGX_HTTP_APPVERIFY_CALLBACK && conf->signature))
+        && amcf->api_key == NULL)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "appverify needs \"appverify_api_key_file\"");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->role == NGX_HTTP_APPVERIFY_TOKEN
+        && amcf->customer_id.len == 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"appverify_token\" needs "
+                           "\"appverify_customer_id\"");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->max_body > AV_CALLBACK_BODY_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"appverify_max_body\" must not exceed %d",
+                           AV_CALLBACK_BODY_MAX);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_appverify_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_appverify_gate_handler;
+
+    return ngx_http_appverify_filter_init(cf);
+}

@@ -1,0 +1,141 @@
+
+/*
+ * appverify: Telesign App Verify at the nginx edge.
+ *
+ * Types shared by the module's files.  The rules (JWT, signatures, phone
+ * numbers, status codes, credentials, record updates) live in common/; the
+ * files here only move bytes between nginx and the core and own nginx's
+ * resources: configuration, the shared memory zone, pools and responses.
+ */
+
+
+#ifndef _NGX_HTTP_APPVERIFY_MODULE_H_INCLUDED_
+#define _NGX_HTTP_APPVERIFY_MODULE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "av_error.h"
+#include "av_key.h"
+#include "av_record.h"
+
+
+/* one zone: the limit_req model, plus a second rbtree for phones */
+
+typedef struct {
+    ngx_rbtree_t                 xids;
+    ngx_rbtree_node_t            xid_sentinel;
+    ngx_rbtree_t                 phones;
+    ngx_rbtree_node_t            phone_sentinel;
+    ngx_queue_t                  record_queue; /* newest first */
+    ngx_queue_t                  phone_queue;  /* most recently used first */
+    ngx_uint_t                   records;      /* for the log and tests */
+    ngx_uint_t                   evicted;
+    time_t                       full_logged;  /* rate-limits the alert */
+} ngx_http_appverify_shctx_t;
+
+
+typedef struct {
+    ngx_http_appverify_shctx_t  *sh;
+    ngx_slab_pool_t             *shpool;
+    time_t                       ttl;
+    ngx_shm_zone_t              *shm_zone;
+} ngx_http_appverify_zone_t;
+
+
+typedef struct {
+    ngx_str_t                    customer_id;
+    av_key_t                    *api_key;
+    av_key_t                    *session_key;
+    ngx_str_t                    api_key_file;   /* for messages only */
+} ngx_http_appverify_main_conf_t;
+
+
+typedef enum {
+    NGX_HTTP_APPVERIFY_NONE = 0,
+    NGX_HTTP_APPVERIFY_TOKEN,
+    NGX_HTTP_APPVERIFY_CALLBACK,
+    NGX_HTTP_APPVERIFY_STATUS
+} ngx_http_appverify_role_e;
+
+
+typedef struct {
+    ngx_uint_t                   role;          /* the content handler */
+    ngx_shm_zone_t              *zone;          /* ... and its zone */
+    ngx_shm_zone_t              *require_zone;  /* the access gate's zone */
+
+    ngx_uint_t                   rate;          /* requests per 1000 s */
+    ngx_uint_t                   burst;
+    ngx_flag_t                   signature;     /* callbacks must be signed */
+
+    time_t                       token_lifetime;
+    time_t                       session_lifetime;
+    time_t                       pending_timeout;
+    size_t                       max_body;
+    ngx_str_t                    cookie_name;
+    ngx_flag_t                   cookie_secure;
+    ngx_str_t                    cookie_samesite;
+} ngx_http_appverify_loc_conf_t;
+
+
+/* per request: what the variables show, and a denial to render as JSON */
+
+typedef struct {
+    av_record_t                  rec;
+    unsigned                     have_rec:1;
+    unsigned                     deny_json:1;     /* gate said no */
+    unsigned                     deny_replace:1;  /* header filter took it */
+    unsigned                     deny_sent:1;     /* our body is out */
+    av_err_t                     deny;
+} ngx_http_appverify_ctx_t;
+
+
+/* ngx_http_appverify_zone.c */
+
+typedef enum {
+    NGX_HTTP_APPVERIFY_INSERTED = 0,
+    NGX_HTTP_APPVERIFY_UPDATED
+} ngx_http_appverify_stored_e;
+
+ngx_int_t ngx_http_appverify_init_zone(ngx_shm_zone_t *shm_zone, void *data);
+av_err_t ngx_http_appverify_zone_find(ngx_http_appverify_zone_t *zone,
+    u_char *xid, size_t len, av_record_t *out);
+av_err_t ngx_http_appverify_zone_start(ngx_http_appverify_zone_t *zone,
+    av_record_t *rec, ngx_http_appverify_loc_conf_t *alcf, ngx_log_t *log);
+av_err_t ngx_http_appverify_zone_apply(ngx_http_appverify_zone_t *zone,
+    av_status_doc_t *doc, av_record_t *out, av_apply_t *result,
+    ngx_log_t *log);
+
+/* ngx_http_appverify_reply.c */
+
+ngx_int_t ngx_http_appverify_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, u_char *body, size_t len);
+ngx_int_t ngx_http_appverify_send_error(ngx_http_request_t *r, av_err_t err,
+    const char *detail);
+ngx_int_t ngx_http_appverify_deny(ngx_http_request_t *r, av_err_t err,
+    const char *detail);
+ngx_int_t ngx_http_appverify_read_body(ngx_http_request_t *r,
+    ngx_http_client_body_handler_pt post_handler);
+ngx_int_t ngx_http_appverify_body(ngx_http_request_t *r, ngx_str_t *body);
+ngx_table_elt_t *ngx_http_appverify_header(ngx_http_request_t *r,
+    const char *name, size_t len);
+av_err_t ngx_http_appverify_credential(ngx_http_request_t *r,
+    ngx_http_appverify_loc_conf_t *alcf, u_char *xid, size_t *xid_len);
+ngx_http_appverify_ctx_t *ngx_http_appverify_get_ctx(ngx_http_request_t *r);
+int64_t ngx_http_appverify_now_ms(void);
+ngx_int_t ngx_http_appverify_filter_init(ngx_conf_t *cf);
+
+/* content handlers and the gate */
+
+ngx_int_t ngx_http_appverify_token_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_appverify_callback_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_appverify_status_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_appverify_gate_handler(ngx_http_request_t *r);
+
+
+extern ngx_module_t  ngx_http_appverify_module;
+
+
+#endif /* _NGX_HTTP_APPVERIFY_MODULE_H_INCLUDED_ */

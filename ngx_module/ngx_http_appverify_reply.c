@@ -1,0 +1,456 @@
+
+/*
+ * appverify: what the handlers share to read requests and answer them.
+ *
+ * Every error answer is decided by the core (av_err_*): the status, the
+ * JSON body and its reason code, so the nginx and Apache modules can never
+ * disagree.  The gate runs in the access phase, where nginx itself writes
+ * the error page; a small header/body filter swaps nginx's HTML for our
+ * JSON there unless the operator set an error_page for that status.
+ */
+
+
+#include "ngx_http_appverify_module.h"
+
+#include "av_credential.h"
+
+
+static ngx_int_t ngx_http_appverify_header_filter(ngx_http_request_t *r);
+static ngx_int_t ngx_http_appverify_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+static ngx_uint_t ngx_http_appverify_log_level(av_err_t err);
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+
+static ngx_str_t  ngx_http_appverify_json_type =
+    ngx_string("application/json");
+
+
+ngx_int_t
+ngx_http_appverify_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, u_char *body, size_t len)
+{
+    ngx_int_t         rc;
+    ngx_buf_t        *b;
+    ngx_chain_t       out;
+    ngx_table_elt_t  *h;
+
+    r->headers_out.status = status;
+    r->headers_out.content_type = *type;
+    r->headers_out.content_type_len = type->len;
+    r->headers_out.content_type_lowcase = NULL;
+    r->headers_out.content_length_n = len;
+
+    /* answers about one person's verification are never cacheable */
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Cache-Control");
+    ngx_str_set(&h->value, "no-store");
+
+    if (r->method == NGX_HTTP_HEAD || len == 0) {
+        r->header_only = 1;
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_create_temp_buf(r->pool, len);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->last = ngx_cpymem(b->last, body, len);
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+/* An error answer from a content handler, with its one log line. */
+
+ngx_int_t
+ngx_http_appverify_send_error(ngx_http_request_t *r, av_err_t err,
+    const char *detail)
+{
+    size_t  len;
+    u_char  json[AV_ERR_JSON_MAX];
+
+    ngx_log_error(ngx_http_appverify_log_level(err), r->connection->log, 0,
+                  "appverify: %s%s%s", av_err_reason(err),
+                  detail ? ": " : "", detail ? detail : "");
+
+    len = av_err_json(err, (char *) json, sizeof(json));
+
+    return ngx_http_appverify_send(r, av_err_http_status(err),
+                                   &ngx_http_appverify_json_type, json, len);
+}
+
+
+/*
+ * A refusal from the access phase: returns the status for nginx to
+ * finalize with, so that error_page and "satisfy any" work as with
+ * auth_basic; the filter below renders it as JSON when no error_page
+ * takes it.
+ */
+
+ngx_int_t
+ngx_http_appverify_deny(ngx_http_request_t *r, av_err_t err,
+    const char *detail)
+{
+    ngx_uint_t                 status;
+    ngx_table_elt_t           *h;
+    ngx_http_appverify_ctx_t  *ctx;
+
+    ctx = ngx_http_appverify_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_log_error(ngx_http_appverify_log_level(err), r->connection->log, 0,
+                  "appverify: access denied: %s%s%s", av_err_reason(err),
+                  detail ? ": " : "", detail ? detail : "");
+
+    status = av_err_http_status(err);
+
+    ctx->deny = err;
+    ctx->deny_json = 1;
+
+    if (status == NGX_HTTP_UNAUTHORIZED) {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->hash = 1;
+        ngx_str_set(&h->key, "WWW-Authenticate");
+
+        if (err == AV_ERR_NO_CREDENTIAL) {
+            ngx_str_set(&h->value, "Bearer realm=\"appverify\"");
+
+        } else {
+            ngx_str_set(&h->value,
+                        "Bearer realm=\"appverify\", error=\"invalid_token\"");
+        }
+
+        r->headers_out.www_authenticate = h;
+    }
+
+    return status;
+}
+
+
+static ngx_uint_t
+ngx_http_appverify_log_level(av_err_t err)
+{
+    /* the client's mistakes at info, ours at error (limit_req's levels) */
+    return av_err_http_status(err) >= 500 ? NGX_LOG_ERR : NGX_LOG_INFO;
+}
+
+
+static ngx_int_t
+ngx_http_appverify_header_filter(ngx_http_request_t *r)
+{
+    u_char                     json[AV_ERR_JSON_MAX];
+    ngx_http_appverify_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_appverify_module);
+
+    if (ctx == NULL
+        || !ctx->deny_json
+        || ctx->deny_replace
+        || r != r->main
+        || r->headers_out.status != (ngx_uint_t) av_err_http_status(ctx->deny))
+    {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx->deny_replace = 1;
+
+    r->headers_out.content_type = ngx_http_appverify_json_type;
+    r->headers_out.content_type_len = ngx_http_appverify_json_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+    r->headers_out.charset.len = 0;
+
+    ngx_http_clear_content_length(r);
+    ngx_http_clear_accept_ranges(r);
+    ngx_http_clear_last_modified(r);
+    ngx_http_clear_etag(r);
+
+    r->headers_out.content_length_n = av_err_json(ctx->deny, (char *) json,
+                                                  sizeof(json));
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+static ngx_int_t
+ngx_http_appverify_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    size_t                     len;
+    ngx_buf_t                 *b;
+    ngx_chain_t                out, *cl;
+    ngx_http_appverify_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_appverify_module);
+
+    if (ctx == NULL || !ctx->deny_replace) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    /* swallow nginx's HTML error page */
+
+    for (cl = in; cl; cl = cl->next) {
+        cl->buf->pos = cl->buf->last;
+        cl->buf->file_pos = cl->buf->file_last;
+    }
+
+    if (ctx->deny_sent) {
+        return NGX_OK;
+    }
+
+    ctx->deny_sent = 1;
+
+    b = ngx_create_temp_buf(r->pool, AV_ERR_JSON_MAX);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    len = av_err_json(ctx->deny, (char *) b->pos, AV_ERR_JSON_MAX);
+    b->last = b->pos + len;
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_next_body_filter(r, &out);
+}
+
+
+ngx_int_t
+ngx_http_appverify_filter_init(ngx_conf_t *cf)
+{
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_appverify_header_filter;
+
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_appverify_body_filter;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Reads the client's body into memory; post_handler runs when it is all
+ * there and must finalize the request.
+ */
+
+ngx_int_t
+ngx_http_appverify_read_body(ngx_http_request_t *r,
+    ngx_http_client_body_handler_pt post_handler)
+{
+    ngx_int_t  rc;
+
+    r->request_body_in_single_buf = 1;
+
+    rc = ngx_http_read_client_request_body(r, post_handler);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+/*
+ * The body read by ngx_http_appverify_read_body() as one piece of memory.
+ * NGX_DECLINED when nginx spooled it to a file: larger than
+ * client_body_buffer_size, so larger than anything we accept.
+ */
+
+ngx_int_t
+ngx_http_appverify_body(ngx_http_request_t *r, ngx_str_t *body)
+{
+    u_char       *p;
+    size_t        len;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    body->len = 0;
+    body->data = (u_char *) "";
+
+    if (r->request_body == NULL || r->request_body->bufs == NULL) {
+        return NGX_OK;
+    }
+
+    if (r->request_body->temp_file) {
+        return NGX_DECLINED;
+    }
+
+    len = 0;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (b->in_file) {
+            return NGX_DECLINED;
+        }
+
+        len += b->last - b->pos;
+    }
+
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    if (r->request_body->bufs->next == NULL) {
+        body->data = r->request_body->bufs->buf->pos;
+        body->len = len;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    body->data = p;
+    body->len = len;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
+    }
+
+    return NGX_OK;
+}
+
+
+/* The first request header called name (case-insensitive), or NULL. */
+
+ngx_table_elt_t *
+ngx_http_appverify_header(ngx_http_request_t *r, const char *name,
+    size_t len)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == len
+            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+        {
+            return &h[i];
+        }
+    }
+}
+
+
+/*
+ * The session credential: "Authorization: Bearer" wins, else the cookie.
+ * On AV_OK the xid it is bound to is in xid (NUL-terminated).
+ */
+
+av_err_t
+ngx_http_appverify_credential(ngx_http_request_t *r,
+    ngx_http_appverify_loc_conf_t *alcf, u_char *xid, size_t *xid_len)
+{
+    size_t                           len;
+    ngx_uint_t                       i;
+    const char                      *cred;
+    ngx_table_elt_t                **cookies, *h;
+    ngx_http_appverify_main_conf_t  *amcf;
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_appverify_module);
+
+    cred = NULL;
+    len = 0;
+
+    h = r->headers_in.authorization;
+
+    if (h == NULL
+        || !av_credential_from_bearer((const char *) h->value.data,
+                                      h->value.len, &cred, &len))
+    {
+        cookies = r->headers_in.cookies.elts;
+
+        for (i = 0; i < r->headers_in.cookies.nelts; i++) {
+            if (av_credential_from_cookie((const char *)
+                                          cookies[i]->value.data,
+                                          cookies[i]->value.len,
+                                          (const char *)
+                                          alcf->cookie_name.data,
+                                          alcf->cookie_name.len,
+                                          &cred, &len))
+            {
+                break;
+            }
+        }
+    }
+
+    if (cred == NULL) {
+        return AV_ERR_NO_CREDENTIAL;
+    }
+
+    return av_credential_check(amcf->session_key, cred, len, ngx_time(),
+                               (char *) xid, xid_len, NULL);
+}
+
+
+ngx_http_appverify_ctx_t *
+ngx_http_appverify_get_ctx(ngx_http_request_t *r)
+{
+    ngx_http_appverify_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_appverify_module);
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_appverify_ctx_t));
+        if (ctx == NULL) {
+            return NULL;
+        }
+
+        ngx_http_set_ctx(r, ctx, ngx_http_appverify_module);
+    }
+
+    return ctx;
+}
+
+
+int64_t
+ngx_http_appverify_now_ms(void)
+{
+    ngx_time_t  *tp;
+
+    tp = ngx_timeofday();
+
+    return (int64_t) tp->sec * 1000 + tp->msec;
+}

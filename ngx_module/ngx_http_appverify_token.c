@@ -1,0 +1,295 @@
+
+/*
+ * appverify: the token endpoint, the JWT service the App Verify SDK calls.
+ *
+ *   phone, or country_code + phone_number; optional xid
+ *   as query arguments, a form body or a JSON body
+ *
+ * Answers the bare JWT as text/plain (what the SDK reads) and the session
+ * credential as a cookie; with "Accept: application/json" a JSON object
+ * with both.  A phone whose verification is still running gets 409, one
+ * over its rate 429; nothing is stored in either case.
+ */
+
+
+#include "ngx_http_appverify_module.h"
+
+#include "av_credential.h"
+#include "av_jwt.h"
+#include "av_params.h"
+
+
+static void ngx_http_appverify_token_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_appverify_token(ngx_http_request_t *r);
+static av_err_t ngx_http_appverify_token_params(ngx_http_request_t *r,
+    av_params_t *params);
+static ngx_int_t ngx_http_appverify_set_cookie(ngx_http_request_t *r,
+    ngx_http_appverify_loc_conf_t *alcf, u_char *cred, size_t len);
+static ngx_uint_t ngx_http_appverify_wants_json(ngx_http_request_t *r);
+
+
+ngx_int_t
+ngx_http_appverify_token_handler(ngx_http_request_t *r)
+{
+    ngx_int_t  rc;
+
+    if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_appverify_token(r);
+    }
+
+    if (!(r->method & NGX_HTTP_POST)) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_appverify_send_error(r, AV_ERR_METHOD_NOT_ALLOWED,
+                                             NULL);
+    }
+
+    if (r->headers_in.content_length_n > AV_PARAMS_BODY_MAX) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_appverify_send_error(r, AV_ERR_BODY_TOO_LARGE, NULL);
+    }
+
+    return ngx_http_appverify_read_body(r, ngx_http_appverify_token_body);
+}
+
+
+static void
+ngx_http_appverify_token_body(ngx_http_request_t *r)
+{
+    ngx_http_finalize_request(r, ngx_http_appverify_token(r));
+}
+
+
+static ngx_int_t
+ngx_http_appverify_token(ngx_http_request_t *r)
+{
+    u_char                          *p, *json;
+    size_t                           jwt_len, cred_len, len;
+    time_t                           now;
+    av_err_t                         rc;
+    ngx_str_t                        type;
+    av_params_t                      params;
+    av_record_t                      rec;
+    av_jwt_claims_t                  claims;
+    ngx_http_appverify_ctx_t        *ctx;
+    ngx_http_appverify_zone_t       *zone;
+    ngx_http_appverify_loc_conf_t   *alcf;
+    ngx_http_appverify_main_conf_t  *amcf;
+    char                             phone[AV_PHONE_MAX + 1];
+    char                             xid[AV_XID_MAX + 1];
+    u_char                           jwt[AV_JWT_MAX];
+    u_char                           cred[AV_CRED_MAX];
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_appverify_module);
+    zone = alcf->zone->data;
+
+    rc = ngx_http_appverify_token_params(r, &params);
+    if (rc != AV_OK) {
+        return ngx_http_appverify_send_error(r, rc, NULL);
+    }
+
+    rc = av_params_phone(&params, phone, &len);
+    if (rc != AV_OK) {
+        return ngx_http_appverify_send_error(r, rc, NULL);
+    }
+
+    if (params.has_xid) {
+        ngx_memcpy(xid, params.xid, params.xid_len + 1);
+
+    } else if (av_uuid_random(xid) != 0) {
+        return ngx_http_appverify_send_error(r, AV_ERR_INTERNAL,
+                                             "no random bytes for an xid");
+    }
+
+    now = ngx_time();
+
+    av_record_init(&rec, xid, ngx_strlen(xid), phone, len, AV_FLOW_SDK,
+                   ngx_http_appverify_now_ms());
+
+    rc = ngx_http_appverify_zone_start(zone, &rec, alcf, r->connection->log);
+    if (rc != AV_OK) {
+        return ngx_http_appverify_send_error(r, rc, NULL);
+    }
+
+    claims.iss = (const char *) amcf->customer_id.data;
+    claims.iss_len = amcf->customer_id.len;
+    claims.iat = now;
+    claims.exp = now + alcf->token_lifetime;
+    claims.xid = rec.xid;
+    claims.xid_len = ngx_strlen(rec.xid);
+    claims.phn = rec.phone;
+    claims.phn_len = ngx_strlen(rec.phone);
+
+    jwt_len = av_jwt_mint(amcf->api_key, &claims, (char *) jwt, sizeof(jwt));
+    cred_len = av_credential_issue(amcf->session_key, claims.xid,
+                                   claims.xid_len,
+                                   now + alcf->session_lifetime,
+                                   (char *) cred, sizeof(cred));
+
+    if (jwt_len == 0 || cred_len == 0) {
+        return ngx_http_appverify_send_error(r, AV_ERR_INTERNAL,
+                                             "token does not fit");
+    }
+
+    ctx = ngx_http_appverify_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->rec = rec;
+    ctx->have_rec = 1;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "appverify: token for xid \"%s\" phone \"%s\"",
+                   rec.xid, rec.phone);
+
+    if (ngx_http_appverify_set_cookie(r, alcf, cred, cred_len) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (!ngx_http_appverify_wants_json(r)) {
+        ngx_str_set(&type, "text/plain");
+        return ngx_http_appverify_send(r, NGX_HTTP_OK, &type, jwt, jwt_len);
+    }
+
+    len = sizeof("{\"token\":\"\",\"xid\":\"\",\"expires_in\":,"
+                 "\"session\":\"\"}\n") - 1
+          + jwt_len + claims.xid_len + NGX_TIME_T_LEN + cred_len;
+
+    json = ngx_pnalloc(r->pool, len);
+    if (json == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_sprintf(json, "{\"token\":\"%*s\",\"xid\":\"%s\",\"expires_in\":%T,"
+                    "\"session\":\"%*s\"}\n",
+                    jwt_len, jwt, rec.xid, alcf->token_lifetime,
+                    cred_len, cred);
+
+    ngx_str_set(&type, "application/json");
+
+    return ngx_http_appverify_send(r, NGX_HTTP_OK, &type, json, p - json);
+}
+
+
+/* Query arguments first, then the body; the core parses both. */
+
+static av_err_t
+ngx_http_appverify_token_params(ngx_http_request_t *r, av_params_t *params)
+{
+    av_err_t   rc;
+    ngx_str_t  body;
+    ngx_int_t  n;
+
+    av_params_init(params);
+
+    if (r->args.len) {
+        rc = av_params_parse_form(params, (const char *) r->args.data,
+                                  r->args.len);
+        if (rc != AV_OK) {
+            return rc;
+        }
+    }
+
+    if (!(r->method & NGX_HTTP_POST)) {
+        return AV_OK;
+    }
+
+    n = ngx_http_appverify_body(r, &body);
+
+    if (n == NGX_DECLINED || body.len > AV_PARAMS_BODY_MAX) {
+        return AV_ERR_BODY_TOO_LARGE;
+    }
+
+    if (n != NGX_OK) {
+        return AV_ERR_INTERNAL;
+    }
+
+    if (body.len == 0) {
+        return AV_OK;
+    }
+
+    if (r->headers_in.content_type
+        && r->headers_in.content_type->value.len >= 16
+        && ngx_strncasecmp(r->headers_in.content_type->value.data,
+                           (u_char *) "application/json", 16) == 0)
+    {
+        return av_params_parse_json(params, (const char *) body.data,
+                                    body.len);
+    }
+
+    return av_params_parse_form(params, (const char *) body.data, body.len);
+}
+
+
+static ngx_int_t
+ngx_http_appverify_set_cookie(ngx_http_request_t *r,
+    ngx_http_appverify_loc_conf_t *alcf, u_char *cred, size_t len)
+{
+    u_char           *p;
+    size_t            size;
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    size = alcf->cookie_name.len + len + alcf->cookie_samesite.len
+           + sizeof("=; Path=/; Max-Age=; HttpOnly; Secure; SameSite=") - 1
+           + NGX_TIME_T_LEN;
+
+    p = ngx_pnalloc(r->pool, size);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Set-Cookie");
+    h->value.data = p;
+
+    p = ngx_sprintf(p, "%V=%*s; Path=/; Max-Age=%T; HttpOnly",
+                    &alcf->cookie_name, len, cred, alcf->session_lifetime);
+
+    if (alcf->cookie_secure) {
+        p = ngx_cpymem(p, "; Secure", sizeof("; Secure") - 1);
+    }
+
+    if (alcf->cookie_samesite.len
+        && ngx_strcasecmp(alcf->cookie_samesite.data, (u_char *) "off") != 0)
+    {
+        p = ngx_sprintf(p, "; SameSite=%V", &alcf->cookie_samesite);
+    }
+
+    h->value.len = p - h->value.data;
+
+    return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_appverify_wants_json(ngx_http_request_t *r)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_http_appverify_header(r, "Accept", sizeof("Accept") - 1);
+
+    return h != NULL
+           && ngx_strlcasestrn(h->value.data, h->value.data + h->value.len,
+                               (u_char *) "application/json",
+                               sizeof("application/json") - 1 - 1)
+              != NULL;
+}

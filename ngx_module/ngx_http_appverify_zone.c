@@ -1,0 +1,577 @@
+
+/*
+ * appverify: the shared memory zone.
+ *
+ * The limit_req model: a slab pool with red-black trees and queues, newest
+ * first.  Two kinds of node share the pool, each with its tree and queue:
+ *
+ *   record  keyed by xid:   the verification (av_record_t), kept for ttl;
+ *   phone   keyed by phone: the per-phone rate bucket and the phone's latest
+ *           xid, kept only as long as the duplicate and rate rules need it.
+ *
+ * Expired nodes are reclaimed two at a time on each write.  When the pool
+ * is full, the oldest nodes that hold no verified state are evicted to make
+ * room; a verified record is never evicted before its ttl, so when nothing
+ * else is left the new verification is refused (503 store_full) and an
+ * alert is logged at most once a minute.  The zone is reused as it is
+ * across "nginx -s reload" when its name and size are unchanged.
+ */
+
+
+#include "ngx_http_appverify_module.h"
+
+
+#define NGX_HTTP_APPVERIFY_RECORD  1
+#define NGX_HTTP_APPVERIFY_PHONE   2
+
+/* how many old nodes one allocation may evict before giving up */
+#define NGX_HTTP_APPVERIFY_EVICT_MAX  16
+
+
+typedef struct {
+    av_rate_t                    rate;
+    char                         phone[AV_PHONE_MAX + 1];
+    char                         xid[AV_XID_MAX + 1];
+} ngx_http_appverify_phone_t;
+
+
+typedef struct {
+    ngx_rbtree_node_t            node;      /* key: crc32 of xid or phone */
+    ngx_queue_t                  queue;
+    time_t                       expires;
+    ngx_uint_t                   kind;
+    union {
+        av_record_t              rec;
+        ngx_http_appverify_phone_t  ph;
+    } u;
+} ngx_http_appverify_node_t;
+
+
+#define ngx_http_appverify_node_size(member)                                 \
+    (offsetof(ngx_http_appverify_node_t, u)                                  \
+     + sizeof(((ngx_http_appverify_node_t *) 0)->u.member))
+
+
+static void ngx_http_appverify_rbtree_insert_value(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static ngx_http_appverify_node_t *ngx_http_appverify_lookup(
+    ngx_rbtree_t *tree, ngx_uint_t kind, const char *key, size_t len,
+    time_t now);
+static ngx_http_appverify_node_t *ngx_http_appverify_alloc(
+    ngx_http_appverify_zone_t *zone, size_t size,
+    ngx_http_appverify_node_t *keep, time_t now, ngx_log_t *log);
+static void ngx_http_appverify_expire(ngx_http_appverify_zone_t *zone,
+    time_t now);
+static void ngx_http_appverify_delete(ngx_http_appverify_zone_t *zone,
+    ngx_http_appverify_node_t *an);
+
+
+static const char *
+ngx_http_appverify_node_key(ngx_http_appverify_node_t *an)
+{
+    return an->kind == NGX_HTTP_APPVERIFY_RECORD ? an->u.rec.xid
+                                                 : an->u.ph.phone;
+}
+
+
+ngx_int_t
+ngx_http_appverify_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_http_appverify_zone_t  *ozone = data;
+
+    size_t                      len;
+    ngx_http_appverify_zone_t  *zone;
+
+    zone = shm_zone->data;
+
+    if (ozone) {
+        /* reload: keep the state the previous cycle built */
+        zone->sh = ozone->sh;
+        zone->shpool = ozone->shpool;
+        return NGX_OK;
+    }
+
+    zone->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        zone->sh = zone->shpool->data;
+        return NGX_OK;
+    }
+
+    zone->sh = ngx_slab_alloc(zone->shpool,
+                              sizeof(ngx_http_appverify_shctx_t));
+    if (zone->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    zone->shpool->data = zone->sh;
+
+    ngx_rbtree_init(&zone->sh->xids, &zone->sh->xid_sentinel,
+                    ngx_http_appverify_rbtree_insert_value);
+    ngx_rbtree_init(&zone->sh->phones, &zone->sh->phone_sentinel,
+                    ngx_http_appverify_rbtree_insert_value);
+    ngx_queue_init(&zone->sh->record_queue);
+    ngx_queue_init(&zone->sh->phone_queue);
+
+    len = sizeof(" in appverify zone \"\"") + shm_zone->shm.name.len;
+
+    zone->shpool->log_ctx = ngx_slab_alloc(zone->shpool, len);
+    if (zone->shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(zone->shpool->log_ctx, " in appverify zone \"%V\"%Z",
+                &shm_zone->shm.name);
+
+    /* a full zone is our business to report, once, not the slab's */
+    zone->shpool->log_nomem = 0;
+
+    return NGX_OK;
+}
+
+
+/* Copies the record for xid into out: AV_OK or AV_ERR_UNKNOWN_SESSION. */
+
+av_err_t
+ngx_http_appverify_zone_find(ngx_http_appverify_zone_t *zone, u_char *xid,
+    size_t len, av_record_t *out)
+{
+    av_err_t                    rc;
+    ngx_http_appverify_node_t  *an;
+
+    rc = AV_ERR_UNKNOWN_SESSION;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    an = ngx_http_appverify_lookup(&zone->sh->xids,
+                                   NGX_HTTP_APPVERIFY_RECORD,
+                                   (const char *) xid, len, ngx_time());
+    if (an) {
+        ngx_memcpy(out, &an->u.rec, sizeof(av_record_t));
+        rc = AV_OK;
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    return rc;
+}
+
+
+/*
+ * Starts a verification: refuses a duplicate for a phone whose
+ * verification is still running, a caller-chosen xid already in use and a
+ * phone over its rate, then stores rec.  Nothing changes on refusal.
+ */
+
+av_err_t
+ngx_http_appverify_zone_start(ngx_http_appverify_zone_t *zone,
+    av_record_t *rec, ngx_http_appverify_loc_conf_t *alcf, ngx_log_t *log)
+{
+    time_t                      now, keep;
+    int64_t                     now_ms;
+    av_err_t                    rc;
+    av_rate_t                   rate;
+    ngx_http_appverify_node_t  *pn, *rn, *last;
+
+    now = ngx_time();
+    now_ms = rec->created_ms;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    ngx_http_appverify_expire(zone, now);
+
+    pn = ngx_http_appverify_lookup(&zone->sh->phones,
+                                   NGX_HTTP_APPVERIFY_PHONE,
+                                   rec->phone, ngx_strlen(rec->phone), now);
+
+    if (pn && pn->u.ph.xid[0]) {
+        last = ngx_http_appverify_lookup(&zone->sh->xids,
+                                         NGX_HTTP_APPVERIFY_RECORD,
+                                         pn->u.ph.xid,
+                                         ngx_strlen(pn->u.ph.xid), now);
+
+        if (last && av_record_is_running(&last->u.rec, now_ms,
+                                         (int64_t) alcf->pending_timeout
+                                         * 1000))
+        {
+            rc = AV_ERR_DUPLICATE;
+            goto done;
+        }
+    }
+
+    if (ngx_http_appverify_lookup(&zone->sh->xids, NGX_HTTP_APPVERIFY_RECORD,
+                                  rec->xid, ngx_strlen(rec->xid), now))
+    {
+        rc = AV_ERR_XID_IN_USE;
+        goto done;
+    }
+
+    if (pn) {
+        rate = pn->u.ph.rate;
+
+    } else {
+        ngx_memzero(&rate, sizeof(av_rate_t));
+    }
+
+    rc = av_rate_take(&rate, now_ms, alcf->rate, alcf->burst);
+    if (rc != AV_OK) {
+        goto done;
+    }
+
+    rn = ngx_http_appverify_alloc(zone, ngx_http_appverify_node_size(rec),
+                                  pn, now, log);
+    if (rn == NULL) {
+        rc = AV_ERR_STORE_FULL;
+        goto done;
+    }
+
+    if (pn == NULL) {
+        pn = ngx_http_appverify_alloc(zone, ngx_http_appverify_node_size(ph),
+                                      rn, now, log);
+        if (pn == NULL) {
+            ngx_slab_free_locked(zone->shpool, rn);
+            rc = AV_ERR_STORE_FULL;
+            goto done;
+        }
+
+        pn->kind = NGX_HTTP_APPVERIFY_PHONE;
+        ngx_cpystrn((u_char *) pn->u.ph.phone, (u_char *) rec->phone,
+                    sizeof(pn->u.ph.phone));
+        pn->node.key = ngx_crc32_short((u_char *) rec->phone,
+                                       ngx_strlen(rec->phone));
+        ngx_rbtree_insert(&zone->sh->phones, &pn->node);
+
+    } else {
+        ngx_queue_remove(&pn->queue);
+    }
+
+    /*
+     * The phone node lives as long as the duplicate rule or the rate
+     * bucket can still say no: the pending window, or the time the bucket
+     * takes to drain.
+     */
+
+    keep = alcf->pending_timeout;
+    if ((time_t) ((alcf->burst + 1) * 1000 / alcf->rate + 1) > keep) {
+        keep = (alcf->burst + 1) * 1000 / alcf->rate + 1;
+    }
+
+    pn->u.ph.rate = rate;
+    ngx_cpystrn((u_char *) pn->u.ph.xid, (u_char *) rec->xid,
+                sizeof(pn->u.ph.xid));
+    pn->expires = now + keep;
+    ngx_queue_insert_head(&zone->sh->phone_queue, &pn->queue);
+
+    rn->kind = NGX_HTTP_APPVERIFY_RECORD;
+    rn->u.rec = *rec;
+    rn->expires = now + zone->ttl;
+    rn->node.key = ngx_crc32_short((u_char *) rec->xid, ngx_strlen(rec->xid));
+    ngx_rbtree_insert(&zone->sh->xids, &rn->node);
+    ngx_queue_insert_head(&zone->sh->record_queue, &rn->queue);
+    zone->sh->records++;
+
+    rc = AV_OK;
+
+done:
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    return rc;
+}
+
+
+/*
+ * Applies a status from Telesign (callback or Get Status) to its record,
+ * creating the record when this node has never seen the xid: the token may
+ * have been issued by another node that shares the session secret, and the
+ * client's credential is what proves the xid is theirs.
+ */
+
+av_err_t
+ngx_http_appverify_zone_apply(ngx_http_appverify_zone_t *zone,
+    av_status_doc_t *doc, av_record_t *out, av_apply_t *result,
+    ngx_log_t *log)
+{
+    time_t                      now;
+    int64_t                     now_ms;
+    av_err_t                    rc;
+    ngx_http_appverify_node_t  *rn;
+
+    now = ngx_time();
+    now_ms = ngx_http_appverify_now_ms();
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    ngx_http_appverify_expire(zone, now);
+
+    rn = ngx_http_appverify_lookup(&zone->sh->xids, NGX_HTTP_APPVERIFY_RECORD,
+                                   doc->xid, ngx_strlen(doc->xid), now);
+
+    if (rn == NULL) {
+        rn = ngx_http_appverify_alloc(zone, ngx_http_appverify_node_size(rec),
+                                      NULL, now, log);
+        if (rn == NULL) {
+            rc = AV_ERR_STORE_FULL;
+            goto done;
+        }
+
+        rn->kind = NGX_HTTP_APPVERIFY_RECORD;
+        av_record_init(&rn->u.rec, doc->xid, ngx_strlen(doc->xid),
+                       doc->phone, ngx_strlen(doc->phone),
+                       doc->reference_id[0] ? AV_FLOW_CALL : AV_FLOW_SDK,
+                       now_ms);
+        rn->u.rec.code = 0;
+        rn->u.rec.state = AV_STATE_UNKNOWN;
+        rn->u.rec.updated_ms = 0;
+
+        *result = av_record_apply(&rn->u.rec, doc->code, doc->updated_on_ms,
+                                  now_ms);
+
+        rn->expires = now + zone->ttl;
+        rn->node.key = ngx_crc32_short((u_char *) doc->xid,
+                                       ngx_strlen(doc->xid));
+        ngx_rbtree_insert(&zone->sh->xids, &rn->node);
+        ngx_queue_insert_head(&zone->sh->record_queue, &rn->queue);
+        zone->sh->records++;
+
+    } else {
+        if (doc->phone[0] && rn->u.rec.phone[0]
+            && ngx_strcmp(doc->phone, rn->u.rec.phone) != 0)
+        {
+            ngx_log_error(NGX_LOG_WARN, log, 0,
+                          "appverify: status for xid \"%s\" names another "
+                          "phone than the one it was issued for, ignored",
+                          doc->xid);
+            rc = AV_ERR_MALFORMED_BODY;
+            goto done;
+        }
+
+        *result = av_record_apply(&rn->u.rec, doc->code, doc->updated_on_ms,
+                                  now_ms);
+    }
+
+    *out = rn->u.rec;
+    rc = AV_OK;
+
+done:
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    return rc;
+}
+
+
+static ngx_http_appverify_node_t *
+ngx_http_appverify_lookup(ngx_rbtree_t *tree, ngx_uint_t kind,
+    const char *key, size_t len, time_t now)
+{
+    ngx_int_t                   rc;
+    uint32_t                    hash;
+    const char                 *k;
+    ngx_rbtree_node_t          *node, *sentinel;
+    ngx_http_appverify_node_t  *an;
+
+    hash = ngx_crc32_short((u_char *) key, len);
+
+    node = tree->root;
+    sentinel = tree->sentinel;
+
+    while (node != sentinel) {
+
+        if (hash < node->key) {
+            node = node->left;
+            continue;
+        }
+
+        if (hash > node->key) {
+            node = node->right;
+            continue;
+        }
+
+        /* hash == node->key */
+
+        an = (ngx_http_appverify_node_t *) node;
+        k = ngx_http_appverify_node_key(an);
+
+        rc = ngx_strncmp(key, k, len);
+        if (rc == 0 && k[len] != '\0') {
+            rc = -1;
+        }
+
+        if (rc == 0) {
+            return (an->expires > now) ? an : NULL;
+        }
+
+        node = (rc < 0) ? node->left : node->right;
+    }
+
+    (void) kind;
+
+    return NULL;
+}
+
+
+static void
+ngx_http_appverify_rbtree_insert_value(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t          **p;
+    ngx_http_appverify_node_t   *an, *ant;
+
+    for ( ;; ) {
+
+        if (node->key < temp->key) {
+
+            p = &temp->left;
+
+        } else if (node->key > temp->key) {
+
+            p = &temp->right;
+
+        } else { /* node->key == temp->key */
+
+            an = (ngx_http_appverify_node_t *) node;
+            ant = (ngx_http_appverify_node_t *) temp;
+
+            p = (ngx_strcmp(ngx_http_appverify_node_key(an),
+                            ngx_http_appverify_node_key(ant)) < 0)
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+/*
+ * Allocates a node, evicting old nodes that hold no verified state when
+ * the pool is full.  keep is a node the caller still needs.
+ */
+
+static ngx_http_appverify_node_t *
+ngx_http_appverify_alloc(ngx_http_appverify_zone_t *zone, size_t size,
+    ngx_http_appverify_node_t *keep, time_t now, ngx_log_t *log)
+{
+    ngx_uint_t                  n, scanned;
+    ngx_queue_t                *queue, *q, *prev;
+    ngx_http_appverify_node_t  *an;
+
+    an = ngx_slab_alloc_locked(zone->shpool, size);
+    if (an) {
+        return an;
+    }
+
+    /* rate buckets first, then the oldest records that are not verified */
+
+    n = 0;
+    queue = &zone->sh->phone_queue;
+
+    for ( ;; ) {
+        q = ngx_queue_last(queue);
+        scanned = 0;
+
+        while (q != ngx_queue_sentinel(queue)
+               && n < NGX_HTTP_APPVERIFY_EVICT_MAX
+               && scanned < 8 * NGX_HTTP_APPVERIFY_EVICT_MAX)
+        {
+            prev = ngx_queue_prev(q);
+            an = ngx_queue_data(q, ngx_http_appverify_node_t, queue);
+            scanned++;
+
+            if (an != keep
+                && (an->expires <= now
+                    || an->kind == NGX_HTTP_APPVERIFY_PHONE
+                    || an->u.rec.state != AV_STATE_VERIFIED))
+            {
+                ngx_http_appverify_delete(zone, an);
+                zone->sh->evicted++;
+                n++;
+
+                an = ngx_slab_alloc_locked(zone->shpool, size);
+                if (an) {
+                    return an;
+                }
+            }
+
+            q = prev;
+        }
+
+        if (queue == &zone->sh->record_queue) {
+            break;
+        }
+
+        queue = &zone->sh->record_queue;
+    }
+
+    if (zone->sh->full_logged + 60 <= now) {
+        zone->sh->full_logged = now;
+        ngx_log_error(NGX_LOG_ALERT, log, 0,
+                      "appverify: zone \"%V\" is full of verified sessions, "
+                      "new verifications are refused; raise its size",
+                      &zone->shm_zone->shm.name);
+    }
+
+    return NULL;
+}
+
+
+/* Reclaims up to two expired nodes from the old end of each queue. */
+
+static void
+ngx_http_appverify_expire(ngx_http_appverify_zone_t *zone, time_t now)
+{
+    ngx_uint_t                  n;
+    ngx_queue_t                *queue, *q;
+    ngx_http_appverify_node_t  *an;
+
+    queue = &zone->sh->record_queue;
+
+    for ( ;; ) {
+
+        for (n = 0; n < 2 && !ngx_queue_empty(queue); n++) {
+
+            q = ngx_queue_last(queue);
+            an = ngx_queue_data(q, ngx_http_appverify_node_t, queue);
+
+            if (an->expires > now) {
+                break;
+            }
+
+            ngx_http_appverify_delete(zone, an);
+        }
+
+        if (queue == &zone->sh->phone_queue) {
+            return;
+        }
+
+        queue = &zone->sh->phone_queue;
+    }
+}
+
+
+static void
+ngx_http_appverify_delete(ngx_http_appverify_zone_t *zone,
+    ngx_http_appverify_node_t *an)
+{
+    ngx_queue_remove(&an->queue);
+
+    if (an->kind == NGX_HTTP_APPVERIFY_RECORD) {
+        ngx_rbtree_delete(&zone->sh->xids, &an->node);
+        zone->sh->records--;
+
+    } else {
+        ngx_rbtree_delete(&zone->sh->phones, &an->node);
+    }
+
+    ngx_slab_free_locked(zone->shpool, an);
+}
