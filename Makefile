@@ -42,8 +42,8 @@ DEPS := \
 	/usr/share/perl5/LWP/UserAgent.pm:libwww-perl \
 	/usr/share/perl5/URI.pm:liburi-perl \
 	/usr/share/perl5/IPC/Run.pm:libipc-run-perl \
-	/usr/lib/x86_64-linux-gnu/perl5/5.36/List/MoreUtils.pm:liblist-moreutils-perl \
-	/usr/share/perl5/JSON/PP.pm:perl
+	/usr/share/perl5/List/MoreUtils.pm:liblist-moreutils-perl \
+	/usr/bin/prove:perl
 
 deps:
 	@missing=""; for d in $(DEPS); do \

@@ -25,7 +25,7 @@
 #define NGX_HTTP_APPVERIFY_PHONE   2
 
 /* how many old nodes one allocation may evict before giving up */
-#define NGX_HTTP_APPVERIFY_EVICT_MAX  16
+#define NGX_HTTP_APPVERIFY_EVICT_MAX  32
 
 
 typedef struct {
@@ -463,7 +463,7 @@ ngx_http_appverify_alloc(ngx_http_appverify_zone_t *zone, size_t size,
     ngx_http_appverify_node_t *keep, time_t now, ngx_log_t *log)
 {
     ngx_uint_t                  n, scanned;
-    ngx_queue_t                *queue, *q, *prev;
+    ngx_queue_t                *first, *queue, *q, *prev;
     ngx_http_appverify_node_t  *an;
 
     an = ngx_slab_alloc_locked(zone->shpool, size);
@@ -471,10 +471,15 @@ ngx_http_appverify_alloc(ngx_http_appverify_zone_t *zone, size_t size,
         return an;
     }
 
-    /* rate buckets first, then the oldest records that are not verified */
+    /*
+     * Free chunks of the size asked for: records are evicted to make room
+     * for a record, rate buckets for a bucket, then the other kind.
+     */
 
     n = 0;
-    queue = &zone->sh->phone_queue;
+    first = (size == ngx_http_appverify_node_size(rec))
+            ? &zone->sh->record_queue : &zone->sh->phone_queue;
+    queue = first;
 
     for ( ;; ) {
         q = ngx_queue_last(queue);
@@ -506,11 +511,12 @@ ngx_http_appverify_alloc(ngx_http_appverify_zone_t *zone, size_t size,
             q = prev;
         }
 
-        if (queue == &zone->sh->record_queue) {
+        if (queue != first) {
             break;
         }
 
-        queue = &zone->sh->record_queue;
+        queue = (first == &zone->sh->record_queue)
+                ? &zone->sh->phone_queue : &zone->sh->record_queue;
     }
 
     if (zone->sh->full_logged + 60 <= now) {
