@@ -69,8 +69,9 @@ int        av_record_is_running(const av_record_t *rec, int64_t now_ms,
 /*
  * Status JSON for the status endpoint:
  * {"xid":"..","phone":"..","verified":bool,"state":"..",
- *  "status":{"code":N,"description":".."}}
- * Returns length written (NUL added), 0 if cap too small.
+ *  "status":{"code":N,"description":".."}} and a newline, as every JSON
+ * answer of the module ends.  Returns length written (NUL added), 0 if
+ * cap too small.
  */
 #define AV_RECORD_JSON_MAX  512
 size_t     av_record_json(const av_record_t *rec, char *out, size_t cap);

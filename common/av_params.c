@@ -1,0 +1,435 @@
+/*
+ * av_params.c: the client's fields, from a query string, a form body or a
+ * JSON body, into fixed buffers.
+ *
+ * The form grammar is decoded by hand because neither server's helper fits
+ * both (nginx has ngx_unescape_uri, Apache ap_unescape_urlencoded, with
+ * different rules for '+' and %00); one strict decoder here means both
+ * modules refuse the same inputs.
+ */
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "av_params.h"
+
+
+/* the longest value any field holds; country_code and code are shorter */
+#define AV_PARAMS_VALUE_MAX                                                   \
+    (AV_PHONE_INPUT_MAX > AV_XID_MAX ? AV_PHONE_INPUT_MAX : AV_XID_MAX)
+
+
+typedef enum {
+    AV_F_PHONE = 0,
+    AV_F_COUNTRY_CODE,
+    AV_F_PHONE_NUMBER,
+    AV_F_XID,
+    AV_F_CODE,
+    AV_F__COUNT,
+    AV_F_UNKNOWN = AV_F__COUNT
+} av_field_t;
+
+
+static const char  *const av_field_names[AV_F__COUNT] = {
+    "phone", "country_code", "phone_number", "xid", "code"
+};
+
+
+static av_field_t
+av_field_lookup(const char *key, size_t len)
+{
+    av_field_t  f;
+
+    for (f = 0; f < AV_F__COUNT; f++) {
+        if (strlen(av_field_names[f]) == len
+            && memcmp(av_field_names[f], key, len) == 0)
+        {
+            return f;
+        }
+    }
+
+    return AV_F_UNKNOWN;
+}
+
+
+/* The buffer, capacity and error for a field, so that an over-long phone
+ * is reported as a bad phone and not as a bad body. */
+static void
+av_field_slot(av_params_t *p, av_field_t f, char **buf, size_t **len,
+    size_t *cap, av_err_t *too_long)
+{
+    switch (f) {
+    case AV_F_PHONE:
+        *buf = p->phone;
+        *len = &p->phone_len;
+        *cap = sizeof(p->phone) - 1;
+        *too_long = AV_ERR_INVALID_PHONE;
+        break;
+
+    case AV_F_COUNTRY_CODE:
+        *buf = p->country_code;
+        *len = &p->country_code_len;
+        *cap = sizeof(p->country_code) - 1;
+        *too_long = AV_ERR_INVALID_COUNTRY;
+        break;
+
+    case AV_F_PHONE_NUMBER:
+        *buf = p->phone_number;
+        *len = &p->phone_number_len;
+        *cap = sizeof(p->phone_number) - 1;
+        *too_long = AV_ERR_INVALID_PHONE;
+        break;
+
+    case AV_F_XID:
+        *buf = p->xid;
+        *len = &p->xid_len;
+        *cap = sizeof(p->xid) - 1;
+        *too_long = AV_ERR_INVALID_XID;
+        break;
+
+    default: /* AV_F_CODE */
+        *buf = p->code;
+        *len = &p->code_len;
+        *cap = sizeof(p->code) - 1;
+        *too_long = AV_ERR_INVALID_CODE;
+        break;
+    }
+}
+
+
+static void
+av_field_mark(av_params_t *p, av_field_t f)
+{
+    switch (f) {
+    case AV_F_PHONE:
+        p->has_phone = 1;
+        break;
+    case AV_F_COUNTRY_CODE:
+        p->has_country_code = 1;
+        break;
+    case AV_F_PHONE_NUMBER:
+        p->has_phone_number = 1;
+        break;
+    case AV_F_XID:
+        p->has_xid = 1;
+        break;
+    default:
+        p->has_code = 1;
+        break;
+    }
+}
+
+
+/* Stores a decoded value; a value that fails leaves the field empty and
+ * unset (the caller refuses the request anyway). */
+static av_err_t
+av_field_store(av_params_t *p, av_field_t f, const char *v, size_t n)
+{
+    char      *buf;
+    size_t     cap, *len;
+    av_err_t   too_long;
+
+    av_field_slot(p, f, &buf, &len, &cap, &too_long);
+
+    if (n > cap) {
+        buf[0] = '\0';
+        *len = 0;
+        return too_long;
+    }
+
+    memcpy(buf, v, n);
+    buf[n] = '\0';
+    *len = n;
+
+    if (f == AV_F_XID && !av_xid_valid(buf, n)) {
+        buf[0] = '\0';
+        *len = 0;
+        return AV_ERR_INVALID_XID;
+    }
+
+    av_field_mark(p, f);
+
+    return AV_OK;
+}
+
+
+void
+av_params_init(av_params_t *p)
+{
+    memset(p, 0, sizeof(av_params_t));
+}
+
+
+static int
+av_hex(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+
+    return -1;
+}
+
+
+/*
+ * Decodes one key or value of the form grammar: '+' is a space, %XX a
+ * byte.  Writes at most cap bytes to out (out may be NULL to validate
+ * only) and always returns the full decoded length in *n, so the caller
+ * can tell "too long" from "malformed".  A bad escape, %00 and a raw NUL
+ * are malformed: a NUL would cut the value short for any C string user.
+ */
+static av_err_t
+av_form_decode(const char *s, size_t len, char *out, size_t cap, size_t *n)
+{
+    int     hi, lo;
+    char    c;
+    size_t  i;
+
+    *n = 0;
+
+    for (i = 0; i < len; i++) {
+        c = s[i];
+
+        if (c == '\0') {
+            return AV_ERR_MALFORMED_BODY;
+        }
+
+        if (c == '+') {
+            c = ' ';
+
+        } else if (c == '%') {
+            if (len - i < 3) {
+                return AV_ERR_MALFORMED_BODY;
+            }
+
+            hi = av_hex(s[i + 1]);
+            lo = av_hex(s[i + 2]);
+
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+                return AV_ERR_MALFORMED_BODY;
+            }
+
+            c = (char) (hi << 4 | lo);
+            i += 2;
+        }
+
+        if (out != NULL && *n < cap) {
+            out[*n] = c;
+        }
+
+        (*n)++;
+    }
+
+    return AV_OK;
+}
+
+
+av_err_t
+av_params_parse_form(av_params_t *p, const char *s, size_t len)
+{
+    char        key[16], val[AV_PARAMS_VALUE_MAX + 1];
+    size_t      i, start, end, eq, kn, vn;
+    av_err_t    rc;
+    unsigned    seen;
+    av_field_t  f;
+
+    if (len > AV_PARAMS_BODY_MAX) {
+        return AV_ERR_BODY_TOO_LARGE;
+    }
+
+    if (len > 0 && s == NULL) {
+        return AV_ERR_MALFORMED_BODY;
+    }
+
+    seen = 0;
+    start = 0;
+
+    while (start < len) {
+
+        end = start;
+        while (end < len && s[end] != '&') {
+            end++;
+        }
+
+        /* "a=1&&b=2" and a trailing '&' are harmless */
+        if (end == start) {
+            start = end + 1;
+            continue;
+        }
+
+        eq = start;
+        while (eq < end && s[eq] != '=') {
+            eq++;
+        }
+
+        rc = av_form_decode(s + start, eq - start, key, sizeof(key), &kn);
+        if (rc != AV_OK) {
+            return rc;
+        }
+
+        /* a key without '=' has an empty value */
+        i = eq < end ? eq + 1 : end;
+
+        rc = av_form_decode(s + i, end - i, val, sizeof(val), &vn);
+        if (rc != AV_OK) {
+            return rc;
+        }
+
+        f = kn <= sizeof(key) ? av_field_lookup(key, kn) : AV_F_UNKNOWN;
+
+        if (f != AV_F_UNKNOWN) {
+
+            if (seen & (1u << f)) {
+                return AV_ERR_MALFORMED_BODY;
+            }
+
+            seen |= 1u << f;
+
+            /* val holds at least as much as the largest field, so a value
+             * cut short here is one that is too long for its field */
+            rc = av_field_store(p, f, val,
+                                vn <= sizeof(val) ? vn : sizeof(val));
+            if (rc != AV_OK) {
+                return rc;
+            }
+        }
+
+        start = end + 1;
+    }
+
+    return AV_OK;
+}
+
+
+av_err_t
+av_params_parse_json(av_params_t *p, const char *s, size_t len)
+{
+    int           n;
+    char          num[32];
+    json_t       *root, *v;
+    av_err_t      rc;
+    av_field_t    f;
+    json_error_t  error;
+
+    if (len > AV_PARAMS_BODY_MAX) {
+        return AV_ERR_BODY_TOO_LARGE;
+    }
+
+    if (s == NULL || len == 0) {
+        return AV_ERR_MALFORMED_BODY;
+    }
+
+    /*
+     * Duplicate keys are refused by jansson itself; "\u0000" is refused
+     * without JSON_ALLOW_NUL; nesting stops at jansson's own limit, which
+     * a 4 KiB body cannot reach by much.
+     */
+    root = json_loadb(s, len, JSON_REJECT_DUPLICATES, &error);
+    if (root == NULL) {
+        return AV_ERR_MALFORMED_BODY;
+    }
+
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return AV_ERR_MALFORMED_BODY;
+    }
+
+    rc = AV_OK;
+
+    for (f = 0; f < AV_F__COUNT && rc == AV_OK; f++) {
+
+        v = json_object_get(root, av_field_names[f]);
+        if (v == NULL) {
+            continue;
+        }
+
+        if (json_is_string(v)) {
+            rc = av_field_store(p, f, json_string_value(v),
+                                json_string_length(v));
+            continue;
+        }
+
+        /*
+         * Numbers are what a JavaScript client sends for digits.  A code
+         * with a leading zero cannot survive as a number, which then fails
+         * av_code_valid(); that is the client's mistake to see.  Negative
+         * numbers are refused: '-' would be stripped as formatting later.
+         */
+        if (json_is_integer(v) && f != AV_F_XID && json_integer_value(v) >= 0)
+        {
+            n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+                         json_integer_value(v));
+            if (n < 0 || (size_t) n >= sizeof(num)) {
+                rc = AV_ERR_MALFORMED_BODY;
+                continue;
+            }
+
+            rc = av_field_store(p, f, num, (size_t) n);
+            continue;
+        }
+
+        rc = AV_ERR_MALFORMED_BODY;
+    }
+
+    json_decref(root);
+
+    return rc;
+}
+
+
+av_err_t
+av_params_phone(const av_params_t *p, char out[AV_PHONE_MAX + 1],
+    size_t *out_len)
+{
+    /* an empty field, as an HTML form sends for an untouched input, counts
+     * as absent */
+
+    if (p->has_phone && p->phone_len > 0) {
+        return av_phone_normalize(p->phone, p->phone_len, out, out_len);
+    }
+
+    if (p->has_country_code && p->country_code_len > 0
+        && p->has_phone_number && p->phone_number_len > 0)
+    {
+        return av_phone_normalize_pair(p->country_code, p->country_code_len,
+                                       p->phone_number, p->phone_number_len,
+                                       out, out_len);
+    }
+
+    out[0] = '\0';
+    if (out_len) {
+        *out_len = 0;
+    }
+
+    return AV_ERR_MISSING_PHONE;
+}
+
+
+int
+av_code_valid(const char *code, size_t len)
+{
+    size_t  i;
+
+    if (code == NULL || len != AV_CODE_LEN) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (code[i] < '0' || code[i] > '9') {
+            return 0;
+        }
+    }
+
+    return 1;
+}

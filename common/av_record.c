@@ -1,0 +1,249 @@
+/*
+ * av_record.c: the rules for changing a stored verification, and the
+ * per-phone rate limit.
+ *
+ * Callbacks carry no nonce and are retried by Telesign, so the same status
+ * may arrive several times and in any order; these rules make a repeat
+ * harmless and keep a late status from undoing a newer one.
+ */
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "av_record.h"
+
+
+void
+av_record_init(av_record_t *rec, const char *xid, size_t xid_len,
+    const char *phone, size_t phone_len, av_flow_t flow, int64_t now_ms)
+{
+    memset(rec, 0, sizeof(av_record_t));
+
+    rec->version = AV_RECORD_VERSION;
+
+    /* callers pass validated values; the bounds are only a last guard */
+    if (xid_len > AV_XID_MAX) {
+        xid_len = AV_XID_MAX;
+    }
+
+    if (phone_len > AV_PHONE_MAX) {
+        phone_len = AV_PHONE_MAX;
+    }
+
+    memcpy(rec->xid, xid, xid_len);
+    memcpy(rec->phone, phone, phone_len);
+
+    rec->flow = (uint8_t) flow;
+
+    /* each flow starts where Telesign's first answer for it would be, so
+     * that answer is an idempotent repeat */
+    rec->code = flow == AV_FLOW_CALL ? AV_CODE_AV_PENDING : AV_CODE_PENDING;
+    rec->state = AV_STATE_PENDING;
+
+    rec->created_ms = now_ms;
+    rec->updated_ms = now_ms;
+}
+
+
+av_apply_t
+av_record_apply(av_record_t *rec, int code, int64_t updated_on_ms,
+    int64_t now_ms)
+{
+    int64_t     at;
+    av_state_t  state, old;
+
+    state = av_status_state(code);
+    old = (av_state_t) rec->state;
+    at = updated_on_ms != 0 ? updated_on_ms : now_ms;
+
+    if (av_state_is_terminal(old) && !av_state_is_terminal(state)) {
+        return AV_APPLY_STALE;
+    }
+
+    /*
+     * The age test protects a terminal outcome from an older one.  A record
+     * that is not terminal yet has seen no outcome a late status could
+     * undo, and its updated_ms may still be our own clock from
+     * av_record_init(): comparing Telesign's updated_on with it would drop
+     * a real success whenever our clock runs a few seconds ahead.
+     */
+    if (av_state_is_terminal(old) && at < rec->updated_ms) {
+        return AV_APPLY_STALE;
+    }
+
+    if (code == rec->code) {
+        return AV_APPLY_SAME;
+    }
+
+    rec->code = code;
+    rec->state = (uint8_t) state;
+    rec->updated_ms = at;
+
+    return AV_APPLY_CHANGED;
+}
+
+
+av_err_t
+av_record_gate(const av_record_t *rec)
+{
+    switch ((av_state_t) rec->state) {
+    case AV_STATE_VERIFIED:
+        return AV_OK;
+    case AV_STATE_FAILED:
+        return AV_ERR_FAILED;
+    case AV_STATE_BLOCKED:
+        return AV_ERR_BLOCKED;
+    case AV_STATE_PENDING:
+    case AV_STATE_UNKNOWN:
+    default:
+        return AV_ERR_PENDING;
+    }
+}
+
+
+int
+av_record_is_running(const av_record_t *rec, int64_t now_ms,
+    int64_t pending_ms)
+{
+    /* an unknown code may still turn into anything: treat it as running */
+    if (av_state_is_terminal((av_state_t) rec->state)) {
+        return 0;
+    }
+
+    return now_ms - rec->created_ms < pending_ms;
+}
+
+
+/* Characters that need no JSON escaping; the record comes from shared
+ * memory, so it is checked rather than trusted. */
+static int
+av_record_safe(const char *s, size_t cap, int digits_only)
+{
+    size_t  i;
+    char    c;
+
+    for (i = 0; i < cap && s[i] != '\0'; i++) {
+        c = s[i];
+
+        if (c >= '0' && c <= '9') {
+            continue;
+        }
+
+        if (digits_only) {
+            return 0;
+        }
+
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+              || c == '-' || c == '_' || c == '.' || c == ':'))
+        {
+            return 0;
+        }
+    }
+
+    /* no NUL within the array: not a record we wrote */
+    return i < cap;
+}
+
+
+size_t
+av_record_json(const av_record_t *rec, char *out, size_t cap)
+{
+    int         n;
+    av_state_t  state;
+
+    if (out == NULL || cap == 0) {
+        return 0;
+    }
+
+    out[0] = '\0';
+
+    if (!av_record_safe(rec->xid, sizeof(rec->xid), 0)
+        || !av_record_safe(rec->phone, sizeof(rec->phone), 1))
+    {
+        return 0;
+    }
+
+    state = (av_state_t) rec->state;
+
+    n = snprintf(out, cap,
+                 "{\"xid\":\"%s\",\"phone\":\"%s\",\"verified\":%s,"
+                 "\"state\":\"%s\","
+                 "\"status\":{\"code\":%d,\"description\":\"%s\"}}\n",
+                 rec->xid, rec->phone,
+                 state == AV_STATE_VERIFIED ? "true" : "false",
+                 av_state_name(state),
+                 (int) rec->code, av_status_description(rec->code));
+
+    if (n < 0 || (size_t) n >= cap) {
+        out[0] = '\0';
+        return 0;
+    }
+
+    return (size_t) n;
+}
+
+
+/*
+ * ngx_http_limit_req_module's leaky bucket (ngx_http_limit_req_lookup):
+ * rate is in 1/1000 requests per second, excess in 1/1000 requests, so
+ * rate * ms / 1000 is what leaked out.  The first request in an empty
+ * bucket leaves excess 0, each further one adds 1000, and a request that
+ * would take excess above burst * 1000 is refused and not counted:
+ * burst 0 allows one request per 1/rate, burst N allows N more at once.
+ */
+av_err_t
+av_rate_take(av_rate_t *r, int64_t now_ms, uint32_t rate_per_ks,
+    uint32_t burst)
+{
+    uint64_t  elapsed, leak, excess, limit, fill;
+
+    /* a zeroed av_rate_t is a fresh bucket, as limit_req's new node: the
+     * first request is free whatever the rate */
+    if (r->last_ms == 0 && r->excess == 0) {
+        r->last_ms = now_ms;
+        return AV_OK;
+    }
+
+    /*
+     * A clock that went backwards leaks nothing (nginx takes the absolute
+     * value, which would reward the jump), and the bucket moves to the new
+     * clock even if this request is refused: otherwise a full bucket would
+     * stay full until the old time came round again.
+     */
+    if (now_ms < r->last_ms) {
+        r->last_ms = now_ms;
+    }
+
+    elapsed = (uint64_t) now_ms - (uint64_t) r->last_ms;
+
+    fill = (uint64_t) r->excess + 1000;
+
+    /* leak = elapsed * rate / 1000 without overflow: once whole seconds
+     * times rate exceed what is in the bucket, it is empty anyway */
+    if (rate_per_ks == 0) {
+        leak = 0;                   /* a zero rate never refills */
+
+    } else if (elapsed / 1000 > fill / rate_per_ks) {
+        leak = fill;
+
+    } else {
+        leak = elapsed * rate_per_ks / 1000;
+    }
+
+    excess = leak >= fill ? 0 : fill - leak;
+
+    limit = (uint64_t) burst * 1000;
+    if (limit > UINT32_MAX) {
+        limit = UINT32_MAX;
+    }
+
+    if (excess > limit) {
+        return AV_ERR_RATE_LIMITED;
+    }
+
+    r->excess = (uint32_t) excess;
+    r->last_ms = now_ms;
+
+    return AV_OK;
+}

@@ -1,0 +1,536 @@
+/*
+ * test_record.c: the rules for changing a stored verification (callbacks
+ * repeat and arrive out of order) and the per-phone leaky bucket.
+ */
+
+#include <stdint.h>
+#include <string.h>
+
+#include "unit.h"
+#include "av_record.h"
+
+
+#define T0  1700000000000LL     /* our clock when the record is issued */
+
+
+static void
+fresh(av_record_t *rec, av_flow_t flow)
+{
+    av_record_init(rec, "abc123", 6, "15555551234", 11, flow, T0);
+}
+
+
+static void
+test_init_is_pending(void)
+{
+    av_record_t  rec;
+
+    memset(&rec, 'x', sizeof(rec));
+    fresh(&rec, AV_FLOW_SDK);
+
+    CHECK_EQ_INT(rec.version, AV_RECORD_VERSION);
+    CHECK_EQ_STR(rec.xid, "abc123");
+    CHECK_EQ_STR(rec.phone, "15555551234");
+    CHECK_EQ_STR(rec.reference_id, "");
+    CHECK_EQ_STR(rec.prefix, "");
+    CHECK_EQ_INT(rec.code, AV_CODE_PENDING);
+    CHECK_EQ_INT(rec.state, AV_STATE_PENDING);
+    CHECK_EQ_INT(rec.flow, AV_FLOW_SDK);
+    CHECK_EQ_INT(rec.attempts, 0);
+    CHECK_EQ_INT(rec.created_ms, T0);
+    CHECK_EQ_INT(rec.updated_ms, T0);
+
+    /* the missed-call flow starts at the API's own pending code */
+    fresh(&rec, AV_FLOW_CALL);
+    CHECK_EQ_INT(rec.code, AV_CODE_AV_PENDING);
+    CHECK_EQ_INT(rec.state, AV_STATE_PENDING);
+    CHECK_EQ_INT(rec.flow, AV_FLOW_CALL);
+}
+
+
+static void
+test_init_bounds_its_copies(void)
+{
+    av_record_t  rec;
+    static const char  longer[] =
+        "0123456789012345678901234567890123456789012345678901234567890123"
+        "456789";
+
+    av_record_init(&rec, longer, sizeof(longer) - 1, longer,
+                   sizeof(longer) - 1, AV_FLOW_SDK, T0);
+    CHECK_EQ_INT(strlen(rec.xid), AV_XID_MAX);
+    CHECK_EQ_INT(strlen(rec.phone), AV_PHONE_MAX);
+}
+
+
+static void
+test_pending_to_verified_is_changed(void)
+{
+    av_record_t  rec;
+
+    fresh(&rec, AV_FLOW_SDK);
+    CHECK_EQ_INT(av_record_apply(&rec, 1800, T0 + 5000, T0 + 6000),
+                 AV_APPLY_CHANGED);
+    CHECK_EQ_INT(rec.code, 1800);
+    CHECK_EQ_INT(rec.state, AV_STATE_VERIFIED);
+    CHECK_EQ_INT(rec.updated_ms, T0 + 5000);     /* Telesign's time */
+    CHECK_EQ_INT(av_record_gate(&rec), AV_OK);
+}
+
+
+static void
+test_verified_to_pending_is_stale(void)
+{
+    av_record_t  rec;
+
+    fresh(&rec, AV_FLOW_SDK);
+    av_record_apply(&rec, 1800, T0 + 5000, T0 + 6000);
+
+    /* even when newer: a terminal outcome is never reopened */
+    CHECK_EQ_INT(av_record_apply(&rec, 1890, T0 + 9000, T0 + 9000),
+                 AV_APPLY_STALE);
+    CHECK_EQ_INT(av_record_apply(&rec, 2410, T0 + 9000, T0 + 9000),
+                 AV_APPLY_STALE);
+    CHECK_EQ_INT(av_record_apply(&rec, 1234, T0 + 9000, T0 + 9000),
+                 AV_APPLY_STALE);
+    CHECK_EQ_INT(rec.code, 1800);
+    CHECK_EQ_INT(rec.state, AV_STATE_VERIFIED);
+    CHECK_EQ_INT(rec.updated_ms, T0 + 5000);
+}
+
+
+static void
+test_repeated_status_is_same_and_untouched(void)
+{
+    av_record_t  rec, before;
+
+    fresh(&rec, AV_FLOW_SDK);
+    av_record_apply(&rec, 1800, T0 + 5000, T0 + 6000);
+    memcpy(&before, &rec, sizeof(rec));
+
+    /* Telesign's retry of the same callback, and the same status seen
+     * later through Get Status */
+    CHECK_EQ_INT(av_record_apply(&rec, 1800, T0 + 5000, T0 + 36000),
+                 AV_APPLY_SAME);
+    CHECK_EQ_INT(av_record_apply(&rec, 1800, T0 + 7000, T0 + 36000),
+                 AV_APPLY_SAME);
+    CHECK_EQ_INT(av_record_apply(&rec, 1800, 0, T0 + 36000), AV_APPLY_SAME);
+    CHECK(memcmp(&before, &rec, sizeof(rec)) == 0);
+
+    /* the first status of a fresh record may repeat its initial code */
+    fresh(&rec, AV_FLOW_CALL);
+    CHECK_EQ_INT(av_record_apply(&rec, 2400, T0 + 100, T0 + 200),
+                 AV_APPLY_SAME);
+}
+
+
+static void
+test_older_timestamp_is_stale(void)
+{
+    av_record_t  rec;
+
+    /* a success at T0+9s is in; a failure stamped T0+4s arrives late */
+    fresh(&rec, AV_FLOW_SDK);
+    av_record_apply(&rec, 1800, T0 + 9000, T0 + 9500);
+
+    CHECK_EQ_INT(av_record_apply(&rec, 1803, T0 + 4000, T0 + 40000),
+                 AV_APPLY_STALE);
+    CHECK_EQ_INT(av_record_apply(&rec, 1830, T0 + 8999, T0 + 40000),
+                 AV_APPLY_STALE);
+    CHECK_EQ_INT(rec.code, 1800);
+    CHECK_EQ_INT(rec.state, AV_STATE_VERIFIED);
+
+    /* and the other way round: a late success does not undo a newer
+     * failure */
+    fresh(&rec, AV_FLOW_SDK);
+    av_record_apply(&rec, 1808, T0 + 9000, T0 + 9500);
+    CHECK_EQ_INT(av_record_apply(&rec, 1800, T0 + 4000, T0 + 40000),
+                 AV_APPLY_STALE);
+    CHECK_EQ_INT(av_record_gate(&rec), AV_ERR_FAILED);
+}
+
+
+static void
+test_failed_to_verified_with_newer_timestamp_is_changed(void)
+{
+    av_record_t  rec;
+
+    fresh(&rec, AV_FLOW_SDK);
+    av_record_apply(&rec, 1803, T0 + 31000, T0 + 31000);
+    CHECK_EQ_INT(av_record_gate(&rec), AV_ERR_FAILED);
+
+    CHECK_EQ_INT(av_record_apply(&rec, 1800, T0 + 32000, T0 + 33000),
+                 AV_APPLY_CHANGED);
+    CHECK_EQ_INT(rec.state, AV_STATE_VERIFIED);
+    CHECK_EQ_INT(rec.updated_ms, T0 + 32000);
+    CHECK_EQ_INT(av_record_gate(&rec), AV_OK);
+
+    /* an equal timestamp is not older */
+    CHECK_EQ_INT(av_record_apply(&rec, 1830, T0 + 32000, T0 + 33000),
+                 AV_APPLY_CHANGED);
+    CHECK_EQ_INT(av_record_gate(&rec), AV_ERR_BLOCKED);
+}
+
+
+static void
+test_missing_updated_on_uses_our_clock(void)
+{
+    av_record_t  rec;
+
+    fresh(&rec, AV_FLOW_SDK);
+    CHECK_EQ_INT(av_record_apply(&rec, 1803, 0, T0 + 40000),
+                 AV_APPLY_CHANGED);
+    CHECK_EQ_INT(rec.updated_ms, T0 + 40000);
+
+    /* so a later undated status is newer */
+    CHECK_EQ_INT(av_record_apply(&rec, 1800, 0, T0 + 41000),
+                 AV_APPLY_CHANGED);
+    CHECK_EQ_INT(rec.updated_ms, T0 + 41000);
+
+    /* and an undated one from a clock that went back is not */
+    CHECK_EQ_INT(av_record_apply(&rec, 1803, 0, T0 + 39000),
+                 AV_APPLY_STALE);
+}
+
+
+static void
+test_first_outcome_survives_clock_skew(void)
+{
+    av_record_t  rec;
+
+    /*
+     * Our clock runs 3 s ahead of Telesign's: the success is stamped
+     * before the record's issue time on our clock.  A pending record has
+     * no outcome to protect, so the success counts.
+     */
+    fresh(&rec, AV_FLOW_CALL);
+    CHECK_EQ_INT(av_record_apply(&rec, 2401, T0 - 3000, T0 + 1000),
+                 AV_APPLY_CHANGED);
+    CHECK_EQ_INT(av_record_gate(&rec), AV_OK);
+    CHECK_EQ_INT(rec.updated_ms, T0 - 3000);
+}
+
+
+static void
+test_pending_codes_move_between_themselves(void)
+{
+    av_record_t  rec;
+
+    fresh(&rec, AV_FLOW_CALL);
+    CHECK_EQ_INT(av_record_apply(&rec, 2410, T0 + 1000, T0 + 1000),
+                 AV_APPLY_CHANGED);
+    CHECK_EQ_INT(rec.state, AV_STATE_PENDING);
+    CHECK_EQ_INT(av_record_gate(&rec), AV_ERR_PENDING);
+
+    /* an unknown code is not terminal and not verified */
+    CHECK_EQ_INT(av_record_apply(&rec, 2499, T0 + 2000, T0 + 2000),
+                 AV_APPLY_CHANGED);
+    CHECK_EQ_INT(rec.state, AV_STATE_UNKNOWN);
+    CHECK_EQ_INT(av_record_gate(&rec), AV_ERR_PENDING);
+
+    CHECK_EQ_INT(av_record_apply(&rec, 2401, T0 + 3000, T0 + 3000),
+                 AV_APPLY_CHANGED);
+    CHECK_EQ_INT(av_record_gate(&rec), AV_OK);
+}
+
+
+static void
+test_gate(void)
+{
+    av_record_t  rec;
+
+    fresh(&rec, AV_FLOW_SDK);
+    CHECK_EQ_INT(av_record_gate(&rec), AV_ERR_PENDING);
+
+    rec.state = AV_STATE_UNKNOWN;
+    CHECK_EQ_INT(av_record_gate(&rec), AV_ERR_PENDING);
+    rec.state = AV_STATE_VERIFIED;
+    CHECK_EQ_INT(av_record_gate(&rec), AV_OK);
+    rec.state = AV_STATE_FAILED;
+    CHECK_EQ_INT(av_record_gate(&rec), AV_ERR_FAILED);
+    rec.state = AV_STATE_BLOCKED;
+    CHECK_EQ_INT(av_record_gate(&rec), AV_ERR_BLOCKED);
+
+    /* a corrupted state byte never opens the gate */
+    rec.state = 200;
+    CHECK_EQ_INT(av_record_gate(&rec), AV_ERR_PENDING);
+}
+
+
+static void
+test_is_running(void)
+{
+    av_record_t  rec;
+
+    fresh(&rec, AV_FLOW_SDK);
+    CHECK_EQ_INT(av_record_is_running(&rec, T0, 60000), 1);
+    CHECK_EQ_INT(av_record_is_running(&rec, T0 + 59999, 60000), 1);
+    CHECK_EQ_INT(av_record_is_running(&rec, T0 + 60000, 60000), 0);
+    CHECK_EQ_INT(av_record_is_running(&rec, T0 - 1000, 60000), 1);
+
+    /* the age counts from issue, not from the last status */
+    av_record_apply(&rec, 2410, T0 + 50000, T0 + 50000);
+    CHECK_EQ_INT(av_record_is_running(&rec, T0 + 60000, 60000), 0);
+
+    rec.state = AV_STATE_UNKNOWN;
+    CHECK_EQ_INT(av_record_is_running(&rec, T0 + 1000, 60000), 1);
+
+    av_record_apply(&rec, 1800, T0 + 1000, T0 + 1000);
+    CHECK_EQ_INT(av_record_is_running(&rec, T0 + 1000, 60000), 0);
+
+    fresh(&rec, AV_FLOW_SDK);
+    av_record_apply(&rec, 1829, T0 + 1000, T0 + 1000);
+    CHECK_EQ_INT(av_record_is_running(&rec, T0 + 1000, 60000), 0);
+}
+
+
+static void
+test_json_exact(void)
+{
+    char         buf[AV_RECORD_JSON_MAX];
+    size_t       n;
+    av_record_t  rec;
+
+    fresh(&rec, AV_FLOW_SDK);
+    rec.attempts = 2;
+
+    n = av_record_json(&rec, buf, sizeof(buf));
+    CHECK_EQ_MEM(buf, n,
+        "{\"xid\":\"abc123\",\"phone\":\"15555551234\",\"verified\":false,"
+        "\"state\":\"pending\",\"status\":{\"code\":1890,"
+        "\"description\":\"Pending\"}}\n");
+    CHECK_EQ_INT(buf[n], '\0');
+
+    av_record_apply(&rec, 1800, T0 + 1000, T0 + 1000);
+    n = av_record_json(&rec, buf, sizeof(buf));
+    CHECK_EQ_MEM(buf, n,
+        "{\"xid\":\"abc123\",\"phone\":\"15555551234\",\"verified\":true,"
+        "\"state\":\"verified\",\"status\":{\"code\":1800,"
+        "\"description\":\"Success\"}}\n");
+
+    fresh(&rec, AV_FLOW_CALL);
+    av_record_apply(&rec, 2430, T0 + 1000, T0 + 1000);
+    n = av_record_json(&rec, buf, sizeof(buf));
+    CHECK_EQ_MEM(buf, n,
+        "{\"xid\":\"abc123\",\"phone\":\"15555551234\",\"verified\":false,"
+        "\"state\":\"blocked\",\"status\":{\"code\":2430,"
+        "\"description\":\"Blocked by Telesign\"}}\n");
+
+    CHECK_EQ_INT(av_record_apply(&rec, 7777, T0 + 2000, T0 + 2000),
+                 AV_APPLY_STALE);
+    fresh(&rec, AV_FLOW_SDK);
+    av_record_apply(&rec, 7777, T0 + 2000, T0 + 2000);
+    n = av_record_json(&rec, buf, sizeof(buf));
+    CHECK_EQ_MEM(buf, n,
+        "{\"xid\":\"abc123\",\"phone\":\"15555551234\",\"verified\":false,"
+        "\"state\":\"unknown\",\"status\":{\"code\":7777,"
+        "\"description\":\"Unknown\"}}\n");
+}
+
+
+static void
+test_json_capacity(void)
+{
+    char         buf[AV_RECORD_JSON_MAX];
+    size_t       n;
+    av_record_t  rec;
+    static const char  longest[] =
+        "0123456789012345678901234567890123456789012345678901234567890123";
+
+    fresh(&rec, AV_FLOW_SDK);
+    n = av_record_json(&rec, buf, sizeof(buf));
+    CHECK(n > 0);
+
+    /* room for the text and its NUL, not one byte less */
+    CHECK_EQ_INT(av_record_json(&rec, buf, n + 1), n);
+    CHECK_EQ_INT(av_record_json(&rec, buf, n), 0);
+    CHECK_EQ_INT(av_record_json(&rec, buf, 0), 0);
+
+    /* the largest record fits AV_RECORD_JSON_MAX */
+    av_record_init(&rec, longest, AV_XID_MAX, "123456789012345", 15,
+                   AV_FLOW_CALL, T0);
+    av_record_apply(&rec, 2407, T0 + 1, T0 + 1);
+    CHECK(av_record_json(&rec, buf, sizeof(buf)) > 0);
+}
+
+
+static void
+test_json_refuses_a_corrupted_record(void)
+{
+    char         buf[AV_RECORD_JSON_MAX];
+    av_record_t  rec;
+
+    /* records live in shared memory; a '"' must never reach the JSON */
+    fresh(&rec, AV_FLOW_SDK);
+    rec.xid[2] = '"';
+    CHECK_EQ_INT(av_record_json(&rec, buf, sizeof(buf)), 0);
+
+    fresh(&rec, AV_FLOW_SDK);
+    rec.phone[0] = '+';
+    CHECK_EQ_INT(av_record_json(&rec, buf, sizeof(buf)), 0);
+
+    fresh(&rec, AV_FLOW_SDK);
+    memset(rec.xid, 'a', sizeof(rec.xid));      /* no NUL */
+    CHECK_EQ_INT(av_record_json(&rec, buf, sizeof(buf)), 0);
+}
+
+
+/* 6 requests a minute = 100 per 1000 s: one every 10 s */
+#define RATE  100
+
+
+static void
+test_rate_burst_then_refusal(void)
+{
+    av_rate_t  r;
+
+    memset(&r, 0, sizeof(r));
+
+    /* an empty bucket takes burst + 1 at once */
+    CHECK_EQ_INT(av_rate_take(&r, T0, RATE, 2), AV_OK);
+    CHECK_EQ_INT(r.excess, 0);
+    CHECK_EQ_INT(av_rate_take(&r, T0, RATE, 2), AV_OK);
+    CHECK_EQ_INT(r.excess, 1000);
+    CHECK_EQ_INT(av_rate_take(&r, T0, RATE, 2), AV_OK);
+    CHECK_EQ_INT(r.excess, 2000);
+    CHECK_EQ_INT(av_rate_take(&r, T0, RATE, 2), AV_ERR_RATE_LIMITED);
+
+    /* a refusal does not count */
+    CHECK_EQ_INT(r.excess, 2000);
+    CHECK_EQ_INT(r.last_ms, T0);
+    CHECK_EQ_INT(av_rate_take(&r, T0 + 5000, RATE, 2), AV_ERR_RATE_LIMITED);
+    CHECK_EQ_INT(r.excess, 2000);
+    CHECK_EQ_INT(r.last_ms, T0);
+}
+
+
+static void
+test_rate_recovers_as_time_passes(void)
+{
+    av_rate_t  r;
+
+    memset(&r, 0, sizeof(r));
+    av_rate_take(&r, T0, RATE, 2);
+    av_rate_take(&r, T0, RATE, 2);
+    av_rate_take(&r, T0, RATE, 2);
+
+    /* 9.999 s leaks 999/1000 of a request: not enough */
+    CHECK_EQ_INT(av_rate_take(&r, T0 + 9999, RATE, 2), AV_ERR_RATE_LIMITED);
+
+    /* 10 s leaks one: exactly one more */
+    CHECK_EQ_INT(av_rate_take(&r, T0 + 10000, RATE, 2), AV_OK);
+    CHECK_EQ_INT(r.excess, 2000);
+    CHECK_EQ_INT(av_rate_take(&r, T0 + 10000, RATE, 2), AV_ERR_RATE_LIMITED);
+
+    /* 25 s later two and a half have leaked */
+    CHECK_EQ_INT(av_rate_take(&r, T0 + 35000, RATE, 2), AV_OK);
+    CHECK_EQ_INT(r.excess, 500);
+
+    /* an hour later the bucket is empty again */
+    CHECK_EQ_INT(av_rate_take(&r, T0 + 3600000, RATE, 2), AV_OK);
+    CHECK_EQ_INT(r.excess, 0);
+}
+
+
+static void
+test_rate_burst_zero_is_one_per_interval(void)
+{
+    av_rate_t  r;
+
+    memset(&r, 0, sizeof(r));
+    CHECK_EQ_INT(av_rate_take(&r, T0, RATE, 0), AV_OK);
+    CHECK_EQ_INT(av_rate_take(&r, T0, RATE, 0), AV_ERR_RATE_LIMITED);
+    CHECK_EQ_INT(av_rate_take(&r, T0 + 9999, RATE, 0), AV_ERR_RATE_LIMITED);
+    CHECK_EQ_INT(av_rate_take(&r, T0 + 10000, RATE, 0), AV_OK);
+    CHECK_EQ_INT(av_rate_take(&r, T0 + 10001, RATE, 0), AV_ERR_RATE_LIMITED);
+    CHECK_EQ_INT(av_rate_take(&r, T0 + 20000, RATE, 0), AV_OK);
+}
+
+
+static void
+test_rate_clock_going_backwards(void)
+{
+    av_rate_t  r;
+
+    memset(&r, 0, sizeof(r));
+    CHECK_EQ_INT(av_rate_take(&r, T0, RATE, 0), AV_OK);
+
+    /* a jump back leaks nothing (an absolute value would leak 6 here) */
+    CHECK_EQ_INT(av_rate_take(&r, T0 - 60000, RATE, 0), AV_ERR_RATE_LIMITED);
+    CHECK_EQ_INT(r.excess, 0);
+
+    /* and the bucket follows the new clock instead of waiting an hour for
+     * the old one */
+    memset(&r, 0, sizeof(r));
+    CHECK_EQ_INT(av_rate_take(&r, T0, RATE, 0), AV_OK);
+    CHECK_EQ_INT(av_rate_take(&r, T0 - 3600000, RATE, 0),
+                 AV_ERR_RATE_LIMITED);
+    CHECK_EQ_INT(av_rate_take(&r, T0 - 3600000 + 9999, RATE, 0),
+                 AV_ERR_RATE_LIMITED);
+    CHECK_EQ_INT(av_rate_take(&r, T0 - 3600000 + 10000, RATE, 0), AV_OK);
+}
+
+
+static void
+test_rate_extremes(void)
+{
+    av_rate_t  r;
+
+    /* zero rate never refills */
+    memset(&r, 0, sizeof(r));
+    CHECK_EQ_INT(av_rate_take(&r, T0, 0, 1), AV_OK);
+    CHECK_EQ_INT(av_rate_take(&r, T0, 0, 1), AV_OK);
+    CHECK_EQ_INT(av_rate_take(&r, T0, 0, 1), AV_ERR_RATE_LIMITED);
+    CHECK_EQ_INT(av_rate_take(&r, T0 + 1000000000000LL, 0, 1),
+                 AV_ERR_RATE_LIMITED);
+
+    /* huge rates and times do not overflow into a refusal */
+    memset(&r, 0, sizeof(r));
+    CHECK_EQ_INT(av_rate_take(&r, INT64_MAX, UINT32_MAX, 0), AV_OK);
+    CHECK_EQ_INT(r.excess, 0);
+
+    memset(&r, 0, sizeof(r));
+    r.last_ms = INT64_MIN;
+    CHECK_EQ_INT(av_rate_take(&r, INT64_MAX, 1, 0), AV_OK);
+
+    /* a huge burst saturates instead of wrapping */
+    memset(&r, 0, sizeof(r));
+    r.excess = UINT32_MAX - 500;
+    r.last_ms = T0;
+    CHECK_EQ_INT(av_rate_take(&r, T0, 1, UINT32_MAX), AV_ERR_RATE_LIMITED);
+    CHECK_EQ_INT(r.excess, UINT32_MAX - 500);
+
+    /* one request per 1000 s at 1 per ks */
+    memset(&r, 0, sizeof(r));
+    CHECK_EQ_INT(av_rate_take(&r, T0, 1, 0), AV_OK);
+    CHECK_EQ_INT(av_rate_take(&r, T0 + 999999, 1, 0), AV_ERR_RATE_LIMITED);
+    CHECK_EQ_INT(av_rate_take(&r, T0 + 1000000, 1, 0), AV_OK);
+}
+
+
+int
+main(void)
+{
+    RUN(test_init_is_pending);
+    RUN(test_init_bounds_its_copies);
+    RUN(test_pending_to_verified_is_changed);
+    RUN(test_verified_to_pending_is_stale);
+    RUN(test_repeated_status_is_same_and_untouched);
+    RUN(test_older_timestamp_is_stale);
+    RUN(test_failed_to_verified_with_newer_timestamp_is_changed);
+    RUN(test_missing_updated_on_uses_our_clock);
+    RUN(test_first_outcome_survives_clock_skew);
+    RUN(test_pending_codes_move_between_themselves);
+    RUN(test_gate);
+    RUN(test_is_running);
+    RUN(test_json_exact);
+    RUN(test_json_capacity);
+    RUN(test_json_refuses_a_corrupted_record);
+    RUN(test_rate_burst_then_refusal);
+    RUN(test_rate_recovers_as_time_passes);
+    RUN(test_rate_burst_zero_is_one_per_interval);
+    RUN(test_rate_clock_going_backwards);
+    RUN(test_rate_extremes);
+
+    return UNIT_DONE();
+}
