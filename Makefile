@@ -1,7 +1,8 @@
 # appverify: nginx and Apache httpd modules for Telesign App Verify.
 #
 #   make          build the nginx module (build/ngx_http_appverify_module.so)
-#   make test     unit tests of the core, then the nginx suite (t/*.t)
+#   make test     unit tests of the core, the simulator's self-test, then
+#                 the nginx suite (t/*.t)
 #   make demo     build, start nginx + the Telesign simulator on loopback,
 #                 walk the verification flow, stop everything
 #   make deps     install the Debian packages the project needs (root)
@@ -22,7 +23,7 @@ UNIT_BIN   := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 NGX_MOD    := $(BUILD)/ngx_http_appverify_module.so
 LIBS       := -lssl -lcrypto -ljansson
 
-.PHONY: all deps module unit test test-nginx demo clean
+.PHONY: all deps module unit test test-sim test-nginx demo clean
 
 all: module
 
@@ -87,7 +88,11 @@ $(NGX_MOD): $(BUILD)/nginx-src/objs/Makefile $(NGX_MOD_SRC)
 module: $(NGX_MOD)
 
 # --- tests ----------------------------------------------------------------
-test: unit test-nginx
+test: unit test-sim test-nginx
+
+# the simulator checks itself against every vector of telesign-protocol.md
+test-sim: | deps
+	@./examples/telesign-sim/selftest
 
 test-nginx: $(NGX_MOD)
 	@./t/run-nginx-tests

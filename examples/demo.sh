@@ -79,21 +79,15 @@ bold "2. While Telesign has not answered, the protected page says 'pending'"
 show "curl -i --cookie '$cookie' $base/account/"
 curl -si --cookie "$cookie" "$base/account/" | sed 's/^/    /'
 
-bold "3. The SDK and Telesign verify the phone; Telesign POSTs a signed callback"
-show "curl -X POST http://127.0.0.1:$sim_port/_sim/callback -d '{\"xid\":\"$xid\",\"code\":1800,\"phone\":\"15555551234\"}'"
-curl -s -X POST "http://127.0.0.1:$sim_port/_sim/callback" \
-    -H 'Content-Type: application/json' \
-    -d "{\"xid\":\"$xid\",\"code\":1800,\"phone\":\"15555551234\"}" | sed 's/^/    /'
-echo
-delivered=""
-for _ in $(seq 50); do
-    if curl -s "http://127.0.0.1:$sim_port/_sim/deliveries" | grep -q '"status":"delivered"'; then
-        delivered=1
-        break
-    fi
-    sleep 0.1
-done
-[ -n "$delivered" ] || { echo "the callback was not delivered; see $dir/sim.log" >&2; exit 1; }
+bold "3. The SDK hands the JWT to Telesign, which checks it, calls the phone and POSTs a signed callback"
+show "curl -X POST http://127.0.0.1:$sim_port/_sim/sdk/verify -d '{\"token\":\"<the JWT>\",\"wait\":true}'"
+answer=$(curl -s -X POST "http://127.0.0.1:$sim_port/_sim/sdk/verify" \
+    -H 'Content-Type: application/json' -d "{\"token\":\"$jwt\",\"wait\":true}")
+printf '    %s\n' "$answer"
+case $answer in
+    *'"status":"delivered"'*) ;;
+    *) echo "the callback was not delivered; see $dir/sim.log" >&2; exit 1 ;;
+esac
 echo "  The simulator's log of the delivery:"
 sed 's/^/    /' "$dir/sim.log" | grep -i callback | tail -n 3
 echo "  nginx's log of it:"
