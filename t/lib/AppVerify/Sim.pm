@@ -18,7 +18,7 @@ sub start {
     my $port = $ENV{TEST_NGINX_SIM_PORT} ||= 19850;
     my $nginx = $ENV{TEST_NGINX_SERVER_PORT} || $ENV{TEST_NGINX_PORT} || 1984;
     my $servroot = $ENV{TEST_NGINX_SERVROOT} || "$root/t/servroot";
-    my $log = $a{log} // "$root/t/sim-$port.log";
+    my $log = $a{log} // "$root/build/sim-$port.log";
 
     $PID = fork();
     die "fork: $!" unless defined $PID;
