@@ -21,7 +21,8 @@
 
 #define AV_CALLBACK_BODY_MAX  16384
 #define AV_DESCRIPTION_MAX    95
-#define AV_REFERENCE_MAX      64
+/* Telesign's reference ids are 32 characters; the record stores them */
+#define AV_REFERENCE_MAX      32
 #define AV_SUB_RESOURCE_MAX   39
 
 typedef struct {

@@ -222,8 +222,8 @@ test_wrong_types_are_malformed(void)
                "\"reference_id\":\"B149-6347\"}",
                AV_ERR_MALFORMED_BODY, "reference_id is not alphanumeric");
     CB_ERR("{\"status\":{\"code\":1800},\"xid\":\"a\",\"reference_id\":\""
-           "0123456789012345678901234567890123456789012345678901234567890123"
-           "4\"}", AV_ERR_MALFORMED_BODY);
+           "01234567890123456789012345678901"
+           "2\"}", AV_ERR_MALFORMED_BODY);
     CB_ERR("{\"status\":{\"code\":1800},\"xid\":\"a\",\"sub_resource\":[]}",
            AV_ERR_MALFORMED_BODY);
     CB_ERR_MSG("{\"status\":{\"code\":1800},\"xid\":\"a\",\"sub_resource\":\""
@@ -252,7 +252,7 @@ test_longest_fields_fit(void)
     av_status_doc_t     doc;
     static const char  body[] =
         "{\"status\":{\"code\":99999},\"xid\":\"a\",\"reference_id\":\""
-        "0123456789012345678901234567890123456789012345678901234567890123"
+        "01234567890123456789012345678901"
         "\",\"sub_resource\":\"012345678901234567890123456789012345678\","
         "\"mobile_verification\":{\"phone_number\":\"123456789012345\"}}";
 
