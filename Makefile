@@ -88,7 +88,14 @@ $(NGX_MOD): $(BUILD)/nginx-src/objs/Makefile $(NGX_MOD_SRC)
 module: $(NGX_MOD)
 
 # --- tests ----------------------------------------------------------------
-test: unit test-sim test-nginx
+# Each part of the project adds its own suites to TEST_TARGETS from its own
+# makefile in mk/ (Apache, browser, fuzz corpora, ...), so "make test" runs
+# everything without this file naming every part.
+TEST_TARGETS := unit test-sim test-nginx
+
+-include $(sort $(wildcard mk/*.mk))
+
+test: $(TEST_TARGETS)
 
 # the simulator checks itself against every vector of telesign-protocol.md
 test-sim: | deps
