@@ -77,6 +77,26 @@ int        av_record_is_running(const av_record_t *rec, int64_t now_ms,
 size_t     av_record_json(const av_record_t *rec, char *out, size_t cap);
 
 /*
+ * Missed-call flow: applies a finalize answer.  2401 verifies; a wrong
+ * code (2402) counts an attempt, and once max_attempts are used the record
+ * is failed (2402) for good; other codes apply through the taxonomy as
+ * av_record_apply does.  Returns the attempts left (0 once terminal).
+ */
+unsigned   av_record_finalize(av_record_t *rec, int code,
+    unsigned max_attempts, int64_t now_ms);
+
+/* {"verified":bool,"state":"..","status":{"code":N,"description":".."},
+ *  "attempts_left":N} and a newline; 0 if cap is too small. */
+size_t     av_finalize_json(const av_record_t *rec, unsigned attempts_left,
+    char *out, size_t cap);
+
+/* The call endpoint's answer: {"prefix":"..","xid":"..","session":"..",
+ * "expires_in":N} and a newline; 0 if cap is too small.  Never Telesign's
+ * verify_code: the point of the flow is that only the phone gets it. */
+size_t     av_call_json(const av_record_t *rec, const char *session,
+    size_t session_len, int64_t expires_in, char *out, size_t cap);
+
+/*
  * Per-phone rate limit, limit_req's leaky bucket: rate in requests per
  * 1000 seconds (so 6r/m = 100), burst in requests.  A request that would
  * overflow the bucket is refused and does not count.
