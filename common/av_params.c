@@ -28,13 +28,16 @@ typedef enum {
     AV_F_PHONE_NUMBER,
     AV_F_XID,
     AV_F_CODE,
+    AV_F_CALLER_ID,
+    AV_F_TIMEOUT,
     AV_F__COUNT,
     AV_F_UNKNOWN = AV_F__COUNT
 } av_field_t;
 
 
 static const char  *const av_field_names[AV_F__COUNT] = {
-    "phone", "country_code", "phone_number", "xid", "code"
+    "phone", "country_code", "phone_number", "xid", "code", "caller_id",
+    "timeout"
 };
 
 
@@ -90,6 +93,20 @@ av_field_slot(av_params_t *p, av_field_t f, char **buf, size_t **len,
         *too_long = AV_ERR_INVALID_XID;
         break;
 
+    case AV_F_CALLER_ID:
+        *buf = p->caller_id;
+        *len = &p->caller_id_len;
+        *cap = sizeof(p->caller_id) - 1;
+        *too_long = AV_ERR_INVALID_PHONE;
+        break;
+
+    case AV_F_TIMEOUT:
+        *buf = p->timeout;
+        *len = &p->timeout_len;
+        *cap = sizeof(p->timeout) - 1;
+        *too_long = AV_ERR_MALFORMED_BODY;
+        break;
+
     default: /* AV_F_CODE */
         *buf = p->code;
         *len = &p->code_len;
@@ -115,6 +132,12 @@ av_field_mark(av_params_t *p, av_field_t f)
         break;
     case AV_F_XID:
         p->has_xid = 1;
+        break;
+    case AV_F_CALLER_ID:
+        p->has_caller_id = 1;
+        break;
+    case AV_F_TIMEOUT:
+        p->has_timeout = 1;
         break;
     default:
         p->has_code = 1;

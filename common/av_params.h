@@ -3,8 +3,10 @@
  *
  * Accepted encodings: a URL query string or an
  * application/x-www-form-urlencoded body (same grammar), or a JSON object
- * body.  Recognised fields: phone, country_code, phone_number, xid, code.
- * Others are ignored.  Each value is percent-decoded (form) or must be a
+ * body.  Recognised fields: phone, country_code, phone_number, xid, code,
+ * and for the missed-call finalize caller_id (the number that called, when
+ * it did not match) and timeout (any value: the call never came).  Others
+ * are ignored.  Each value is percent-decoded (form) or must be a
  * JSON string (JSON; numbers are accepted for country_code, phone_number,
  * phone and code and written in decimal).  A value longer than its field,
  * a NUL byte, an invalid %-escape, a repeated field or JSON that is not an
@@ -27,8 +29,10 @@ typedef struct {
     char   phone_number[AV_PHONE_INPUT_MAX + 1];  size_t phone_number_len;
     char   xid[AV_XID_MAX + 1];                   size_t xid_len;
     char   code[16 + 1];                          size_t code_len;
+    char   caller_id[AV_PHONE_INPUT_MAX + 1];     size_t caller_id_len;
+    char   timeout[8 + 1];                        size_t timeout_len;
     unsigned  has_phone:1, has_country_code:1, has_phone_number:1,
-              has_xid:1, has_code:1;
+              has_xid:1, has_code:1, has_caller_id:1, has_timeout:1;
 } av_params_t;
 
 void     av_params_init(av_params_t *p);

@@ -505,6 +505,35 @@ test_code_valid_is_exactly_five_ascii_digits(void)
 }
 
 
+/* the missed-call finalize variants: the number that called, or "it never came" */
+static void
+test_finalize_fields(void)
+{
+    av_params_t  p;
+
+    av_params_init(&p);
+    CHECK_EQ_INT(av_params_parse_form(&p, "caller_id=%2B44%20787%2012345",
+                                      sizeof("caller_id=%2B44%20787%2012345")
+                                      - 1), AV_OK);
+    CHECK(p.has_caller_id);
+    CHECK_EQ_STR(p.caller_id, "+44 787 12345");
+    CHECK(!p.has_timeout);
+
+    av_params_init(&p);
+    CHECK_EQ_INT(av_params_parse_json(&p, "{\"timeout\":1}", 13), AV_OK);
+    CHECK(p.has_timeout);
+    CHECK_EQ_STR(p.timeout, "1");
+
+    av_params_init(&p);
+    CHECK_EQ_INT(av_params_parse_form(&p, "timeout=1&timeout=1", 19),
+                 AV_ERR_MALFORMED_BODY);
+
+    av_params_init(&p);
+    CHECK_EQ_INT(av_params_parse_form(&p, "timeout=123456789", 17),
+                 AV_ERR_MALFORMED_BODY);
+}
+
+
 int
 main(void)
 {
@@ -528,6 +557,7 @@ main(void)
     RUN(test_phone_choice);
     RUN(test_phone_errors_pass_through);
     RUN(test_code_valid_is_exactly_five_ascii_digits);
+    RUN(test_finalize_fields);
 
     return UNIT_DONE();
 }
