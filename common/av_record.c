@@ -7,11 +7,16 @@
  * harmless and keep a late status from undoing a newer one.
  */
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "av_record.h"
+
+
+/* finalize's "wrong code": Failure until the attempts are used up */
+#define AV_CODE_AV_WRONG_CODE  2402
 
 
 void
@@ -183,6 +188,154 @@ av_record_json(const av_record_t *rec, char *out, size_t cap)
     return (size_t) n;
 }
 
+
+
+/*
+ * Telesign answers a wrong code with 2402 and lets the user try again;
+ * the taxonomy calls 2402 failed because, once the attempts are used up,
+ * it is.  So a 2402 only counts here until the last attempt, and every
+ * other code takes the same road as a callback would.
+ */
+unsigned
+av_record_finalize(av_record_t *rec, int code, unsigned max_attempts,
+    int64_t now_ms)
+{
+    unsigned  used;
+
+    /* an outcome is final: a late or replayed finalize answer, even a
+     * success, never reopens it (the same rule as av_record_apply) */
+    if (av_state_is_terminal((av_state_t) rec->state)) {
+        return 0;
+    }
+
+    /* a limit of 0 would never fail anyone: it allows one code; and the
+     * count is a byte, which must still be able to reach the limit */
+    if (max_attempts == 0) {
+        max_attempts = 1;
+
+    } else if (max_attempts > UINT8_MAX) {
+        max_attempts = UINT8_MAX;
+    }
+
+    if (code == AV_CODE_AV_WRONG_CODE) {
+        if (rec->attempts < UINT8_MAX) {
+            rec->attempts++;
+        }
+
+        if (rec->attempts < max_attempts) {
+            /* the code and state stay what they were: still pending */
+            return max_attempts - rec->attempts;
+        }
+    }
+
+    av_record_apply(rec, code, 0, now_ms);
+
+    if (av_state_is_terminal((av_state_t) rec->state)) {
+        return 0;
+    }
+
+    /* a limit lowered by a reload may already be used up */
+    used = rec->attempts;
+
+    return used < max_attempts ? max_attempts - used : 0;
+}
+
+
+size_t
+av_finalize_json(const av_record_t *rec, unsigned attempts_left, char *out,
+    size_t cap)
+{
+    int         n;
+    av_state_t  state;
+
+    if (out == NULL || cap == 0) {
+        return 0;
+    }
+
+    out[0] = '\0';
+
+    state = (av_state_t) rec->state;
+
+    /* every string here comes from a static table, so none needs a check */
+    n = snprintf(out, cap,
+                 "{\"verified\":%s,\"state\":\"%s\","
+                 "\"status\":{\"code\":%d,\"description\":\"%s\"},"
+                 "\"attempts_left\":%u}\n",
+                 state == AV_STATE_VERIFIED ? "true" : "false",
+                 av_state_name(state),
+                 (int) rec->code, av_status_description(rec->code),
+                 attempts_left);
+
+    if (n < 0 || (size_t) n >= cap) {
+        out[0] = '\0';
+        return 0;
+    }
+
+    return (size_t) n;
+}
+
+
+/* A session credential: the xid charset, and nothing else ('.' separates
+ * its parts, base64url adds '-' and '_'). */
+static int
+av_session_safe(const char *s, size_t len)
+{
+    size_t  i;
+    char    c;
+
+    if (s == NULL || len == 0) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        c = s[i];
+
+        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')
+              || (c >= 'a' && c <= 'z')
+              || c == '-' || c == '_' || c == '.' || c == ':'))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+size_t
+av_call_json(const av_record_t *rec, const char *session, size_t session_len,
+    int64_t expires_in, char *out, size_t cap)
+{
+    int  n;
+
+    if (out == NULL || cap == 0) {
+        return 0;
+    }
+
+    out[0] = '\0';
+
+    /* an empty prefix would show the user nothing to compare with */
+    if (rec->prefix[0] == '\0' || rec->xid[0] == '\0'
+        || !av_record_safe(rec->prefix, sizeof(rec->prefix), 1)
+        || !av_record_safe(rec->xid, sizeof(rec->xid), 0)
+        || session_len > INT_MAX || !av_session_safe(session, session_len))
+    {
+        return 0;
+    }
+
+    n = snprintf(out, cap,
+                 "{\"prefix\":\"%s\",\"xid\":\"%s\",\"session\":\"%.*s\","
+                 "\"expires_in\":%lld}\n",
+                 rec->prefix, rec->xid, (int) session_len, session,
+                 (long long) expires_in);
+
+    if (n < 0 || (size_t) n >= cap) {
+        out[0] = '\0';
+        return 0;
+    }
+
+    return (size_t) n;
+}
 
 /*
  * ngx_http_limit_req_module's leaky bucket (ngx_http_limit_req_lookup):

@@ -8,6 +8,7 @@
 
 #include "unit.h"
 #include "av_record.h"
+#include "av_credential.h"
 
 
 #define T0  1700000000000LL     /* our clock when the record is issued */
@@ -375,6 +376,350 @@ test_json_refuses_a_corrupted_record(void)
 }
 
 
+/* --- missed-call flow: finalize answers and the call endpoint ----------- */
+
+
+#define MAX_TRIES  3
+
+
+static void
+test_finalize_success_verifies(void)
+{
+    av_record_t  rec;
+
+    fresh(&rec, AV_FLOW_CALL);
+    CHECK_EQ_INT(av_record_finalize(&rec, 2401, MAX_TRIES, T0 + 1000), 0);
+    CHECK_EQ_INT(rec.code, 2401);
+    CHECK_EQ_INT(rec.state, AV_STATE_VERIFIED);
+    CHECK_EQ_INT(rec.attempts, 0);
+    CHECK_EQ_INT(rec.updated_ms, T0 + 1000);
+    CHECK_EQ_INT(av_record_gate(&rec), AV_OK);
+}
+
+
+static void
+test_finalize_wrong_codes_use_up_the_attempts(void)
+{
+    av_record_t  rec;
+
+    fresh(&rec, AV_FLOW_CALL);
+
+    /* a wrong code with tries left keeps the record pending at its code:
+     * storing 2402 (failed in the taxonomy) would make a later 2402 from
+     * Get Status look like a repeat */
+    CHECK_EQ_INT(av_record_finalize(&rec, 2402, MAX_TRIES, T0 + 1000), 2);
+    CHECK_EQ_INT(rec.attempts, 1);
+    CHECK_EQ_INT(rec.code, AV_CODE_AV_PENDING);
+    CHECK_EQ_INT(rec.state, AV_STATE_PENDING);
+    CHECK_EQ_INT(av_record_gate(&rec), AV_ERR_PENDING);
+
+    CHECK_EQ_INT(av_record_finalize(&rec, 2402, MAX_TRIES, T0 + 2000), 1);
+    CHECK_EQ_INT(rec.attempts, 2);
+    CHECK_EQ_INT(rec.state, AV_STATE_PENDING);
+
+    /* the third is final */
+    CHECK_EQ_INT(av_record_finalize(&rec, 2402, MAX_TRIES, T0 + 3000), 0);
+    CHECK_EQ_INT(rec.attempts, 3);
+    CHECK_EQ_INT(rec.code, 2402);
+    CHECK_EQ_INT(rec.state, AV_STATE_FAILED);
+    CHECK_EQ_INT(rec.updated_ms, T0 + 3000);
+    CHECK_EQ_INT(av_record_gate(&rec), AV_ERR_FAILED);
+
+    /* and stays so: a right code afterwards changes nothing */
+    CHECK_EQ_INT(av_record_finalize(&rec, 2401, MAX_TRIES, T0 + 4000), 0);
+    CHECK_EQ_INT(rec.state, AV_STATE_FAILED);
+    CHECK_EQ_INT(rec.attempts, 3);
+}
+
+
+static void
+test_finalize_wrong_then_right(void)
+{
+    av_record_t  rec;
+
+    fresh(&rec, AV_FLOW_CALL);
+    CHECK_EQ_INT(av_record_finalize(&rec, 2402, MAX_TRIES, T0 + 1000), 2);
+    CHECK_EQ_INT(av_record_finalize(&rec, 2401, MAX_TRIES, T0 + 2000), 0);
+    CHECK_EQ_INT(rec.state, AV_STATE_VERIFIED);
+    CHECK_EQ_INT(rec.code, 2401);
+    CHECK_EQ_INT(rec.attempts, 1);
+    CHECK_EQ_INT(av_record_gate(&rec), AV_OK);
+}
+
+
+static void
+test_finalize_leaves_a_terminal_record_alone(void)
+{
+    av_record_t  rec, before;
+
+    static const int  codes[] = { 2401, 2402, 2407, 2409, 2410, 2400, 7777 };
+    static const int  ends[] = { 2401, 2409, 2430, 1800 };
+    size_t            i, j;
+
+    for (j = 0; j < sizeof(ends) / sizeof(ends[0]); j++) {
+        fresh(&rec, AV_FLOW_CALL);
+        av_record_apply(&rec, ends[j], T0 + 1000, T0 + 1000);
+        CHECK(av_state_is_terminal((av_state_t) rec.state));
+        memcpy(&before, &rec, sizeof(rec));
+
+        for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+            CHECK_EQ_INT(av_record_finalize(&rec, codes[i], MAX_TRIES,
+                                            T0 + 9000), 0);
+            CHECK(memcmp(&before, &rec, sizeof(rec)) == 0);
+        }
+    }
+}
+
+
+static void
+test_finalize_other_codes_follow_the_taxonomy(void)
+{
+    av_record_t  rec;
+
+    /* the call never came; the caller id did not match: failed at once,
+     * whatever attempts are left */
+    fresh(&rec, AV_FLOW_CALL);
+    CHECK_EQ_INT(av_record_finalize(&rec, 2409, MAX_TRIES, T0 + 1000), 0);
+    CHECK_EQ_INT(rec.code, 2409);
+    CHECK_EQ_INT(rec.state, AV_STATE_FAILED);
+    CHECK_EQ_INT(rec.attempts, 0);
+    CHECK_EQ_INT(av_record_gate(&rec), AV_ERR_FAILED);
+
+    fresh(&rec, AV_FLOW_CALL);
+    CHECK_EQ_INT(av_record_finalize(&rec, 2402, MAX_TRIES, T0 + 1000), 2);
+    CHECK_EQ_INT(av_record_finalize(&rec, 2407, MAX_TRIES, T0 + 2000), 0);
+    CHECK_EQ_INT(rec.code, 2407);
+    CHECK_EQ_INT(rec.state, AV_STATE_FAILED);
+
+    fresh(&rec, AV_FLOW_CALL);
+    CHECK_EQ_INT(av_record_finalize(&rec, 2430, MAX_TRIES, T0 + 1000), 0);
+    CHECK_EQ_INT(av_record_gate(&rec), AV_ERR_BLOCKED);
+
+    /* "please retry" and codes never heard of stay open and use no
+     * attempt */
+    fresh(&rec, AV_FLOW_CALL);
+    CHECK_EQ_INT(av_record_finalize(&rec, 2402, MAX_TRIES, T0 + 1000), 2);
+    CHECK_EQ_INT(av_record_finalize(&rec, 2410, MAX_TRIES, T0 + 2000), 2);
+    CHECK_EQ_INT(rec.code, 2410);
+    CHECK_EQ_INT(rec.state, AV_STATE_PENDING);
+    CHECK_EQ_INT(av_record_finalize(&rec, 2499, MAX_TRIES, T0 + 3000), 2);
+    CHECK_EQ_INT(rec.state, AV_STATE_UNKNOWN);
+    CHECK_EQ_INT(av_record_gate(&rec), AV_ERR_PENDING);
+    CHECK_EQ_INT(rec.attempts, 1);
+}
+
+
+static void
+test_finalize_attempt_limits(void)
+{
+    unsigned     i, left;
+    av_record_t  rec;
+
+    /* a limit of 0 still allows one code, and fails the first wrong one */
+    fresh(&rec, AV_FLOW_CALL);
+    CHECK_EQ_INT(av_record_finalize(&rec, 2410, 0, T0 + 500), 1);
+    CHECK_EQ_INT(av_record_finalize(&rec, 2402, 0, T0 + 1000), 0);
+    CHECK_EQ_INT(rec.state, AV_STATE_FAILED);
+
+    fresh(&rec, AV_FLOW_CALL);
+    CHECK_EQ_INT(av_record_finalize(&rec, 2402, 1, T0 + 1000), 0);
+    CHECK_EQ_INT(rec.state, AV_STATE_FAILED);
+
+    /* a limit lowered below what was already used (a reload) */
+    fresh(&rec, AV_FLOW_CALL);
+    rec.attempts = 5;
+    CHECK_EQ_INT(av_record_finalize(&rec, 2410, MAX_TRIES, T0 + 1000), 0);
+    CHECK_EQ_INT(rec.state, AV_STATE_PENDING);
+    CHECK_EQ_INT(av_record_finalize(&rec, 2402, MAX_TRIES, T0 + 2000), 0);
+    CHECK_EQ_INT(rec.state, AV_STATE_FAILED);
+
+    /* a limit the byte counter cannot reach is the most it can count */
+    fresh(&rec, AV_FLOW_CALL);
+    left = 1;
+    for (i = 0; i < 1000 && rec.state == AV_STATE_PENDING; i++) {
+        left = av_record_finalize(&rec, 2402, 100000, T0 + i);
+    }
+    CHECK_EQ_INT(i, 255);
+    CHECK_EQ_INT(left, 0);
+    CHECK_EQ_INT(rec.attempts, 255);
+    CHECK_EQ_INT(rec.state, AV_STATE_FAILED);
+}
+
+
+static void
+test_finalize_json_exact(void)
+{
+    char         buf[AV_RECORD_JSON_MAX];
+    size_t       n;
+    unsigned     left;
+    av_record_t  rec;
+
+    fresh(&rec, AV_FLOW_CALL);
+    left = av_record_finalize(&rec, 2402, MAX_TRIES, T0 + 1000);
+    n = av_finalize_json(&rec, left, buf, sizeof(buf));
+    CHECK_EQ_MEM(buf, n,
+        "{\"verified\":false,\"state\":\"pending\",\"status\":{\"code\":2400,"
+        "\"description\":\"Pending\"},\"attempts_left\":2}\n");
+    CHECK_EQ_INT(buf[n], '\0');
+
+    left = av_record_finalize(&rec, 2401, MAX_TRIES, T0 + 2000);
+    n = av_finalize_json(&rec, left, buf, sizeof(buf));
+    CHECK_EQ_MEM(buf, n,
+        "{\"verified\":true,\"state\":\"verified\",\"status\":{\"code\":2401,"
+        "\"description\":\"Success\"},\"attempts_left\":0}\n");
+
+    fresh(&rec, AV_FLOW_CALL);
+    av_record_finalize(&rec, 2402, 1, T0 + 1000);
+    n = av_finalize_json(&rec, 0, buf, sizeof(buf));
+    CHECK_EQ_MEM(buf, n,
+        "{\"verified\":false,\"state\":\"failed\",\"status\":{\"code\":2402,"
+        "\"description\":\"Failure\"},\"attempts_left\":0}\n");
+
+    fresh(&rec, AV_FLOW_CALL);
+    left = av_record_finalize(&rec, 2409, MAX_TRIES, T0 + 1000);
+    n = av_finalize_json(&rec, left, buf, sizeof(buf));
+    CHECK_EQ_MEM(buf, n,
+        "{\"verified\":false,\"state\":\"failed\",\"status\":{\"code\":2409,"
+        "\"description\":\"Call not received\"},\"attempts_left\":0}\n");
+
+    /* room for the text and its NUL, not one byte less */
+    CHECK_EQ_INT(av_finalize_json(&rec, left, buf, n + 1), n);
+    CHECK_EQ_INT(av_finalize_json(&rec, left, buf, n), 0);
+    CHECK_EQ_INT(buf[0], '\0');
+    CHECK_EQ_INT(av_finalize_json(&rec, left, buf, 0), 0);
+    CHECK_EQ_INT(av_finalize_json(&rec, left, NULL, sizeof(buf)), 0);
+
+    /* the widest answer fits AV_RECORD_JSON_MAX */
+    rec.code = -2147483647 - 1;
+    rec.state = AV_STATE_UNKNOWN;
+    CHECK(av_finalize_json(&rec, 4294967295U, buf, sizeof(buf)) > 0);
+}
+
+
+#define SESSION  "abc123.1700000030.AAAAAAAAAAAAAAAAAAAAAA"
+
+
+static void
+call_fresh(av_record_t *rec)
+{
+    fresh(rec, AV_FLOW_CALL);
+    memcpy(rec->prefix, "4478730", sizeof("4478730"));
+}
+
+
+static void
+test_call_json_exact(void)
+{
+    char         buf[AV_RECORD_JSON_MAX];
+    size_t       n;
+    av_record_t  rec;
+
+    call_fresh(&rec);
+
+    n = av_call_json(&rec, SESSION, sizeof(SESSION) - 1, 300, buf,
+                     sizeof(buf));
+    CHECK_EQ_MEM(buf, n,
+        "{\"prefix\":\"4478730\",\"xid\":\"abc123\",\"session\":\"" SESSION
+        "\",\"expires_in\":300}\n");
+    CHECK_EQ_INT(buf[n], '\0');
+
+    /* the session is (ptr, len), not a C string */
+    n = av_call_json(&rec, SESSION "trailing", sizeof(SESSION) - 1, 30, buf,
+                     sizeof(buf));
+    CHECK_EQ_MEM(buf, n,
+        "{\"prefix\":\"4478730\",\"xid\":\"abc123\",\"session\":\"" SESSION
+        "\",\"expires_in\":30}\n");
+
+    /* room for the text and its NUL, not one byte less */
+    CHECK_EQ_INT(av_call_json(&rec, SESSION, sizeof(SESSION) - 1, 30, buf,
+                              n + 1), n);
+    CHECK_EQ_INT(av_call_json(&rec, SESSION, sizeof(SESSION) - 1, 30, buf,
+                              n), 0);
+    CHECK_EQ_INT(buf[0], '\0');
+    CHECK_EQ_INT(av_call_json(&rec, SESSION, sizeof(SESSION) - 1, 30, buf,
+                              0), 0);
+}
+
+
+static void
+test_call_json_fits_the_largest_record(void)
+{
+    char         buf[AV_RECORD_JSON_MAX], session[AV_CRED_MAX + 1];
+    av_record_t  rec;
+    static const char  longest[] =
+        "0123456789012345678901234567890123456789012345678901234567890123";
+
+    av_record_init(&rec, longest, AV_XID_MAX, "123456789012345", 15,
+                   AV_FLOW_CALL, T0);
+    memset(rec.prefix, '9', AV_PREFIX_MAX);
+    rec.prefix[AV_PREFIX_MAX] = '\0';
+    memset(session, 'a', sizeof(session));
+
+    CHECK(av_call_json(&rec, session, sizeof(session), INT64_MIN, buf,
+                       sizeof(buf)) > 0);
+}
+
+
+static void
+test_call_json_refuses_what_needs_escaping(void)
+{
+    char         buf[AV_RECORD_JSON_MAX];
+    av_record_t  rec;
+
+    static const char  *bad[] = {
+        "abc\"def", "abc\\def", "abc def", "abc\ndef", "abc<def", "abc/def",
+        "abc\xc3\xa9"
+    };
+    size_t  i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        call_fresh(&rec);
+        memset(buf, 'x', sizeof(buf));
+        CHECK_EQ_INT(av_call_json(&rec, bad[i], strlen(bad[i]), 30, buf,
+                                  sizeof(buf)), 0);
+        CHECK_EQ_INT(buf[0], '\0');
+    }
+
+    /* a NUL inside the given length, no session at all */
+    call_fresh(&rec);
+    CHECK_EQ_INT(av_call_json(&rec, "abc\0def", 7, 30, buf, sizeof(buf)), 0);
+    CHECK_EQ_INT(av_call_json(&rec, "", 0, 30, buf, sizeof(buf)), 0);
+    CHECK_EQ_INT(av_call_json(&rec, NULL, 0, 30, buf, sizeof(buf)), 0);
+    CHECK_EQ_INT(av_call_json(&rec, NULL, 5, 30, buf, sizeof(buf)), 0);
+
+    /* the record comes from shared memory: checked, not trusted */
+    call_fresh(&rec);
+    rec.prefix[0] = '\0';
+    CHECK_EQ_INT(av_call_json(&rec, SESSION, sizeof(SESSION) - 1, 30, buf,
+                              sizeof(buf)), 0);
+
+    call_fresh(&rec);
+    rec.prefix[2] = 'a';
+    CHECK_EQ_INT(av_call_json(&rec, SESSION, sizeof(SESSION) - 1, 30, buf,
+                              sizeof(buf)), 0);
+
+    call_fresh(&rec);
+    memset(rec.prefix, '1', sizeof(rec.prefix));     /* no NUL */
+    CHECK_EQ_INT(av_call_json(&rec, SESSION, sizeof(SESSION) - 1, 30, buf,
+                              sizeof(buf)), 0);
+
+    call_fresh(&rec);
+    rec.xid[1] = '"';
+    CHECK_EQ_INT(av_call_json(&rec, SESSION, sizeof(SESSION) - 1, 30, buf,
+                              sizeof(buf)), 0);
+
+    call_fresh(&rec);
+    rec.xid[0] = '\0';
+    CHECK_EQ_INT(av_call_json(&rec, SESSION, sizeof(SESSION) - 1, 30, buf,
+                              sizeof(buf)), 0);
+
+    call_fresh(&rec);
+    memset(rec.xid, 'a', sizeof(rec.xid));
+    CHECK_EQ_INT(av_call_json(&rec, SESSION, sizeof(SESSION) - 1, 30, buf,
+                              sizeof(buf)), 0);
+}
+
+
 /* 6 requests a minute = 100 per 1000 s: one every 10 s */
 #define RATE  100
 
@@ -526,6 +871,16 @@ main(void)
     RUN(test_json_exact);
     RUN(test_json_capacity);
     RUN(test_json_refuses_a_corrupted_record);
+    RUN(test_finalize_success_verifies);
+    RUN(test_finalize_wrong_codes_use_up_the_attempts);
+    RUN(test_finalize_wrong_then_right);
+    RUN(test_finalize_leaves_a_terminal_record_alone);
+    RUN(test_finalize_other_codes_follow_the_taxonomy);
+    RUN(test_finalize_attempt_limits);
+    RUN(test_finalize_json_exact);
+    RUN(test_call_json_exact);
+    RUN(test_call_json_fits_the_largest_record);
+    RUN(test_call_json_refuses_what_needs_escaping);
     RUN(test_rate_burst_then_refusal);
     RUN(test_rate_recovers_as_time_passes);
     RUN(test_rate_burst_zero_is_one_per_interval);
