@@ -83,7 +83,9 @@ $(BUILD)/nginx-src/objs/Makefile: $(BUILD)/nginx-src/configure config
 
 $(NGX_MOD): $(BUILD)/nginx-src/objs/Makefile $(NGX_MOD_SRC)
 	$(MAKE) -C $(BUILD)/nginx-src -f objs/Makefile modules
-	cp $(BUILD)/nginx-src/objs/ngx_http_appverify_module.so $@
+	@# a new file, renamed over the old: a running nginx keeps its mapping
+	cp $(BUILD)/nginx-src/objs/ngx_http_appverify_module.so $@.tmp
+	mv -f $@.tmp $@
 
 module: $(NGX_MOD)
 

@@ -7,7 +7,12 @@
  * request ctx.  Verified: NGX_OK, with the record in the ctx for the
  * $appverify_* variables.  Otherwise the status for nginx to finalize:
  * 401 without a usable credential or while pending, 403 once failed or
- * blocked (rendered as JSON unless an error_page takes it).
+ * blocked, 503 when Telesign had to be asked and could not be (rendered
+ * as JSON unless an error_page takes it).
+ *
+ * With lookup=URI, a record that is pending or absent here is asked about
+ * (ngx_http_appverify_lookup.c): the handler returns NGX_AGAIN while the
+ * subrequest runs, as auth_request does, and is called again after it.
  */
 
 
@@ -19,10 +24,9 @@ ngx_http_appverify_gate_handler(ngx_http_request_t *r)
 {
     size_t                          xid_len;
     av_err_t                        err;
-    av_record_t                     rec;
+    ngx_int_t                       rc;
     ngx_http_appverify_ctx_t       *ctx;
     ngx_http_appverify_loc_conf_t  *alcf;
-    u_char                          xid[AV_XID_MAX + 1];
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
 
@@ -30,28 +34,50 @@ ngx_http_appverify_gate_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    err = ngx_http_appverify_credential(r, alcf, xid, &xid_len);
-    if (err != AV_OK) {
-        return ngx_http_appverify_deny(r, err, NULL);
+    ctx = ngx_http_get_module_ctx(r, ngx_http_appverify_module);
+
+    if (ctx == NULL || ctx->lookup_state == NGX_HTTP_APPVERIFY_LOOKUP_NONE) {
+
+        ctx = ngx_http_appverify_get_ctx(r);
+        if (ctx == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        err = ngx_http_appverify_credential(r, alcf, ctx->xid, &xid_len);
+        if (err != AV_OK) {
+            return ngx_http_appverify_deny(r, err, NULL);
+        }
+
+        if (alcf->require_lookup.len == 0) {
+            err = ngx_http_appverify_zone_find(alcf->require_zone->data,
+                                               ctx->xid, xid_len, &ctx->rec);
+            if (err != AV_OK) {
+                return ngx_http_appverify_deny(r, err,
+                                               (const char *) ctx->xid);
+            }
+
+            ctx->have_rec = 1;
+
+            err = av_record_gate(&ctx->rec);
+            if (err != AV_OK) {
+                return ngx_http_appverify_deny(r, err,
+                                               (const char *) ctx->xid);
+            }
+
+            return NGX_OK;
+        }
     }
 
-    err = ngx_http_appverify_zone_find(alcf->require_zone->data, xid, xid_len,
-                                       &rec);
-    if (err != AV_OK) {
-        return ngx_http_appverify_deny(r, err, (const char *) xid);
+    rc = ngx_http_appverify_lookup(r, ctx, alcf->require_zone,
+                                   &alcf->require_lookup,
+                                   alcf->lookup_interval);
+    if (rc == NGX_AGAIN) {
+        return NGX_AGAIN;
     }
 
-    ctx = ngx_http_appverify_get_ctx(r);
-    if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ctx->rec = rec;
-    ctx->have_rec = 1;
-
-    err = av_record_gate(&rec);
+    err = ngx_http_appverify_lookup_verdict(ctx);
     if (err != AV_OK) {
-        return ngx_http_appverify_deny(r, err, (const char *) xid);
+        return ngx_http_appverify_deny(r, err, (const char *) ctx->xid);
     }
 
     return NGX_OK;

@@ -97,14 +97,35 @@ static ngx_command_t  ngx_http_appverify_commands[] = {
       NULL },
 
     { ngx_string("appverify_status"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
       ngx_http_appverify_handler_directive,
       NGX_HTTP_LOC_CONF_OFFSET,
       NGX_HTTP_APPVERIFY_STATUS,
       NULL },
 
-    { ngx_string("appverify_require"),
+    { ngx_string("appverify_call"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1234,
+      ngx_http_appverify_handler_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_APPVERIFY_CALL,
+      NULL },
+
+    { ngx_string("appverify_finalize"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE123,
+      ngx_http_appverify_handler_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      NGX_HTTP_APPVERIFY_FINALIZE,
+      NULL },
+
+    { ngx_string("appverify_lookup_interval"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_appverify_loc_conf_t, lookup_interval),
+      NULL },
+
+    { ngx_string("appverify_require"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
       ngx_http_appverify_require,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
@@ -614,7 +635,38 @@ ngx_http_appverify_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
             continue;
         }
 
-        if (cmd->offset == NGX_HTTP_APPVERIFY_TOKEN) {
+        if ((cmd->offset == NGX_HTTP_APPVERIFY_STATUS
+             && ngx_strncmp(value[i].data, "lookup=", 7) == 0)
+            || ((cmd->offset == NGX_HTTP_APPVERIFY_CALL
+                 || cmd->offset == NGX_HTTP_APPVERIFY_FINALIZE)
+                && ngx_strncmp(value[i].data, "upstream=", 9) == 0))
+        {
+            s.data = (u_char *) ngx_strchr(value[i].data, '=') + 1;
+            s.len = value[i].data + value[i].len - s.data;
+
+            if (s.len == 0 || s.data[0] != '/') {
+                goto invalid;
+            }
+
+            alcf->upstream = s;
+            continue;
+        }
+
+        if (cmd->offset == NGX_HTTP_APPVERIFY_FINALIZE
+            && ngx_strncmp(value[i].data, "attempts=", 9) == 0)
+        {
+            n = ngx_atoi(value[i].data + 9, value[i].len - 9);
+            if (n <= 0 || n > 10) {
+                goto invalid;
+            }
+
+            alcf->attempts = n;
+            continue;
+        }
+
+        if (cmd->offset == NGX_HTTP_APPVERIFY_TOKEN
+            || cmd->offset == NGX_HTTP_APPVERIFY_CALL)
+        {
             if (ngx_strncmp(value[i].data, "rate=", 5) == 0) {
 
                 p = value[i].data + value[i].len - 3;
@@ -688,6 +740,16 @@ ngx_http_appverify_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
+    if ((cmd->offset == NGX_HTTP_APPVERIFY_CALL
+         || cmd->offset == NGX_HTTP_APPVERIFY_FINALIZE)
+        && alcf->upstream.len == 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" must have \"upstream\" parameter",
+                           &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
     alcf->role = cmd->offset;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
@@ -700,6 +762,14 @@ ngx_http_appverify_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
     case NGX_HTTP_APPVERIFY_CALLBACK:
         clcf->handler = ngx_http_appverify_callback_handler;
+        break;
+
+    case NGX_HTTP_APPVERIFY_CALL:
+        clcf->handler = ngx_http_appverify_call_handler;
+        break;
+
+    case NGX_HTTP_APPVERIFY_FINALIZE:
+        clcf->handler = ngx_http_appverify_finalize_handler;
         break;
 
     default: /* NGX_HTTP_APPVERIFY_STATUS */
@@ -717,14 +787,15 @@ invalid:
 }
 
 
-/* appverify_require zone=NAME | off; */
+/* appverify_require zone=NAME [lookup=URI] | off; */
 
 static char *
 ngx_http_appverify_require(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_appverify_loc_conf_t *alcf = conf;
 
-    ngx_str_t  *value, s;
+    ngx_str_t   *value, s;
+    ngx_uint_t   i;
 
     if (alcf->require_zone != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
@@ -732,22 +803,44 @@ ngx_http_appverify_require(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    if (ngx_strcmp(value[1].data, "off") == 0) {
+    if (ngx_strcmp(value[1].data, "off") == 0 && cf->args->nelts == 2) {
         alcf->require_zone = NULL;
         return NGX_CONF_OK;
     }
 
-    if (ngx_strncmp(value[1].data, "zone=", 5) != 0) {
+    alcf->require_zone = NULL;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
+            s.data = value[i].data + 5;
+            s.len = value[i].len - 5;
+
+            alcf->require_zone = ngx_http_appverify_zone_ref(cf, &s);
+            if (alcf->require_zone == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "lookup=", 7) == 0
+            && value[i].len > 7 && value[i].data[7] == '/')
+        {
+            alcf->require_lookup.data = value[i].data + 7;
+            alcf->require_lookup.len = value[i].len - 7;
+            continue;
+        }
+
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid parameter \"%V\"", &value[1]);
+                           "invalid parameter \"%V\"", &value[i]);
         return NGX_CONF_ERROR;
     }
 
-    s.data = value[1].data + 5;
-    s.len = value[1].len - 5;
-
-    alcf->require_zone = ngx_http_appverify_zone_ref(cf, &s);
     if (alcf->require_zone == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" must have \"zone\" parameter",
+                           &cmd->name);
         return NGX_CONF_ERROR;
     }
 
@@ -844,6 +937,7 @@ ngx_http_appverify_create_loc_conf(ngx_conf_t *cf)
 
     conf->require_zone = NGX_CONF_UNSET_PTR;
     conf->signature = 1;
+    conf->lookup_interval = NGX_CONF_UNSET_MSEC;
     conf->token_lifetime = NGX_CONF_UNSET;
     conf->session_lifetime = NGX_CONF_UNSET;
     conf->pending_timeout = NGX_CONF_UNSET;
@@ -862,7 +956,22 @@ ngx_http_appverify_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_http_appverify_main_conf_t  *amcf;
 
-    ngx_conf_merge_ptr_value(conf->require_zone, prev->require_zone, NULL);
+    if (conf->require_zone == NGX_CONF_UNSET_PTR) {
+        conf->require_zone = prev->require_zone;
+        conf->require_lookup = prev->require_lookup;
+    }
+
+    if (conf->require_zone == NGX_CONF_UNSET_PTR) {
+        conf->require_zone = NULL;
+    }
+
+    /* asking Telesign about a pending xid more often helps nobody */
+    ngx_conf_merge_msec_value(conf->lookup_interval, prev->lookup_interval,
+                              3000);
+
+    if (conf->attempts == 0) {
+        conf->attempts = 3;
+    }
 
     /* Telesign recommends a 30 s window for the JWT */
     ngx_conf_merge_sec_value(conf->token_lifetime, prev->token_lifetime, 30);
@@ -905,6 +1014,9 @@ ngx_http_appverify_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     if ((conf->role == NGX_HTTP_APPVERIFY_TOKEN
+         || conf->role == NGX_HTTP_APPVERIFY_CALL
+         || conf->role == NGX_HTTP_APPVERIFY_FINALIZE
+         || conf->upstream.len || conf->require_lookup.len
          || (conf->role == NGX_HTTP_APPVERIFY_CALLBACK && conf->signature))
         && amcf->api_key == NULL)
     {
@@ -913,11 +1025,12 @@ ngx_http_appverify_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
-    if (conf->role == NGX_HTTP_APPVERIFY_TOKEN
+    if ((conf->role == NGX_HTTP_APPVERIFY_TOKEN
+         || conf->upstream.len || conf->require_lookup.len)
         && amcf->customer_id.len == 0)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"appverify_token\" needs "
+                           "appverify_token and calls to Telesign need "
                            "\"appverify_customer_id\"");
         return NGX_CONF_ERROR;
     }

@@ -17,6 +17,9 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "av_api.h"
+#include "av_credential.h"
+#include "av_params.h"
 #include "av_error.h"
 #include "av_key.h"
 #include "av_record.h"
@@ -57,7 +60,9 @@ typedef enum {
     NGX_HTTP_APPVERIFY_NONE = 0,
     NGX_HTTP_APPVERIFY_TOKEN,
     NGX_HTTP_APPVERIFY_CALLBACK,
-    NGX_HTTP_APPVERIFY_STATUS
+    NGX_HTTP_APPVERIFY_STATUS,
+    NGX_HTTP_APPVERIFY_CALL,
+    NGX_HTTP_APPVERIFY_FINALIZE
 } ngx_http_appverify_role_e;
 
 
@@ -65,10 +70,14 @@ typedef struct {
     ngx_uint_t                   role;          /* the content handler */
     ngx_shm_zone_t              *zone;          /* ... and its zone */
     ngx_shm_zone_t              *require_zone;  /* the access gate's zone */
+    ngx_str_t                    upstream;      /* call, finalize, status */
+    ngx_str_t                    require_lookup;   /* the gate's */
 
     ngx_uint_t                   rate;          /* requests per 1000 s */
     ngx_uint_t                   burst;
     ngx_flag_t                   signature;     /* callbacks must be signed */
+    ngx_uint_t                   attempts;      /* finalize tries */
+    ngx_msec_t                   lookup_interval;
 
     time_t                       token_lifetime;
     time_t                       session_lifetime;
@@ -84,6 +93,20 @@ typedef struct {
 
 typedef struct {
     av_record_t                  rec;
+
+    /* a call to Telesign through a subrequest */
+    av_api_request_t             api;
+    ngx_uint_t                   up_status;     /* 0: no answer */
+    u_char                      *up_body;
+    size_t                       up_len;
+    unsigned                     up_sent:1;
+    unsigned                     up_done:1;
+    ngx_uint_t                   lookup_state;
+    av_err_t                     lookup_err;    /* what the lookup said */
+    u_char                       xid[AV_XID_MAX + 1];
+    u_char                       cred[AV_CRED_MAX];
+    size_t                       cred_len;
+
     unsigned                     have_rec:1;
     unsigned                     deny_json:1;     /* gate said no */
     unsigned                     deny_replace:1;  /* header filter took it */
@@ -107,6 +130,38 @@ av_err_t ngx_http_appverify_zone_start(ngx_http_appverify_zone_t *zone,
 av_err_t ngx_http_appverify_zone_apply(ngx_http_appverify_zone_t *zone,
     av_status_doc_t *doc, av_record_t *out, av_apply_t *result,
     ngx_log_t *log);
+ngx_int_t ngx_http_appverify_zone_lookup_begin(
+    ngx_http_appverify_zone_t *zone, u_char *xid, ngx_msec_t interval,
+    av_record_t *out, ngx_uint_t *have, ngx_log_t *log);
+void ngx_http_appverify_zone_lookup_end(ngx_http_appverify_zone_t *zone,
+    u_char *xid, av_status_doc_t *doc, ngx_uint_t unknown, av_record_t *out,
+    ngx_uint_t *have, ngx_log_t *log);
+av_err_t ngx_http_appverify_zone_call_started(
+    ngx_http_appverify_zone_t *zone, u_char *xid, av_api_answer_t *ans,
+    av_record_t *out);
+void ngx_http_appverify_zone_delete(ngx_http_appverify_zone_t *zone,
+    u_char *xid);
+av_err_t ngx_http_appverify_zone_finalize(ngx_http_appverify_zone_t *zone,
+    u_char *xid, int code, ngx_uint_t max_attempts, av_record_t *out,
+    unsigned *left);
+
+/* ngx_http_appverify_lookup.c */
+
+#define NGX_HTTP_APPVERIFY_LOOKUP_NONE  0
+#define NGX_HTTP_APPVERIFY_LOOKUP_SENT  1
+#define NGX_HTTP_APPVERIFY_LOOKUP_DONE  2
+
+ngx_int_t ngx_http_appverify_lookup(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, ngx_shm_zone_t *shm_zone, ngx_str_t *uri,
+    ngx_msec_t interval);
+av_err_t ngx_http_appverify_lookup_verdict(ngx_http_appverify_ctx_t *ctx);
+
+/* ngx_http_appverify_upstream.c */
+
+ngx_int_t ngx_http_appverify_upstream(ngx_http_request_t *r,
+    ngx_str_t *prefix, ngx_http_appverify_ctx_t *ctx, ngx_uint_t waited);
+av_err_t ngx_http_appverify_upstream_answer(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, av_api_answer_t *ans);
 
 /* ngx_http_appverify_reply.c */
 
@@ -132,6 +187,12 @@ ngx_int_t ngx_http_appverify_filter_init(ngx_conf_t *cf);
 ngx_int_t ngx_http_appverify_token_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_appverify_callback_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_appverify_status_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_appverify_call_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_appverify_finalize_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_appverify_set_cookie(ngx_http_request_t *r,
+    ngx_http_appverify_loc_conf_t *alcf, u_char *cred, size_t len);
+av_err_t ngx_http_appverify_request_params(ngx_http_request_t *r,
+    av_params_t *params);
 ngx_int_t ngx_http_appverify_gate_handler(ngx_http_request_t *r);
 
 

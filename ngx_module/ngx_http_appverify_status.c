@@ -1,26 +1,28 @@
 
 /*
  * appverify: the status endpoint: the caller's own verification as JSON,
- * found through the session credential (cookie or Bearer).
+ * found through the session credential (cookie or Bearer).  With
+ * lookup=URI, a record that is pending or absent here is asked about
+ * first (ngx_http_appverify_lookup.c).
  */
 
 
 #include "ngx_http_appverify_module.h"
 
 
+static void ngx_http_appverify_status_resume(ngx_http_request_t *r);
+static ngx_int_t ngx_http_appverify_status_reply(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx);
+
+
 ngx_int_t
 ngx_http_appverify_status_handler(ngx_http_request_t *r)
 {
-    u_char                          *json;
-    size_t                           len, xid_len;
-    av_err_t                         err;
-    ngx_int_t                        rc;
-    ngx_str_t                        type;
-    av_record_t                      rec;
-    ngx_http_appverify_ctx_t        *ctx;
-    ngx_http_appverify_zone_t       *zone;
-    ngx_http_appverify_loc_conf_t   *alcf;
-    u_char                           xid[AV_XID_MAX + 1];
+    size_t                          xid_len;
+    av_err_t                        err;
+    ngx_int_t                       rc;
+    ngx_http_appverify_ctx_t       *ctx;
+    ngx_http_appverify_loc_conf_t  *alcf;
 
     rc = ngx_http_discard_request_body(r);
     if (rc != NGX_OK) {
@@ -33,32 +35,84 @@ ngx_http_appverify_status_handler(ngx_http_request_t *r)
     }
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
-    zone = alcf->zone->data;
-
-    err = ngx_http_appverify_credential(r, alcf, xid, &xid_len);
-    if (err != AV_OK) {
-        return ngx_http_appverify_send_error(r, err, NULL);
-    }
-
-    err = ngx_http_appverify_zone_find(zone, xid, xid_len, &rec);
-    if (err != AV_OK) {
-        return ngx_http_appverify_send_error(r, err, NULL);
-    }
 
     ctx = ngx_http_appverify_get_ctx(r);
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->rec = rec;
-    ctx->have_rec = 1;
+    err = ngx_http_appverify_credential(r, alcf, ctx->xid, &xid_len);
+    if (err != AV_OK) {
+        return ngx_http_appverify_send_error(r, err, NULL);
+    }
+
+    if (alcf->upstream.len == 0) {
+        err = ngx_http_appverify_zone_find(alcf->zone->data, ctx->xid,
+                                           xid_len, &ctx->rec);
+        if (err != AV_OK) {
+            return ngx_http_appverify_send_error(r, err, NULL);
+        }
+
+        ctx->have_rec = 1;
+
+        return ngx_http_appverify_status_reply(r, ctx);
+    }
+
+    rc = ngx_http_appverify_lookup(r, ctx, alcf->zone, &alcf->upstream,
+                                   alcf->lookup_interval);
+    if (rc == NGX_AGAIN) {
+        r->write_event_handler = ngx_http_appverify_status_resume;
+        r->main->count++;
+        return NGX_DONE;
+    }
+
+    return ngx_http_appverify_status_reply(r, ctx);
+}
+
+
+static void
+ngx_http_appverify_status_resume(ngx_http_request_t *r)
+{
+    ngx_int_t                       rc;
+    ngx_http_appverify_ctx_t       *ctx;
+    ngx_http_appverify_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
+    ctx = ngx_http_get_module_ctx(r, ngx_http_appverify_module);
+
+    rc = ngx_http_appverify_lookup(r, ctx, alcf->zone, &alcf->upstream,
+                                   alcf->lookup_interval);
+    if (rc == NGX_AGAIN) {
+        return;    /* a write event before the subrequest ended */
+    }
+
+    ngx_http_finalize_request(r, ngx_http_appverify_status_reply(r, ctx));
+}
+
+
+static ngx_int_t
+ngx_http_appverify_status_reply(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx)
+{
+    u_char     *json;
+    size_t      len;
+    av_err_t    err;
+    ngx_str_t   type;
+
+    err = ngx_http_appverify_lookup_verdict(ctx);
+
+    /* the record is the answer, whatever its state; errors only without */
+
+    if (!ctx->have_rec || err == AV_ERR_UPSTREAM) {
+        return ngx_http_appverify_send_error(r, err, NULL);
+    }
 
     json = ngx_pnalloc(r->pool, AV_RECORD_JSON_MAX);
     if (json == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    len = av_record_json(&rec, (char *) json, AV_RECORD_JSON_MAX);
+    len = av_record_json(&ctx->rec, (char *) json, AV_RECORD_JSON_MAX);
     if (len == 0) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

@@ -14,17 +14,11 @@
 
 #include "ngx_http_appverify_module.h"
 
-#include "av_credential.h"
 #include "av_jwt.h"
-#include "av_params.h"
 
 
 static void ngx_http_appverify_token_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_appverify_token(ngx_http_request_t *r);
-static av_err_t ngx_http_appverify_token_params(ngx_http_request_t *r,
-    av_params_t *params);
-static ngx_int_t ngx_http_appverify_set_cookie(ngx_http_request_t *r,
-    ngx_http_appverify_loc_conf_t *alcf, u_char *cred, size_t len);
 static ngx_uint_t ngx_http_appverify_wants_json(ngx_http_request_t *r);
 
 
@@ -96,7 +90,7 @@ ngx_http_appverify_token(ngx_http_request_t *r)
     amcf = ngx_http_get_module_main_conf(r, ngx_http_appverify_module);
     zone = alcf->zone->data;
 
-    rc = ngx_http_appverify_token_params(r, &params);
+    rc = ngx_http_appverify_request_params(r, &params);
     if (rc != AV_OK) {
         return ngx_http_appverify_send_error(r, rc, NULL);
     }
@@ -185,10 +179,13 @@ ngx_http_appverify_token(ngx_http_request_t *r)
 }
 
 
-/* Query arguments first, then the body; the core parses both. */
+/*
+ * The client's fields (token, call, finalize): query arguments first, then
+ * a form or JSON body; the core parses both.
+ */
 
-static av_err_t
-ngx_http_appverify_token_params(ngx_http_request_t *r, av_params_t *params)
+av_err_t
+ngx_http_appverify_request_params(ngx_http_request_t *r, av_params_t *params)
 {
     av_err_t   rc;
     ngx_str_t  body;
@@ -235,7 +232,7 @@ ngx_http_appverify_token_params(ngx_http_request_t *r, av_params_t *params)
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_appverify_set_cookie(ngx_http_request_t *r,
     ngx_http_appverify_loc_conf_t *alcf, u_char *cred, size_t len)
 {

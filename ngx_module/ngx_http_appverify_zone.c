@@ -40,6 +40,8 @@ typedef struct {
     ngx_queue_t                  queue;
     time_t                       expires;
     ngx_uint_t                   kind;
+    ngx_msec_t                   lookup_at; /* last Get Status asked */
+    ngx_uint_t                   lookup_busy;  /* one is in flight */
     union {
         av_record_t              rec;
         ngx_http_appverify_phone_t  ph;
@@ -54,7 +56,7 @@ typedef struct {
 
 static void ngx_http_appverify_rbtree_insert_value(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
-static ngx_http_appverify_node_t *ngx_http_appverify_lookup(
+static ngx_http_appverify_node_t *ngx_http_appverify_node_find(
     ngx_rbtree_t *tree, ngx_uint_t kind, const char *key, size_t len,
     time_t now);
 static ngx_http_appverify_node_t *ngx_http_appverify_alloc(
@@ -64,6 +66,11 @@ static void ngx_http_appverify_expire(ngx_http_appverify_zone_t *zone,
     time_t now);
 static void ngx_http_appverify_delete(ngx_http_appverify_zone_t *zone,
     ngx_http_appverify_node_t *an);
+static ngx_http_appverify_node_t *ngx_http_appverify_new_record(
+    ngx_http_appverify_zone_t *zone, char *xid, char *phone, av_flow_t flow,
+    time_t now, ngx_log_t *log);
+static av_err_t ngx_http_appverify_apply_locked(ngx_http_appverify_node_t *rn,
+    av_status_doc_t *doc, av_apply_t *result, ngx_log_t *log);
 
 
 static const char *
@@ -143,7 +150,7 @@ ngx_http_appverify_zone_find(ngx_http_appverify_zone_t *zone, u_char *xid,
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
-    an = ngx_http_appverify_lookup(&zone->sh->xids,
+    an = ngx_http_appverify_node_find(&zone->sh->xids,
                                    NGX_HTTP_APPVERIFY_RECORD,
                                    (const char *) xid, len, ngx_time());
     if (an) {
@@ -180,12 +187,12 @@ ngx_http_appverify_zone_start(ngx_http_appverify_zone_t *zone,
 
     ngx_http_appverify_expire(zone, now);
 
-    pn = ngx_http_appverify_lookup(&zone->sh->phones,
+    pn = ngx_http_appverify_node_find(&zone->sh->phones,
                                    NGX_HTTP_APPVERIFY_PHONE,
                                    rec->phone, ngx_strlen(rec->phone), now);
 
     if (pn && pn->u.ph.xid[0]) {
-        last = ngx_http_appverify_lookup(&zone->sh->xids,
+        last = ngx_http_appverify_node_find(&zone->sh->xids,
                                          NGX_HTTP_APPVERIFY_RECORD,
                                          pn->u.ph.xid,
                                          ngx_strlen(pn->u.ph.xid), now);
@@ -199,7 +206,7 @@ ngx_http_appverify_zone_start(ngx_http_appverify_zone_t *zone,
         }
     }
 
-    if (ngx_http_appverify_lookup(&zone->sh->xids, NGX_HTTP_APPVERIFY_RECORD,
+    if (ngx_http_appverify_node_find(&zone->sh->xids, NGX_HTTP_APPVERIFY_RECORD,
                                   rec->xid, ngx_strlen(rec->xid), now))
     {
         rc = AV_ERR_XID_IN_USE;
@@ -263,6 +270,8 @@ ngx_http_appverify_zone_start(ngx_http_appverify_zone_t *zone,
     ngx_queue_insert_head(&zone->sh->phone_queue, &pn->queue);
 
     rn->kind = NGX_HTTP_APPVERIFY_RECORD;
+    rn->lookup_at = 0;
+    rn->lookup_busy = 0;
     rn->u.rec = *rec;
     rn->expires = now + zone->ttl;
     rn->node.key = ngx_crc32_short((u_char *) rec->xid, ngx_strlen(rec->xid));
@@ -293,65 +302,32 @@ ngx_http_appverify_zone_apply(ngx_http_appverify_zone_t *zone,
     ngx_log_t *log)
 {
     time_t                      now;
-    int64_t                     now_ms;
     av_err_t                    rc;
     ngx_http_appverify_node_t  *rn;
 
     now = ngx_time();
-    now_ms = ngx_http_appverify_now_ms();
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
     ngx_http_appverify_expire(zone, now);
 
-    rn = ngx_http_appverify_lookup(&zone->sh->xids, NGX_HTTP_APPVERIFY_RECORD,
+    rn = ngx_http_appverify_node_find(&zone->sh->xids, NGX_HTTP_APPVERIFY_RECORD,
                                    doc->xid, ngx_strlen(doc->xid), now);
 
     if (rn == NULL) {
-        rn = ngx_http_appverify_alloc(zone, ngx_http_appverify_node_size(rec),
-                                      NULL, now, log);
+        rn = ngx_http_appverify_new_record(zone, doc->xid, doc->phone,
+                                           doc->reference_id[0]
+                                           ? AV_FLOW_CALL : AV_FLOW_SDK,
+                                           now, log);
         if (rn == NULL) {
             rc = AV_ERR_STORE_FULL;
             goto done;
         }
-
-        rn->kind = NGX_HTTP_APPVERIFY_RECORD;
-        av_record_init(&rn->u.rec, doc->xid, ngx_strlen(doc->xid),
-                       doc->phone, ngx_strlen(doc->phone),
-                       doc->reference_id[0] ? AV_FLOW_CALL : AV_FLOW_SDK,
-                       now_ms);
-        rn->u.rec.code = 0;
-        rn->u.rec.state = AV_STATE_UNKNOWN;
-        rn->u.rec.updated_ms = 0;
-
-        *result = av_record_apply(&rn->u.rec, doc->code, doc->updated_on_ms,
-                                  now_ms);
-
-        rn->expires = now + zone->ttl;
-        rn->node.key = ngx_crc32_short((u_char *) doc->xid,
-                                       ngx_strlen(doc->xid));
-        ngx_rbtree_insert(&zone->sh->xids, &rn->node);
-        ngx_queue_insert_head(&zone->sh->record_queue, &rn->queue);
-        zone->sh->records++;
-
-    } else {
-        if (doc->phone[0] && rn->u.rec.phone[0]
-            && ngx_strcmp(doc->phone, rn->u.rec.phone) != 0)
-        {
-            ngx_log_error(NGX_LOG_WARN, log, 0,
-                          "appverify: status for xid \"%s\" names another "
-                          "phone than the one it was issued for, ignored",
-                          doc->xid);
-            rc = AV_ERR_MALFORMED_BODY;
-            goto done;
-        }
-
-        *result = av_record_apply(&rn->u.rec, doc->code, doc->updated_on_ms,
-                                  now_ms);
     }
 
+    rc = ngx_http_appverify_apply_locked(rn, doc, result, log);
+
     *out = rn->u.rec;
-    rc = AV_OK;
 
 done:
 
@@ -361,8 +337,280 @@ done:
 }
 
 
+/*
+ * Get Status for an xid that is pending or absent here.  Returns NGX_OK
+ * when the caller is to ask Telesign (the lookup is now "in flight" in the
+ * zone, so concurrent requests for the xid, in any worker, do not ask too),
+ * NGX_DECLINED when the stored state is the answer: terminal, asked less
+ * than interval ago, or being asked by another request.  An absent record
+ * gets a placeholder, so that the in-flight mark has a home.
+ */
+
+ngx_int_t
+ngx_http_appverify_zone_lookup_begin(ngx_http_appverify_zone_t *zone,
+    u_char *xid, ngx_msec_t interval, av_record_t *out, ngx_uint_t *have,
+    ngx_log_t *log)
+{
+    time_t                      now;
+    ngx_int_t                   rc;
+    ngx_msec_t                  elapsed;
+    ngx_http_appverify_node_t  *rn;
+
+    now = ngx_time();
+    *have = 0;
+    rc = NGX_DECLINED;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    rn = ngx_http_appverify_node_find(&zone->sh->xids, NGX_HTTP_APPVERIFY_RECORD,
+                                   (const char *) xid,
+                                   ngx_strlen(xid), now);
+
+    /* Get Status is the SDK flow's: a missed call is decided by finalize */
+
+    if (rn && (av_state_is_terminal(rn->u.rec.state)
+               || rn->u.rec.flow == AV_FLOW_CALL))
+    {
+        goto found;
+    }
+
+    if (rn) {
+        elapsed = ngx_current_msec - rn->lookup_at;
+
+        /* a lookup whose requester vanished is forgotten after a minute */
+
+        if ((rn->lookup_busy && elapsed < 60000)
+            || (rn->lookup_at && elapsed < interval))
+        {
+            goto found;
+        }
+
+    } else {
+        ngx_http_appverify_expire(zone, now);
+
+        rn = ngx_http_appverify_new_record(zone, (char *) xid, "",
+                                           AV_FLOW_SDK, now, log);
+        if (rn == NULL) {
+            goto done;
+        }
+    }
+
+    rn->lookup_busy = 1;
+    rn->lookup_at = ngx_current_msec;
+    rc = NGX_OK;
+
+found:
+
+    *out = rn->u.rec;
+    *have = 1;
+
+done:
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    return rc;
+}
+
+
+/*
+ * Ends a lookup with what Telesign answered: doc, or "unknown" (it does
+ * not know the xid: a placeholder is removed), or neither (no usable
+ * answer: the stored state stays as it was).  out/have: the record now.
+ */
+
+void
+ngx_http_appverify_zone_lookup_end(ngx_http_appverify_zone_t *zone,
+    u_char *xid, av_status_doc_t *doc, ngx_uint_t unknown, av_record_t *out,
+    ngx_uint_t *have, ngx_log_t *log)
+{
+    time_t                      now;
+    av_apply_t                  result;
+    ngx_http_appverify_node_t  *rn;
+
+    now = ngx_time();
+    *have = 0;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    rn = ngx_http_appverify_node_find(&zone->sh->xids, NGX_HTTP_APPVERIFY_RECORD,
+                                   (const char *) xid, ngx_strlen(xid), now);
+    if (rn == NULL) {
+        goto done;
+    }
+
+    rn->lookup_busy = 0;
+
+    if (doc) {
+        (void) ngx_http_appverify_apply_locked(rn, doc, &result, log);
+
+    } else if (unknown
+               && rn->u.rec.state == AV_STATE_UNKNOWN && rn->u.rec.code == 0)
+    {
+        /* a placeholder Telesign knows nothing about has nothing to keep */
+        ngx_http_appverify_delete(zone, rn);
+        goto done;
+    }
+
+    *out = rn->u.rec;
+    *have = 1;
+
+done:
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+}
+
+
+/* The missed call was placed: keep Telesign's reference id and prefix. */
+
+av_err_t
+ngx_http_appverify_zone_call_started(ngx_http_appverify_zone_t *zone,
+    u_char *xid, av_api_answer_t *ans, av_record_t *out)
+{
+    av_err_t                    rc;
+    ngx_http_appverify_node_t  *rn;
+
+    rc = AV_ERR_UNKNOWN_SESSION;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    rn = ngx_http_appverify_node_find(&zone->sh->xids, NGX_HTTP_APPVERIFY_RECORD,
+                                   (const char *) xid, ngx_strlen(xid),
+                                   ngx_time());
+    if (rn) {
+        ngx_cpystrn((u_char *) rn->u.rec.reference_id,
+                    (u_char *) ans->doc.reference_id,
+                    sizeof(rn->u.rec.reference_id));
+        ngx_cpystrn((u_char *) rn->u.rec.prefix, (u_char *) ans->prefix,
+                    sizeof(rn->u.rec.prefix));
+        *out = rn->u.rec;
+        rc = AV_OK;
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    return rc;
+}
+
+
+/* Forgets a verification that never started (Telesign refused the call). */
+
+void
+ngx_http_appverify_zone_delete(ngx_http_appverify_zone_t *zone, u_char *xid)
+{
+    ngx_http_appverify_node_t  *rn;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    rn = ngx_http_appverify_node_find(&zone->sh->xids, NGX_HTTP_APPVERIFY_RECORD,
+                                   (const char *) xid, ngx_strlen(xid),
+                                   ngx_time());
+    if (rn) {
+        ngx_http_appverify_delete(zone, rn);
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+}
+
+
+/* A finalize answer: the core counts attempts and decides the state. */
+
+av_err_t
+ngx_http_appverify_zone_finalize(ngx_http_appverify_zone_t *zone,
+    u_char *xid, int code, ngx_uint_t max_attempts, av_record_t *out,
+    unsigned *left)
+{
+    av_err_t                    rc;
+    ngx_http_appverify_node_t  *rn;
+
+    rc = AV_ERR_UNKNOWN_SESSION;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    rn = ngx_http_appverify_node_find(&zone->sh->xids, NGX_HTTP_APPVERIFY_RECORD,
+                                   (const char *) xid, ngx_strlen(xid),
+                                   ngx_time());
+    if (rn) {
+        *left = av_record_finalize(&rn->u.rec, code, max_attempts,
+                                   ngx_http_appverify_now_ms());
+        *out = rn->u.rec;
+        rc = AV_OK;
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    return rc;
+}
+
+
+/* A new record node, in the tree and the queue; the zone is locked. */
+
 static ngx_http_appverify_node_t *
-ngx_http_appverify_lookup(ngx_rbtree_t *tree, ngx_uint_t kind,
+ngx_http_appverify_new_record(ngx_http_appverify_zone_t *zone, char *xid,
+    char *phone, av_flow_t flow, time_t now, ngx_log_t *log)
+{
+    ngx_http_appverify_node_t  *rn;
+
+    rn = ngx_http_appverify_alloc(zone, ngx_http_appverify_node_size(rec),
+                                  NULL, now, log);
+    if (rn == NULL) {
+        return NULL;
+    }
+
+    rn->kind = NGX_HTTP_APPVERIFY_RECORD;
+    rn->lookup_at = 0;
+    rn->lookup_busy = 0;
+
+    av_record_init(&rn->u.rec, xid, ngx_strlen(xid), phone,
+                   ngx_strlen(phone), flow, ngx_http_appverify_now_ms());
+
+    /* what Telesign says next is the first word on it */
+    rn->u.rec.code = 0;
+    rn->u.rec.state = AV_STATE_UNKNOWN;
+    rn->u.rec.updated_ms = 0;
+
+    rn->expires = now + zone->ttl;
+    rn->node.key = ngx_crc32_short((u_char *) xid, ngx_strlen(xid));
+    ngx_rbtree_insert(&zone->sh->xids, &rn->node);
+    ngx_queue_insert_head(&zone->sh->record_queue, &rn->queue);
+    zone->sh->records++;
+
+    return rn;
+}
+
+
+/*
+ * A status from Telesign for a record; the zone is locked.  A status that
+ * names another phone than the record was issued for is refused.
+ */
+
+static av_err_t
+ngx_http_appverify_apply_locked(ngx_http_appverify_node_t *rn,
+    av_status_doc_t *doc, av_apply_t *result, ngx_log_t *log)
+{
+    if (doc->phone[0] && rn->u.rec.phone[0]
+        && ngx_strcmp(doc->phone, rn->u.rec.phone) != 0)
+    {
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "appverify: status for xid \"%s\" names another "
+                      "phone than the one it was issued for, ignored",
+                      rn->u.rec.xid);
+        return AV_ERR_MALFORMED_BODY;
+    }
+
+    if (rn->u.rec.phone[0] == '\0' && doc->phone[0]) {
+        ngx_cpystrn((u_char *) rn->u.rec.phone, (u_char *) doc->phone,
+                    sizeof(rn->u.rec.phone));
+    }
+
+    *result = av_record_apply(&rn->u.rec, doc->code, doc->updated_on_ms,
+                              ngx_http_appverify_now_ms());
+
+    return AV_OK;
+}
+
+
+static ngx_http_appverify_node_t *
+ngx_http_appverify_node_find(ngx_rbtree_t *tree, ngx_uint_t kind,
     const char *key, size_t len, time_t now)
 {
     ngx_int_t                   rc;

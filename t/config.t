@@ -59,7 +59,7 @@ qr/\[emerg\].*key file ".*bad\.key" must hold 32 to/
     location = /token { appverify_token zone=av; }
 --- must_die
 --- error_log
-"appverify_token" needs "appverify_customer_id"
+need "appverify_customer_id"
 
 
 

@@ -1,0 +1,418 @@
+
+/*
+ * appverify: server-initiated missed-call verification (App Verify API).
+ *
+ * call:     the app sends the phone (as to the token endpoint: the same
+ *           normalization, duplicate and rate rules); the edge signs
+ *           POST /v1/verify/auto/voice/initiate, keeps Telesign's
+ *           reference id and caller-ID prefix in the zone and answers the
+ *           prefix to show, with the session credential.  Telesign's
+ *           verify_code, when an account gets one, is never passed on.
+ * finalize: the app sends the five digits the user read off the missed
+ *           call (or "it came from another number", or "it never came");
+ *           the edge signs the matching finalize call; 2401 verifies, a
+ *           wrong code uses one of appverify_finalize's attempts.
+ *
+ * Both are POST only: they cost money or attempts, so no <img> tag or
+ * link prefetch may trigger them.  Telesign failures answer 503 and leave
+ * the stored state as it was.
+ */
+
+
+#include "ngx_http_appverify_module.h"
+
+
+static void ngx_http_appverify_call_body(ngx_http_request_t *r);
+static void ngx_http_appverify_call_resume(ngx_http_request_t *r);
+static void ngx_http_appverify_finalize_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_appverify_finalize_start(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx);
+static void ngx_http_appverify_finalize_resume(ngx_http_request_t *r);
+static ngx_int_t ngx_http_appverify_finalize_reply(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, ngx_uint_t status, unsigned left);
+static ngx_int_t ngx_http_appverify_post_only(ngx_http_request_t *r,
+    ngx_http_client_body_handler_pt post_handler);
+
+
+static ngx_str_t  ngx_http_appverify_json_type =
+    ngx_string("application/json");
+
+
+ngx_int_t
+ngx_http_appverify_call_handler(ngx_http_request_t *r)
+{
+    return ngx_http_appverify_post_only(r, ngx_http_appverify_call_body);
+}
+
+
+ngx_int_t
+ngx_http_appverify_finalize_handler(ngx_http_request_t *r)
+{
+    return ngx_http_appverify_post_only(r, ngx_http_appverify_finalize_body);
+}
+
+
+static ngx_int_t
+ngx_http_appverify_post_only(ngx_http_request_t *r,
+    ngx_http_client_body_handler_pt post_handler)
+{
+    ngx_int_t  rc;
+
+    if (!(r->method & NGX_HTTP_POST)
+        || r->headers_in.content_length_n > AV_PARAMS_BODY_MAX)
+    {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_appverify_send_error(r,
+                                             (r->method & NGX_HTTP_POST)
+                                             ? AV_ERR_BODY_TOO_LARGE
+                                             : AV_ERR_METHOD_NOT_ALLOWED,
+                                             NULL);
+    }
+
+    return ngx_http_appverify_read_body(r, post_handler);
+}
+
+
+static void
+ngx_http_appverify_call_body(ngx_http_request_t *r)
+{
+    size_t                          len;
+    av_err_t                        rc;
+    av_params_t                     params;
+    ngx_http_appverify_ctx_t       *ctx;
+    ngx_http_appverify_zone_t      *zone;
+    ngx_http_appverify_loc_conf_t  *alcf;
+    char                            phone[AV_PHONE_MAX + 1];
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
+    zone = alcf->zone->data;
+
+    ctx = ngx_http_appverify_get_ctx(r);
+    if (ctx == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    rc = ngx_http_appverify_request_params(r, &params);
+
+    if (rc == AV_OK) {
+        rc = av_params_phone(&params, phone, &len);
+    }
+
+    if (rc != AV_OK) {
+        ngx_http_finalize_request(r,
+                                  ngx_http_appverify_send_error(r, rc, NULL));
+        return;
+    }
+
+    if (av_uuid_random((char *) ctx->xid) != 0) {
+        ngx_http_finalize_request(r,
+            ngx_http_appverify_send_error(r, AV_ERR_INTERNAL, "no random"));
+        return;
+    }
+
+    av_record_init(&ctx->rec, (char *) ctx->xid, ngx_strlen(ctx->xid),
+                   phone, len, AV_FLOW_CALL, ngx_http_appverify_now_ms());
+
+    /* the duplicate and rate rules hold the place before money is spent */
+
+    rc = ngx_http_appverify_zone_start(zone, &ctx->rec, alcf,
+                                       r->connection->log);
+    if (rc != AV_OK) {
+        ngx_http_finalize_request(r,
+                                  ngx_http_appverify_send_error(r, rc, NULL));
+        return;
+    }
+
+    ctx->have_rec = 1;
+
+    rc = av_api_initiate(&ctx->api, phone, 0);
+
+    if (rc != AV_OK
+        || ngx_http_appverify_upstream(r, &alcf->upstream, ctx, 1) != NGX_OK)
+    {
+        ngx_http_appverify_zone_delete(zone, ctx->xid);
+        ngx_http_finalize_request(r,
+            ngx_http_appverify_send_error(r, rc != AV_OK ? rc
+                                                         : AV_ERR_INTERNAL,
+                                          "call not started"));
+        return;
+    }
+
+    r->write_event_handler = ngx_http_appverify_call_resume;
+}
+
+
+static void
+ngx_http_appverify_call_resume(ngx_http_request_t *r)
+{
+    u_char                          *json;
+    size_t                           len;
+    av_err_t                         rc;
+    ngx_str_t                        type;
+    av_state_t                       state;
+    av_api_answer_t                  ans;
+    ngx_http_appverify_ctx_t        *ctx;
+    ngx_http_appverify_zone_t       *zone;
+    ngx_http_appverify_loc_conf_t   *alcf;
+    ngx_http_appverify_main_conf_t  *amcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_appverify_module);
+
+    if (!ctx->up_done) {
+        return;    /* a write event before the subrequest ended */
+    }
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_appverify_module);
+    zone = alcf->zone->data;
+
+    rc = ngx_http_appverify_upstream_answer(r, ctx, &ans);
+
+    if (rc == AV_OK) {
+        state = av_status_state(ans.doc.code);
+
+        /* Telesign would not call: an invalid, unsupported or blocked number */
+
+        if (state != AV_STATE_PENDING) {
+            rc = (ans.doc.code == 2404) ? AV_ERR_INVALID_PHONE
+                 : (state == AV_STATE_BLOCKED) ? AV_ERR_BLOCKED
+                 : (state == AV_STATE_VERIFIED) ? AV_ERR_UPSTREAM
+                 : AV_ERR_FAILED;
+
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "appverify: telesign did not place the call: "
+                          "code %d", ans.doc.code);
+        }
+    }
+
+    if (rc == AV_OK) {
+        rc = ngx_http_appverify_zone_call_started(zone, ctx->xid, &ans,
+                                                  &ctx->rec);
+    }
+
+    if (rc != AV_OK) {
+        ngx_http_appverify_zone_delete(zone, ctx->xid);
+        ngx_http_finalize_request(r,
+                                  ngx_http_appverify_send_error(r, rc, NULL));
+        return;
+    }
+
+    ctx->cred_len = av_credential_issue(amcf->session_key,
+                                        (const char *) ctx->xid,
+                                        ngx_strlen(ctx->xid),
+                                        ngx_time() + alcf->session_lifetime,
+                                        (char *) ctx->cred,
+                                        sizeof(ctx->cred));
+
+    json = ngx_pnalloc(r->pool, AV_RECORD_JSON_MAX);
+
+    if (ctx->cred_len == 0 || json == NULL
+        || ngx_http_appverify_set_cookie(r, alcf, ctx->cred, ctx->cred_len)
+           != NGX_OK)
+    {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    len = av_call_json(&ctx->rec, (const char *) ctx->cred, ctx->cred_len,
+                       alcf->session_lifetime, (char *) json,
+                       AV_RECORD_JSON_MAX);
+    if (len == 0) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "appverify: missed call placed for xid \"%s\"", ctx->xid);
+
+    type = ngx_http_appverify_json_type;
+
+    ngx_http_finalize_request(r, ngx_http_appverify_send(r, NGX_HTTP_OK,
+                                                         &type, json, len));
+}
+
+
+static void
+ngx_http_appverify_finalize_body(ngx_http_request_t *r)
+{
+    ngx_int_t                  rc;
+    ngx_http_appverify_ctx_t  *ctx;
+
+    ctx = ngx_http_appverify_get_ctx(r);
+    if (ctx == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    rc = ngx_http_appverify_finalize_start(r, ctx);
+
+    /* NGX_DONE: the subrequest holds the request; resume finalizes it */
+
+    if (rc != NGX_DONE) {
+        ngx_http_finalize_request(r, rc);
+    }
+}
+
+
+/* NGX_DONE when the call to Telesign is on its way, else the answer. */
+
+static ngx_int_t
+ngx_http_appverify_finalize_start(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx)
+{
+    size_t                          len;
+    av_err_t                        rc;
+    av_params_t                     params;
+    ngx_http_appverify_zone_t      *zone;
+    ngx_http_appverify_loc_conf_t  *alcf;
+    char                            caller[AV_PHONE_MAX + 1];
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
+    zone = alcf->zone->data;
+
+    rc = ngx_http_appverify_credential(r, alcf, ctx->xid, &len);
+    if (rc != AV_OK) {
+        return ngx_http_appverify_send_error(r, rc, NULL);
+    }
+
+    rc = ngx_http_appverify_request_params(r, &params);
+    if (rc != AV_OK) {
+        return ngx_http_appverify_send_error(r, rc, NULL);
+    }
+
+    /* bad digits are refused here, without spending an attempt */
+
+    if (params.has_code && !av_code_valid(params.code, params.code_len)) {
+        return ngx_http_appverify_send_error(r, AV_ERR_INVALID_CODE, NULL);
+    }
+
+    if (!params.has_code && !params.has_caller_id && !params.has_timeout) {
+        return ngx_http_appverify_send_error(r, AV_ERR_INVALID_CODE,
+                                             "no code");
+    }
+
+    rc = ngx_http_appverify_zone_find(zone, ctx->xid, len, &ctx->rec);
+    if (rc != AV_OK) {
+        return ngx_http_appverify_send_error(r, rc, NULL);
+    }
+
+    ctx->have_rec = 1;
+
+    if (ctx->rec.flow != AV_FLOW_CALL || ctx->rec.reference_id[0] == '\0') {
+        return ngx_http_appverify_send_error(r, AV_ERR_UNKNOWN_SESSION,
+                                             "not a missed-call session");
+    }
+
+    /* decided already: say so again, without asking Telesign */
+
+    if (av_state_is_terminal(ctx->rec.state)) {
+        return ngx_http_appverify_finalize_reply(r, ctx,
+                   ctx->rec.state == AV_STATE_VERIFIED ? NGX_HTTP_OK
+                                                       : NGX_HTTP_FORBIDDEN,
+                   0);
+    }
+
+    if (params.has_code) {
+        rc = av_api_finalize(&ctx->api, ctx->rec.reference_id, params.code);
+
+    } else if (params.has_caller_id) {
+        rc = av_phone_normalize(params.caller_id, params.caller_id_len,
+                                caller, &len);
+        if (rc == AV_OK) {
+            rc = av_api_finalize_callerid(&ctx->api, ctx->rec.reference_id,
+                                          caller);
+        }
+
+    } else {
+        rc = av_api_finalize_timeout(&ctx->api, ctx->rec.reference_id);
+    }
+
+    if (rc != AV_OK) {
+        return ngx_http_appverify_send_error(r, rc, NULL);
+    }
+
+    if (ngx_http_appverify_upstream(r, &alcf->upstream, ctx, 1) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->write_event_handler = ngx_http_appverify_finalize_resume;
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_appverify_finalize_resume(ngx_http_request_t *r)
+{
+    unsigned                        left;
+    av_err_t                        rc;
+    av_api_answer_t                 ans;
+    ngx_http_appverify_ctx_t       *ctx;
+    ngx_http_appverify_zone_t      *zone;
+    ngx_http_appverify_loc_conf_t  *alcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_appverify_module);
+
+    if (!ctx->up_done) {
+        return;
+    }
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
+    zone = alcf->zone->data;
+
+    rc = ngx_http_appverify_upstream_answer(r, ctx, &ans);
+
+    if (rc == AV_OK) {
+        rc = ngx_http_appverify_zone_finalize(zone, ctx->xid, ans.doc.code,
+                                              alcf->attempts, &ctx->rec,
+                                              &left);
+    }
+
+    if (rc != AV_OK) {
+        ngx_http_finalize_request(r,
+                                  ngx_http_appverify_send_error(r, rc, NULL));
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "appverify: finalize for xid \"%s\": code %d, %s, "
+                  "%ud attempts left", ctx->xid, ans.doc.code,
+                  av_state_name(ctx->rec.state), left);
+
+    ngx_http_finalize_request(r,
+        ngx_http_appverify_finalize_reply(r, ctx,
+            (ctx->rec.state == AV_STATE_FAILED
+             || ctx->rec.state == AV_STATE_BLOCKED) ? NGX_HTTP_FORBIDDEN
+                                                    : NGX_HTTP_OK,
+            left));
+}
+
+
+static ngx_int_t
+ngx_http_appverify_finalize_reply(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, ngx_uint_t status, unsigned left)
+{
+    u_char     *json;
+    size_t      len;
+    ngx_str_t   type;
+
+    json = ngx_pnalloc(r->pool, AV_RECORD_JSON_MAX);
+    if (json == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    len = av_finalize_json(&ctx->rec, left, (char *) json,
+                           AV_RECORD_JSON_MAX);
+    if (len == 0) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    type = ngx_http_appverify_json_type;
+
+    return ngx_http_appverify_send(r, status, &type, json, len);
+}

@@ -1,0 +1,140 @@
+
+/*
+ * appverify: Get Status lookups, for the status endpoint and the gate.
+ *
+ * Callbacks get lost (Telesign retries twice, then gives up) and may land
+ * on another node behind the balancer, so a record that is pending or
+ * absent here is asked about: GET /v1/mobile/verification/status/{xid}.
+ * The zone marks a lookup in flight, so concurrent requests for one xid,
+ * in any worker, cause one call to Telesign; they answer from the stored
+ * state meanwhile.  A pending answer is not asked about again sooner than
+ * appverify_lookup_interval.
+ */
+
+
+#include "ngx_http_appverify_module.h"
+
+
+/*
+ * One step.  NGX_OK: ctx->rec / have_rec / lookup_err are the answer.
+ * NGX_AGAIN: the subrequest is in flight; call again when it is done.
+ */
+
+ngx_int_t
+ngx_http_appverify_lookup(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, ngx_shm_zone_t *shm_zone, ngx_str_t *uri,
+    ngx_msec_t interval)
+{
+    av_err_t                    rc;
+    ngx_int_t                   n;
+    ngx_uint_t                  have;
+    av_api_answer_t             ans;
+    ngx_http_appverify_zone_t  *zone;
+
+    zone = shm_zone->data;
+
+    switch (ctx->lookup_state) {
+
+    case NGX_HTTP_APPVERIFY_LOOKUP_DONE:
+        return NGX_OK;
+
+    case NGX_HTTP_APPVERIFY_LOOKUP_SENT:
+
+        if (!ctx->up_done) {
+            return NGX_AGAIN;
+        }
+
+        ctx->lookup_state = NGX_HTTP_APPVERIFY_LOOKUP_DONE;
+
+        rc = ngx_http_appverify_upstream_answer(r, ctx, &ans);
+
+        if (rc == AV_OK) {
+            if (ans.doc.xid[0] == '\0') {
+                ngx_cpystrn((u_char *) ans.doc.xid, ctx->xid,
+                            sizeof(ans.doc.xid));
+
+            } else if (ngx_strcmp(ans.doc.xid, ctx->xid) != 0) {
+                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                              "appverify: telesign answered for xid \"%s\" "
+                              "when asked about \"%s\"",
+                              ans.doc.xid, ctx->xid);
+                rc = AV_ERR_UPSTREAM;
+            }
+        }
+
+        ngx_http_appverify_zone_lookup_end(zone, ctx->xid,
+                                           rc == AV_OK ? &ans.doc : NULL,
+                                           rc == AV_ERR_UNKNOWN_SESSION,
+                                           &ctx->rec, &have,
+                                           r->connection->log);
+
+        ctx->have_rec = have ? 1 : 0;
+        ctx->lookup_err = rc;
+
+        return NGX_OK;
+
+    default: /* NGX_HTTP_APPVERIFY_LOOKUP_NONE */
+        break;
+    }
+
+    ctx->lookup_state = NGX_HTTP_APPVERIFY_LOOKUP_DONE;
+    ctx->lookup_err = AV_OK;
+
+    n = ngx_http_appverify_zone_lookup_begin(zone, ctx->xid, interval,
+                                             &ctx->rec, &have,
+                                             r->connection->log);
+    ctx->have_rec = have ? 1 : 0;
+
+    if (n == NGX_DECLINED) {
+        if (!have) {
+            ctx->lookup_err = AV_ERR_STORE_FULL;
+        }
+
+        return NGX_OK;
+    }
+
+    /* we own the lookup now: whatever happens, end it */
+
+    if (av_api_get_status(&ctx->api, (const char *) ctx->xid) != AV_OK
+        || ngx_http_appverify_upstream(r, uri, ctx, 1) != NGX_OK)
+    {
+        ngx_http_appverify_zone_lookup_end(zone, ctx->xid, NULL, 0,
+                                           &ctx->rec, &have,
+                                           r->connection->log);
+        ctx->have_rec = have ? 1 : 0;
+        ctx->lookup_err = AV_ERR_INTERNAL;
+        return NGX_OK;
+    }
+
+    ctx->lookup_state = NGX_HTTP_APPVERIFY_LOOKUP_SENT;
+
+    return NGX_AGAIN;
+}
+
+
+/*
+ * What the gate and the status endpoint say after a lookup.  Fails
+ * closed: when Telesign could not be asked, a record that is not terminal
+ * is 503, never "verified".
+ */
+
+av_err_t
+ngx_http_appverify_lookup_verdict(ngx_http_appverify_ctx_t *ctx)
+{
+    if (!ctx->have_rec) {
+        return ctx->lookup_err == AV_OK ? AV_ERR_UNKNOWN_SESSION
+                                        : (ctx->lookup_err
+                                           == AV_ERR_INTERNAL
+                                           ? AV_ERR_UPSTREAM
+                                           : ctx->lookup_err);
+    }
+
+    if (!av_state_is_terminal(ctx->rec.state)
+        && (ctx->lookup_err == AV_ERR_UPSTREAM
+            || ctx->lookup_err == AV_ERR_INTERNAL))
+    {
+        return AV_ERR_UPSTREAM;
+    }
+
+    return av_record_gate(&ctx->rec);
+}
