@@ -2,8 +2,9 @@
 /*
  * appverify: server-initiated missed-call verification (App Verify API).
  *
- * call:     the app sends the phone (as to the token endpoint: the same
- *           normalization, duplicate and rate rules); the edge signs
+ * call:     the app sends the phone and optionally its own xid (as to the
+ *           token endpoint: the same normalization, duplicate and rate
+ *           rules); the edge signs
  *           POST /v1/verify/auto/voice/initiate, keeps Telesign's
  *           reference id and caller-ID prefix in the zone and answers the
  *           prefix to show, with the session credential.  Telesign's
@@ -109,7 +110,10 @@ ngx_http_appverify_call_body(ngx_http_request_t *r)
         return;
     }
 
-    if (av_uuid_random((char *) ctx->xid) != 0) {
+    if (params.has_xid) {
+        ngx_memcpy(ctx->xid, params.xid, params.xid_len + 1);
+
+    } else if (av_uuid_random((char *) ctx->xid) != 0) {
         ngx_http_finalize_request(r,
             ngx_http_appverify_send_error(r, AV_ERR_INTERNAL, "no random"));
         return;
