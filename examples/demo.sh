@@ -2,12 +2,20 @@
 # make demo: the SDK verification flow, end to end, on loopback.
 #
 # Starts nginx with the appverify module and the Telesign simulator, then
-# walks the flow step by step, printing each request and answer:
+# walks both flows step by step, printing each request and answer.
+# The SDK flow:
 #   1. the app asks the edge for a JWT (token endpoint)
 #   2. the protected page refuses the session while it is pending
-#   3. Telesign (the simulator) POSTs its signed callback to the edge
+#   3. the SDK hands the JWT to Telesign (the simulator), which checks it
+#      and POSTs its signed callback to the edge
 #   4. the status endpoint shows the verified record
 #   5. the protected page lets the verified session through
+# The missed-call flow:
+#   6. the app asks the edge to call the phone; the edge signs the
+#      initiate call to Telesign and answers the caller-ID prefix
+#   7. the simulated phone shows the missed call; its last five digits
+#   8. are sent to the finalize endpoint, which asks Telesign
+#   9. the protected page lets that session through too
 # Everything it started is stopped when it exits.
 set -euo pipefail
 
@@ -36,7 +44,7 @@ echo "Welcome, verified user." > "$dir/html/index.html"
 
 sed -e "s|@MODULE@|$root/build/ngx_http_appverify_module.so|" \
     -e "s|@DIR@|$dir|g" -e "s|@PORT@|$nginx_port|" \
-    -e "s|@CUSTOMER_ID@|$customer_id|" \
+    -e "s|@CUSTOMER_ID@|$customer_id|" -e "s|@SIM_PORT@|$sim_port|" \
     "$root/examples/demo/nginx.conf.in" > "$dir/nginx.conf"
 
 bold "Starting the Telesign simulator on 127.0.0.1:$sim_port"
@@ -102,10 +110,46 @@ show "curl -i --cookie '$cookie' $base/account/"
 out=$(curl -si --cookie "$cookie" "$base/account/")
 printf '%s\n' "$out" | sed 's/^/    /'
 
+printf '%s' "$out" | head -n1 | grep -q ' 200 ' || {
+    echo "the gate did not let the verified session through" >&2
+    exit 1
+}
+
+bold "6. Missed-call verification: the app asks the edge to call +44 7981 897555"
+show "curl -si -X POST $base/appverify/call -d country_code=44 -d phone_number=07981897555"
+resp=$(curl -si -X POST "$base/appverify/call" -d country_code=44 -d phone_number=07981897555)
+printf '%s\n' "$resp" | sed 's/^/    /'
+cookie2=$(printf '%s' "$resp" | sed -n 's/^Set-Cookie: \(appverify=[^;]*\).*/\1/p')
+prefix=$(printf '%s' "$resp" | tail -n1 | sed 's/.*"prefix":"\([0-9]*\)".*/\1/')
+echo "  The app shows: \"We are calling you from +$prefix?????. Don't answer:"
+echo "  the last five digits of the number are your code.\""
+echo "  What the edge sent Telesign (the simulator checked its signature):"
+curl -s "http://127.0.0.1:$sim_port/_sim/requests" | perl -MJSON::PP -e '
+    my $r = decode_json(join "", <STDIN>);
+    for (@$r) { printf "    %s %s  signature_ok=%s\n", $_->{method}, $_->{path},
+                       $_->{signature_ok} ? "true" : "false" }'
+
+bold "7. The simulated phone's call log shows the missed call"
+show "curl -s http://127.0.0.1:$sim_port/_sim/calls?phone=447981897555"
+calls=$(curl -s "http://127.0.0.1:$sim_port/_sim/calls?phone=447981897555")
+printf '    %s\n' "$calls"
+from=$(printf '%s' "$calls" | sed 's/.*"from":"\([0-9]*\)".*/\1/')
+code=${from: -5}
+echo "  Missed call from +$from: the user types the last five digits, $code"
+
+bold "8. The app sends the five digits to the edge, which finalizes with Telesign"
+show "curl -s -X POST --cookie '$cookie2' $base/appverify/finalize -d code=$code"
+curl -s -X POST --cookie "$cookie2" "$base/appverify/finalize" -d "code=$code" | sed 's/^/    /'
+
+bold "9. The protected page lets the missed-call session through too"
+show "curl -si --cookie '$cookie2' $base/account/"
+out=$(curl -si --cookie "$cookie2" "$base/account/")
+printf '%s\n' "$out" | sed 's/^/    /'
+
 if printf '%s' "$out" | head -n1 | grep -q ' 200 '; then
-    bold "Done: the phone was verified and the gate let the session through."
+    bold "Done: both phones were verified and the gate let both sessions through."
     echo "  (nginx and the simulator are stopped now; logs are in $dir)"
 else
-    echo "the gate did not let the verified session through" >&2
+    echo "the gate did not let the missed-call session through" >&2
     exit 1
 fi
