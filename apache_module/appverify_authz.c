@@ -1,0 +1,236 @@
+/*
+ * mod_appverify: "Require appverify-verified", the gate.
+ *
+ * An authz provider (the mod_authz_user model), so it combines with
+ * <RequireAll>, <RequireAny>, <RequireNone> and every other Require.  It
+ * checks the session credential (one HMAC), reads the record (and asks
+ * Telesign's Get Status when the record is pending or absent and
+ * AppVerifyTelesignURL is set), and sets APPVERIFY_PHONE, _XID, _STATUS
+ * and _VERIFIED in the request's env, also when it refuses, so that logs
+ * show who was refused.
+ *
+ * The answer must be the one nginx gives: 401 for no usable credential or
+ * a pending verification, 403 once it failed or is blocked, with the
+ * core's JSON body.  mod_authz_core decides the status from what the
+ * providers return, so the provider speaks its language:
+ *
+ *   403 reasons  AUTHZ_DENIED: without an AuthType, mod_authz_core
+ *                answers 403;
+ *   401 reasons  AUTHZ_DENIED_NO_USER, "an identity could change this":
+ *                mod_authz_core then runs the authentication hooks, where
+ *                appverify_authn below answers 401 with
+ *                WWW-Authenticate: Bearer (unless an AuthType of the
+ *                operator's own is configured there: then that module
+ *                authenticates, as usual).
+ *
+ * The body: httpd writes its HTML error page for both; an error filter,
+ * inserted only for our own refusals and only when no ErrorDocument is
+ * configured for that status, swaps it for the core's JSON (the nginx
+ * module's header/body filter does the same).  An ErrorDocument 401 or
+ * 403 of the operator's (e.g. a redirect to a verification page) wins.
+ */
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "mod_auth.h"
+#include "mod_core.h"             /* ap_response_code_string */
+#include "util_filter.h"
+#include "apr_strings.h"
+
+#include "mod_appverify.h"
+
+
+#define APPVERIFY_DENY_FILTER  "APPVERIFY_DENY"
+
+
+static authz_status
+appverify_check_authorization(request_rec *r, const char *require_args,
+    const void *parsed_require_args)
+{
+    av_err_t               err;
+    av_record_t            rec;
+    appverify_req_t       *rq;
+    appverify_dir_conf_t   dc;
+    char                   xid[AV_XID_MAX + 1];
+
+    appverify_conf(r, &dc);
+    rq = appverify_req(r);
+
+    err = appverify_credential(r, &dc, xid);
+
+    if (err == AV_OK) {
+        err = appverify_record(r, &dc, xid, &rec);
+    }
+
+    if (err == AV_OK) {
+        rq->denied = 0;
+        return AUTHZ_GRANTED;
+    }
+
+    if (err == AV_ERR_INTERNAL) {
+        return AUTHZ_GENERAL_ERROR;          /* logged where it happened */
+    }
+
+    ap_log_rerror(APLOG_MARK, appverify_log_level(err), 0, r,
+                  "appverify: access denied: %s%s%s", av_err_reason(err),
+                  rq->have_rec ? ": " : "", rq->have_rec ? rq->rec.xid : "");
+
+    rq->denied = 1;
+    rq->deny = err;
+
+    return av_err_http_status(err) == HTTP_UNAUTHORIZED ? AUTHZ_DENIED_NO_USER
+                                                        : AUTHZ_DENIED;
+}
+
+
+static const char *
+appverify_parse_config(cmd_parms *cmd, const char *args,
+    const void **parsed)
+{
+    if (args && *args) {
+        return "Require appverify-verified takes no arguments";
+    }
+
+    return NULL;
+}
+
+
+static const authz_provider  appverify_authz_provider = {
+    &appverify_check_authorization,
+    &appverify_parse_config,
+};
+
+
+/*
+ * The authentication step mod_authz_core runs after our provider said
+ * AUTHZ_DENIED_NO_USER: answer 401 ourselves.  Anything else is not ours.
+ */
+
+static int
+appverify_authn(request_rec *r)
+{
+    appverify_req_t  *rq;
+
+    rq = ap_get_module_config(r->request_config, &appverify_module);
+
+    if (rq == NULL || !rq->denied
+        || av_err_http_status(rq->deny) != HTTP_UNAUTHORIZED
+        || ap_auth_type(r) != NULL)
+    {
+        return DECLINED;
+    }
+
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                   rq->deny == AV_ERR_NO_CREDENTIAL
+                   ? "Bearer realm=\"appverify\""
+                   : "Bearer realm=\"appverify\", error=\"invalid_token\"");
+
+    return HTTP_UNAUTHORIZED;
+}
+
+
+/* A later error of another kind (a 404 of the handler, say) is not ours. */
+
+static int
+appverify_fixups(request_rec *r)
+{
+    appverify_req_t  *rq;
+
+    rq = ap_get_module_config(r->request_config, &appverify_module);
+
+    if (rq) {
+        rq->denied = 0;
+    }
+
+    return DECLINED;
+}
+
+
+typedef struct {
+    av_err_t  err;
+    int       sent;
+} appverify_deny_ctx_t;
+
+
+static void
+appverify_insert_error_filter(request_rec *r)
+{
+    appverify_req_t       *rq;
+    appverify_deny_ctx_t  *ctx;
+
+    rq = ap_get_module_config(r->request_config, &appverify_module);
+
+    if (rq == NULL || !rq->denied
+        || r->status != av_err_http_status(rq->deny)
+        || ap_response_code_string(r, ap_index_of_response(r->status)))
+    {
+        return;
+    }
+
+    ctx = apr_pcalloc(r->pool, sizeof(appverify_deny_ctx_t));
+    ctx->err = rq->deny;
+
+    ap_add_output_filter(APPVERIFY_DENY_FILTER, ctx, r, r->connection);
+}
+
+
+/* Swallows httpd's HTML error page and sends the core's JSON instead. */
+
+static apr_status_t
+appverify_deny_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    char                  *json;
+    apr_size_t             len;
+    apr_bucket            *b, *next;
+    request_rec           *r = f->r;
+    appverify_deny_ctx_t  *ctx = f->ctx;
+
+    for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb); b = next) {
+        next = APR_BUCKET_NEXT(b);
+
+        if (!APR_BUCKET_IS_METADATA(b)) {
+            apr_bucket_delete(b);
+        }
+    }
+
+    if (!ctx->sent) {
+        /* the first call: the headers have not gone out yet */
+        ctx->sent = 1;
+
+        json = apr_palloc(r->pool, AV_ERR_JSON_MAX);
+        len = av_err_json(ctx->err, json, AV_ERR_JSON_MAX);
+
+        ap_set_content_type(r, "application/json");
+        ap_set_content_length(r, len);
+
+        b = apr_bucket_pool_create(json, len, r->pool, f->c->bucket_alloc);
+        APR_BRIGADE_INSERT_HEAD(bb, b);
+    }
+
+    return ap_pass_brigade(f->next, bb);
+}
+
+
+void
+appverify_authz_register(apr_pool_t *p)
+{
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "appverify-verified",
+                              AUTHZ_PROVIDER_VERSION,
+                              &appverify_authz_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
+
+    /* before mod_authn_core's "no AuthType, no user" (APR_HOOK_LAST) */
+    ap_hook_check_authn(appverify_authn, NULL, NULL, APR_HOOK_FIRST,
+                        AP_AUTH_INTERNAL_PER_CONF);
+
+    ap_hook_fixups(appverify_fixups, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_insert_error_filter(appverify_insert_error_filter, NULL, NULL,
+                                APR_HOOK_MIDDLE);
+
+    ap_register_output_filter(APPVERIFY_DENY_FILTER, appverify_deny_filter,
+                              NULL, AP_FTYPE_CONTENT_SET);
+}

@@ -1,0 +1,685 @@
+/*
+ * mod_appverify: the content handlers.
+ *
+ *   appverify-token     the JWT service the App Verify SDK calls
+ *   appverify-callback  where Telesign POSTs the outcome (signed)
+ *   appverify-status    the caller's own verification as JSON
+ *   appverify-call      starts a missed-call verification
+ *   appverify-finalize  the five digits the user read off the missed call
+ *
+ * The same requests, answers and error codes as nginx's
+ * appverify_{token,callback,status,call,finalize}: the core parses, checks
+ * and words everything; this file moves bytes.
+ */
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "apr_strings.h"
+
+#include "mod_appverify.h"
+
+#include "av_credential.h"
+#include "av_jwt.h"
+#include "av_params.h"
+#include "av_tsa.h"
+
+
+static int appverify_token(request_rec *r, const appverify_dir_conf_t *dc,
+    const appverify_server_conf_t *sc);
+static int appverify_callback(request_rec *r, const appverify_dir_conf_t *dc,
+    const appverify_server_conf_t *sc);
+static int appverify_status(request_rec *r, const appverify_dir_conf_t *dc);
+static int appverify_call(request_rec *r, const appverify_dir_conf_t *dc,
+    const appverify_server_conf_t *sc);
+static int appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc);
+static av_err_t appverify_params(request_rec *r, av_params_t *params);
+static int appverify_wants_json(request_rec *r);
+
+
+typedef enum {
+    APPVERIFY_TOKEN = 0,
+    APPVERIFY_CALLBACK,
+    APPVERIFY_STATUS,
+    APPVERIFY_CALL,
+    APPVERIFY_FINALIZE
+} appverify_role_e;
+
+static const char *appverify_handlers[] = {
+    "appverify-token", "appverify-callback", "appverify-status",
+    "appverify-call", "appverify-finalize", NULL
+};
+
+
+int
+appverify_handler(request_rec *r)
+{
+    int                       role;
+    appverify_dir_conf_t      dc;
+    appverify_server_conf_t  *sc;
+
+    if (r->handler == NULL || strncmp(r->handler, "appverify-", 10) != 0) {
+        return DECLINED;
+    }
+
+    for (role = 0; appverify_handlers[role]; role++) {
+        if (strcmp(r->handler, appverify_handlers[role]) == 0) {
+            break;
+        }
+    }
+
+    if (appverify_handlers[role] == NULL) {
+        return DECLINED;
+    }
+
+    appverify_conf(r, &dc);
+    sc = ap_get_module_config(r->server->module_config, &appverify_module);
+
+    /* every role but an unsigned callback needs the key (nginx's rule) */
+    if (sc->api_key == NULL
+        && !(role == APPVERIFY_CALLBACK && !dc.signature))
+    {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(10740)
+                      "appverify: %s needs AppVerifyCustomerId and "
+                      "AppVerifyApiKeyFile", r->handler);
+        return appverify_send_error(r, AV_ERR_INTERNAL, "not configured");
+    }
+
+    switch (role) {
+
+    case APPVERIFY_TOKEN:
+        return appverify_token(r, &dc, sc);
+
+    case APPVERIFY_CALLBACK:
+        return appverify_callback(r, &dc, sc);
+
+    case APPVERIFY_STATUS:
+        return appverify_status(r, &dc);
+
+    case APPVERIFY_CALL:
+        return appverify_call(r, &dc, sc);
+
+    default: /* APPVERIFY_FINALIZE */
+        return appverify_finalize(r, &dc);
+    }
+}
+
+
+/*
+ * The token endpoint: phone, or country_code + phone_number; optional xid;
+ * as query arguments, a form body or a JSON body.  Answers the bare JWT as
+ * text/plain (what the SDK reads) and the session credential as a cookie;
+ * with "Accept: application/json" a JSON object with both.
+ */
+
+static int
+appverify_token(request_rec *r, const appverify_dir_conf_t *dc,
+    const appverify_server_conf_t *sc)
+{
+    size_t            len, jwt_len, cred_len;
+    int64_t           now;
+    av_err_t          rc;
+    av_params_t       params;
+    av_record_t       rec;
+    av_jwt_claims_t   claims;
+    char              phone[AV_PHONE_MAX + 1];
+    char              xid[AV_XID_MAX + 1];
+    char              jwt[AV_JWT_MAX];
+    char              cred[AV_CRED_MAX];
+    char             *json;
+
+    if (r->method_number != M_GET && r->method_number != M_POST) {
+        ap_discard_request_body(r);
+        return appverify_send_error(r, AV_ERR_METHOD_NOT_ALLOWED, NULL);
+    }
+
+    rc = appverify_params(r, &params);
+    if (rc != AV_OK) {
+        return appverify_send_error(r, rc, NULL);
+    }
+
+    rc = av_params_phone(&params, phone, &len);
+    if (rc != AV_OK) {
+        return appverify_send_error(r, rc, NULL);
+    }
+
+    if (params.has_xid) {
+        memcpy(xid, params.xid, params.xid_len + 1);
+
+    } else if (av_uuid_random(xid) != 0) {
+        return appverify_send_error(r, AV_ERR_INTERNAL,
+                                    "no random bytes for an xid");
+    }
+
+    now = (int64_t) apr_time_sec(apr_time_now());
+
+    av_record_init(&rec, xid, strlen(xid), phone, len, AV_FLOW_SDK,
+                   appverify_now_ms());
+
+    rc = appverify_store_start(r, &rec, dc);
+    if (rc != AV_OK) {
+        return appverify_send_error(r, rc, NULL);
+    }
+
+    claims.iss = sc->customer_id;
+    claims.iss_len = strlen(sc->customer_id);
+    claims.iat = now;
+    claims.exp = now + dc->token_lifetime;
+    claims.xid = rec.xid;
+    claims.xid_len = strlen(rec.xid);
+    claims.phn = rec.phone;
+    claims.phn_len = strlen(rec.phone);
+
+    jwt_len = av_jwt_mint(sc->api_key, &claims, jwt, sizeof(jwt));
+    cred_len = av_credential_issue(sc->session_key, claims.xid,
+                                   claims.xid_len,
+                                   now + dc->session_lifetime, cred,
+                                   sizeof(cred));
+
+    if (jwt_len == 0 || cred_len == 0) {
+        return appverify_send_error(r, AV_ERR_INTERNAL, "token does not fit");
+    }
+
+    appverify_set_env(r, &rec);
+
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                  "appverify: token for xid \"%s\" phone \"%s\"",
+                  rec.xid, rec.phone);
+
+    apr_table_addn(r->headers_out, "Set-Cookie",
+                   appverify_cookie(r, dc, cred, cred_len));
+
+    if (!appverify_wants_json(r)) {
+        return appverify_send(r, HTTP_OK, "text/plain", jwt, jwt_len);
+    }
+
+    json = apr_psprintf(r->pool, "{\"token\":\"%.*s\",\"xid\":\"%s\","
+                        "\"expires_in\":%d,\"session\":\"%.*s\"}\n",
+                        (int) jwt_len, jwt, rec.xid, dc->token_lifetime,
+                        (int) cred_len, cred);
+
+    return appverify_send(r, HTTP_OK, "application/json", json,
+                          strlen(json));
+}
+
+
+/*
+ * The callback endpoint.  The signature is checked before anything is
+ * parsed, unless the operator said AppVerifyCallbackSignature Off.  A
+ * repeated callback answers the same and changes nothing; a terminal state
+ * is never downgraded (av_record_apply decides).
+ */
+
+static int
+appverify_callback(request_rec *r, const appverify_dir_conf_t *dc,
+    const appverify_server_conf_t *sc)
+{
+    char             *body, *json;
+    av_err_t          rc;
+    apr_size_t        len;
+    av_apply_t        applied;
+    const char       *msg, *auth, *xts;
+    av_record_t       rec;
+    av_status_doc_t   doc;
+
+    if (r->method_number != M_POST) {
+        ap_discard_request_body(r);
+        return appverify_send_error(r, AV_ERR_METHOD_NOT_ALLOWED, NULL);
+    }
+
+    rc = appverify_read_body(r, dc->max_body, &body, &len);
+    if (rc != AV_OK) {
+        return appverify_send_error(r, rc, NULL);
+    }
+
+    if (dc->signature) {
+        auth = apr_table_get(r->headers_in, "Authorization");
+        xts = apr_table_get(r->headers_in, "X-TS-Authorization");
+
+        rc = av_tsa_verify_callback(sc->api_key, sc->customer_id,
+                                    auth, auth ? strlen(auth) : 0,
+                                    xts, xts ? strlen(xts) : 0,
+                                    (const unsigned char *) body, len);
+        if (rc != AV_OK) {
+            return appverify_send_error(r, rc, "callback refused");
+        }
+    }
+
+    msg = NULL;
+
+    rc = av_callback_parse(body, len, &doc, &msg);
+    if (rc != AV_OK) {
+        return appverify_send_error(r, rc, msg);
+    }
+
+    rc = appverify_store_apply(r, &doc, &rec, &applied);
+    if (rc != AV_OK) {
+        return appverify_send_error(r, rc, "callback not stored");
+    }
+
+    appverify_set_env(r, &rec);
+
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "appverify: callback for xid \"%s\": code %d, %s",
+                  rec.xid, doc.code,
+                  applied == AV_APPLY_CHANGED ? "stored"
+                  : applied == AV_APPLY_SAME ? "repeated" : "stale, ignored");
+
+    /* the same answer for a repeat: the state after applying */
+    json = apr_psprintf(r->pool, "{\"ok\":true,\"xid\":\"%s\",\"state\":"
+                        "\"%s\"}\n", rec.xid, av_state_name(rec.state));
+
+    return appverify_send(r, HTTP_OK, "application/json", json,
+                          strlen(json));
+}
+
+
+/* The status endpoint: the record behind the credential, as JSON. */
+
+static int
+appverify_status(request_rec *r, const appverify_dir_conf_t *dc)
+{
+    char         *json;
+    size_t        len;
+    av_err_t      rc;
+    av_record_t   rec;
+    char          xid[AV_XID_MAX + 1];
+
+    ap_discard_request_body(r);
+
+    if (r->method_number != M_GET) {
+        return appverify_send_error(r, AV_ERR_METHOD_NOT_ALLOWED, NULL);
+    }
+
+    rc = appverify_credential(r, dc, xid);
+    if (rc != AV_OK) {
+        return appverify_send_error(r, rc, NULL);
+    }
+
+    rc = appverify_record(r, dc, xid, &rec);
+
+    /* the record is the answer, whatever its state; errors only without */
+    if (rc != AV_OK && rc != AV_ERR_PENDING && rc != AV_ERR_FAILED
+        && rc != AV_ERR_BLOCKED)
+    {
+        return appverify_send_error(r, rc, NULL);
+    }
+
+    json = apr_palloc(r->pool, AV_RECORD_JSON_MAX);
+
+    len = av_record_json(&rec, json, AV_RECORD_JSON_MAX);
+    if (len == 0) {
+        return appverify_send_error(r, AV_ERR_INTERNAL, "record json");
+    }
+
+    return appverify_send(r, HTTP_OK, "application/json", json, len);
+}
+
+
+/*
+ * The record behind xid, as the gate and the status endpoint see it, and
+ * the env for it.  When it is pending or absent here and Telesign's URL is
+ * configured, Get Status is asked first (at most once per lookup interval
+ * and xid, across processes).  Returns the gate's verdict: AV_OK
+ * (verified, *out set), AV_ERR_PENDING / _FAILED / _BLOCKED (*out set),
+ * AV_ERR_UNKNOWN_SESSION, or AV_ERR_UPSTREAM when Telesign should have
+ * been asked and could not be: never "verified" then (fails closed).
+ */
+
+av_err_t
+appverify_record(request_rec *r, const appverify_dir_conf_t *dc,
+    const char *xid, av_record_t *out)
+{
+    int               have;
+    av_err_t          rc, looked;
+    const char       *msg;
+    av_apply_t        applied;
+    av_api_answer_t   ans;
+    av_api_request_t  req;
+
+    rc = appverify_store_find(r, xid, out);
+    if (rc != AV_OK && rc != AV_ERR_UNKNOWN_SESSION) {
+        return rc;
+    }
+
+    have = rc == AV_OK;
+    looked = AV_OK;
+
+    if ((!have || !av_state_is_terminal(out->state))
+        && dc->telesign_url && dc->lookup
+        && appverify_store_claim_lookup(r, xid, dc->lookup_interval))
+    {
+        looked = av_api_get_status(&req, xid);
+
+        if (looked == AV_OK) {
+            looked = appverify_client_call(r, dc, &req, &ans);
+        }
+
+        if (looked == AV_OK) {
+            if (ans.doc.xid[0] == '\0') {
+                apr_cpystrn(ans.doc.xid, xid, sizeof(ans.doc.xid));
+
+            } else if (strcmp(ans.doc.xid, xid) != 0) {
+                ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(10741)
+                              "appverify: telesign answered for xid \"%s\" "
+                              "when asked about \"%s\"", ans.doc.xid, xid);
+                looked = AV_ERR_UPSTREAM;
+            }
+        }
+
+        if (looked == AV_OK) {
+            msg = NULL;
+            looked = appverify_store_apply(r, &ans.doc, out, &applied);
+
+            if (looked == AV_OK) {
+                have = 1;
+                ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                              "appverify: get status for xid \"%s\": "
+                              "code %d%s", xid, ans.doc.code,
+                              applied == AV_APPLY_CHANGED ? ", stored" : "");
+            }
+
+            (void) msg;
+
+        } else if (looked == AV_ERR_UNKNOWN_SESSION) {
+            /* Telesign does not know it either: nothing to store */
+            looked = AV_OK;
+        }
+    }
+
+    if (!have) {
+        return looked != AV_OK ? looked : AV_ERR_UNKNOWN_SESSION;
+    }
+
+    appverify_set_env(r, out);
+
+    if (!av_state_is_terminal(out->state) && looked != AV_OK) {
+        return AV_ERR_UPSTREAM;
+    }
+
+    return av_record_gate(out);
+}
+
+
+/*
+ * The call endpoint (POST): the phone as for the token endpoint, with the
+ * same normalization, duplicate and rate rules; then Telesign's initiate.
+ * Answers the caller-ID prefix to show and the session credential, never
+ * Telesign's verify_code.
+ */
+
+static int
+appverify_call(request_rec *r, const appverify_dir_conf_t *dc,
+    const appverify_server_conf_t *sc)
+{
+    char             *json;
+    size_t            len, cred_len;
+    av_err_t          rc;
+    av_state_t        state;
+    av_params_t       params;
+    av_record_t       rec;
+    av_api_answer_t   ans;
+    av_api_request_t  req;
+    char              phone[AV_PHONE_MAX + 1];
+    char              xid[AV_XID_MAX + 1];
+    char              cred[AV_CRED_MAX];
+
+    if (r->method_number != M_POST) {
+        ap_discard_request_body(r);
+        return appverify_send_error(r, AV_ERR_METHOD_NOT_ALLOWED, NULL);
+    }
+
+    rc = appverify_params(r, &params);
+    if (rc == AV_OK) {
+        rc = av_params_phone(&params, phone, &len);
+    }
+
+    if (rc != AV_OK) {
+        return appverify_send_error(r, rc, NULL);
+    }
+
+    if (dc->telesign_url == NULL) {
+        return appverify_send_error(r, AV_ERR_INTERNAL,
+                                    "AppVerifyTelesignURL is not set");
+    }
+
+    if (av_uuid_random(xid) != 0) {
+        return appverify_send_error(r, AV_ERR_INTERNAL, "no random");
+    }
+
+    av_record_init(&rec, xid, strlen(xid), phone, len, AV_FLOW_CALL,
+                   appverify_now_ms());
+
+    /* the duplicate and rate rules hold the place before money is spent */
+    rc = appverify_store_start(r, &rec, dc);
+    if (rc != AV_OK) {
+        return appverify_send_error(r, rc, NULL);
+    }
+
+    rc = av_api_initiate(&req, phone, 0);
+    if (rc == AV_OK) {
+        rc = appverify_client_call(r, dc, &req, &ans);
+    }
+
+    if (rc == AV_OK) {
+        state = av_status_state(ans.doc.code);
+
+        /* Telesign would not call: an invalid, unsupported or blocked
+         * number (the same mapping as nginx's call handler) */
+        if (state != AV_STATE_PENDING) {
+            rc = (ans.doc.code == 2404) ? AV_ERR_INVALID_PHONE
+                 : (state == AV_STATE_BLOCKED) ? AV_ERR_BLOCKED
+                 : (state == AV_STATE_VERIFIED) ? AV_ERR_UPSTREAM
+                 : AV_ERR_FAILED;
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          "appverify: telesign did not place the call: "
+                          "code %d", ans.doc.code);
+        }
+    }
+
+    if (rc == AV_OK) {
+        apr_cpystrn(rec.reference_id, ans.doc.reference_id,
+                    sizeof(rec.reference_id));
+        apr_cpystrn(rec.prefix, ans.prefix, sizeof(rec.prefix));
+        rc = appverify_store_put(r, &rec);
+    }
+
+    if (rc != AV_OK) {
+        appverify_store_remove(r, xid);
+        return appverify_send_error(r, rc, "call not started");
+    }
+
+    cred_len = av_credential_issue(sc->session_key, xid, strlen(xid),
+                                   (int64_t) apr_time_sec(apr_time_now())
+                                   + dc->session_lifetime,
+                                   cred, sizeof(cred));
+
+    json = apr_palloc(r->pool, AV_RECORD_JSON_MAX);
+    len = cred_len ? av_call_json(&rec, cred, cred_len, dc->session_lifetime,
+                                  json, AV_RECORD_JSON_MAX)
+                   : 0;
+    if (len == 0) {
+        return appverify_send_error(r, AV_ERR_INTERNAL, "call json");
+    }
+
+    appverify_set_env(r, &rec);
+
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "appverify: missed call placed for xid \"%s\"", xid);
+
+    apr_table_addn(r->headers_out, "Set-Cookie",
+                   appverify_cookie(r, dc, cred, cred_len));
+
+    return appverify_send(r, HTTP_OK, "application/json", json, len);
+}
+
+
+/*
+ * The finalize endpoint (POST): credential + code (five digits), or
+ * caller_id (the call came from another number), or timeout (it never
+ * came).  2401 verifies; a wrong code uses one of AppVerifyMaxAttempts.
+ */
+
+static int
+appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc)
+{
+    char             *json;
+    size_t            len;
+    unsigned          left;
+    av_err_t          rc;
+    av_params_t       params;
+    av_record_t       rec;
+    av_api_answer_t   ans;
+    av_api_request_t  req;
+    char              xid[AV_XID_MAX + 1];
+    char              caller[AV_PHONE_MAX + 1];
+
+    if (r->method_number != M_POST) {
+        ap_discard_request_body(r);
+        return appverify_send_error(r, AV_ERR_METHOD_NOT_ALLOWED, NULL);
+    }
+
+    rc = appverify_credential(r, dc, xid);
+    if (rc != AV_OK) {
+        ap_discard_request_body(r);
+        return appverify_send_error(r, rc, NULL);
+    }
+
+    rc = appverify_params(r, &params);
+    if (rc != AV_OK) {
+        return appverify_send_error(r, rc, NULL);
+    }
+
+    /* bad digits are refused here, without spending an attempt */
+    if (params.has_code && !av_code_valid(params.code, params.code_len)) {
+        return appverify_send_error(r, AV_ERR_INVALID_CODE, NULL);
+    }
+
+    if (!params.has_code && !params.has_caller_id && !params.has_timeout) {
+        return appverify_send_error(r, AV_ERR_INVALID_CODE, "no code");
+    }
+
+    rc = appverify_store_find(r, xid, &rec);
+    if (rc != AV_OK) {
+        return appverify_send_error(r, rc, NULL);
+    }
+
+    appverify_set_env(r, &rec);
+
+    if (rec.flow != AV_FLOW_CALL || rec.reference_id[0] == '\0') {
+        return appverify_send_error(r, AV_ERR_UNKNOWN_SESSION,
+                                    "not a missed-call session");
+    }
+
+    left = 0;
+
+    /* decided already: say so again, without asking Telesign */
+    if (!av_state_is_terminal(rec.state)) {
+
+        if (dc->telesign_url == NULL) {
+            return appverify_send_error(r, AV_ERR_INTERNAL,
+                                        "AppVerifyTelesignURL is not set");
+        }
+
+        if (params.has_code) {
+            rc = av_api_finalize(&req, rec.reference_id, params.code);
+
+        } else if (params.has_caller_id) {
+            rc = av_phone_normalize(params.caller_id, params.caller_id_len,
+                                    caller, &len);
+            if (rc == AV_OK) {
+                rc = av_api_finalize_callerid(&req, rec.reference_id, caller);
+            }
+
+        } else {
+            rc = av_api_finalize_timeout(&req, rec.reference_id);
+        }
+
+        if (rc == AV_OK) {
+            rc = appverify_client_call(r, dc, &req, &ans);
+        }
+
+        if (rc == AV_OK) {
+            rc = appverify_store_finalize(r, xid, ans.doc.code,
+                                          (unsigned) dc->max_attempts, &rec,
+                                          &left);
+        }
+
+        if (rc != AV_OK) {
+            return appverify_send_error(r, rc, NULL);
+        }
+
+        appverify_set_env(r, &rec);
+
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "appverify: finalize for xid \"%s\": code %d, %s, "
+                      "%u attempts left", xid, ans.doc.code,
+                      av_state_name(rec.state), left);
+    }
+
+    json = apr_palloc(r->pool, AV_RECORD_JSON_MAX);
+
+    len = av_finalize_json(&rec, left, json, AV_RECORD_JSON_MAX);
+    if (len == 0) {
+        return appverify_send_error(r, AV_ERR_INTERNAL, "finalize json");
+    }
+
+    return appverify_send(r, (rec.state == AV_STATE_FAILED
+                              || rec.state == AV_STATE_BLOCKED)
+                             ? HTTP_FORBIDDEN : HTTP_OK,
+                          "application/json", json, len);
+}
+
+
+/* Query arguments first, then the body (form or JSON); the core parses. */
+
+static av_err_t
+appverify_params(request_rec *r, av_params_t *params)
+{
+    char        *body;
+    av_err_t     rc;
+    apr_size_t   len;
+    const char  *type;
+
+    av_params_init(params);
+
+    if (r->args && r->args[0]) {
+        rc = av_params_parse_form(params, r->args, strlen(r->args));
+        if (rc != AV_OK) {
+            ap_discard_request_body(r);
+            return rc;
+        }
+    }
+
+    if (r->method_number != M_POST) {
+        ap_discard_request_body(r);
+        return AV_OK;
+    }
+
+    rc = appverify_read_body(r, AV_PARAMS_BODY_MAX, &body, &len);
+    if (rc != AV_OK || len == 0) {
+        return rc;
+    }
+
+    type = apr_table_get(r->headers_in, "Content-Type");
+
+    if (type && strncasecmp(type, "application/json", 16) == 0) {
+        return av_params_parse_json(params, body, len);
+    }
+
+    return av_params_parse_form(params, body, len);
+}
+
+
+static int
+appverify_wants_json(request_rec *r)
+{
+    const char  *accept;
+
+    accept = apr_table_get(r->headers_in, "Accept");
+
+    return accept != NULL && ap_strcasestr(accept, "application/json") != NULL;
+}

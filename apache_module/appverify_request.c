@@ -1,0 +1,229 @@
+/*
+ * mod_appverify: what the handlers share to read requests and answer them.
+ *
+ * Every error answer is decided by the core (av_err_*): the status, the
+ * JSON body and its reason code, so the nginx and Apache modules can never
+ * disagree.  A handler's answer, error or not, is written by the handler
+ * itself with r->status set (returning the status would make httpd write
+ * its HTML error page instead).
+ */
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "apr_strings.h"
+
+#include "mod_appverify.h"
+
+#include "av_credential.h"
+
+
+int
+appverify_send(request_rec *r, int status, const char *type,
+    const char *body, apr_size_t len)
+{
+    r->status = status;
+    ap_set_content_type(r, type);
+    ap_set_content_length(r, len);
+
+    /* answers about one person's verification are never cacheable */
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+
+    if (!r->header_only && len) {
+        ap_rwrite(body, (int) len, r);
+    }
+
+    return OK;
+}
+
+
+int
+appverify_log_level(av_err_t err)
+{
+    /* the client's mistakes at info, ours at error (nginx's levels) */
+    return av_err_http_status(err) >= 500 ? APLOG_ERR : APLOG_INFO;
+}
+
+
+/* An error answer from a handler, with its one log line. */
+
+int
+appverify_send_error(request_rec *r, av_err_t err, const char *detail)
+{
+    char        *json;
+    apr_size_t   len;
+
+    ap_log_rerror(APLOG_MARK, appverify_log_level(err), 0, r,
+                  "appverify: %s%s%s", av_err_reason(err),
+                  detail ? ": " : "", detail ? detail : "");
+
+    json = apr_palloc(r->pool, AV_ERR_JSON_MAX);
+    len = av_err_json(err, json, AV_ERR_JSON_MAX);
+
+    return appverify_send(r, av_err_http_status(err), "application/json",
+                          json, len);
+}
+
+
+/*
+ * Reads the whole body into r->pool, NUL-terminated, refusing one over
+ * max bytes (announced or actual) with AV_ERR_BODY_TOO_LARGE.
+ */
+
+av_err_t
+appverify_read_body(request_rec *r, apr_off_t max, char **body,
+    apr_size_t *len)
+{
+    long         n;
+    char        *buf;
+    apr_size_t   got;
+
+    *body = "";
+    *len = 0;
+
+    if (ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK) != OK) {
+        return AV_ERR_MALFORMED_BODY;
+    }
+
+    if (!ap_should_client_block(r)) {
+        return AV_OK;
+    }
+
+    if (r->remaining > max) {
+        return AV_ERR_BODY_TOO_LARGE;
+    }
+
+    /* one byte more than allowed tells a chunked body that is too long */
+    buf = apr_palloc(r->pool, (apr_size_t) max + 2);
+    got = 0;
+
+    for ( ;; ) {
+        n = ap_get_client_block(r, buf + got, (apr_size_t) max + 1 - got);
+
+        if (n < 0) {
+            return AV_ERR_MALFORMED_BODY;
+        }
+
+        if (n == 0) {
+            break;
+        }
+
+        got += (apr_size_t) n;
+
+        if (got > (apr_size_t) max) {
+            return AV_ERR_BODY_TOO_LARGE;
+        }
+    }
+
+    buf[got] = '\0';
+    *body = buf;
+    *len = got;
+
+    return AV_OK;
+}
+
+
+/*
+ * The session credential: "Authorization: Bearer" wins, else the cookie.
+ * On AV_OK the xid it is bound to is in xid (AV_XID_MAX + 1 bytes).
+ */
+
+av_err_t
+appverify_credential(request_rec *r, const appverify_dir_conf_t *dc,
+    char *xid)
+{
+    size_t                    len, xid_len;
+    const char               *h, *cred;
+    appverify_server_conf_t  *sc;
+
+    sc = ap_get_module_config(r->server->module_config, &appverify_module);
+
+    if (sc->session_key == NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(10730)
+                      "appverify: AppVerifyApiKeyFile is not set for "
+                      "this server");
+        return AV_ERR_INTERNAL;
+    }
+
+    cred = NULL;
+    len = 0;
+
+    h = apr_table_get(r->headers_in, "Authorization");
+
+    if (h == NULL || !av_credential_from_bearer(h, strlen(h), &cred, &len)) {
+        h = apr_table_get(r->headers_in, "Cookie");
+
+        if (h == NULL
+            || !av_credential_from_cookie(h, strlen(h), dc->cookie_name,
+                                          strlen(dc->cookie_name), &cred,
+                                          &len))
+        {
+            return AV_ERR_NO_CREDENTIAL;
+        }
+    }
+
+    return av_credential_check(sc->session_key, cred, len,
+                               (int64_t) apr_time_sec(apr_time_now()), xid,
+                               &xid_len, NULL);
+}
+
+
+/* The Set-Cookie value for a fresh credential. */
+
+const char *
+appverify_cookie(request_rec *r, const appverify_dir_conf_t *dc,
+    const char *cred, apr_size_t len)
+{
+    const char  *cookie;
+
+    cookie = apr_psprintf(r->pool, "%s=%.*s; Path=/; Max-Age=%d; HttpOnly%s",
+                          dc->cookie_name, (int) len, cred,
+                          dc->session_lifetime,
+                          dc->cookie_secure ? "; Secure" : "");
+
+    if (dc->cookie_samesite[0]
+        && strcasecmp(dc->cookie_samesite, "off") != 0)
+    {
+        cookie = apr_pstrcat(r->pool, cookie, "; SameSite=",
+                             dc->cookie_samesite, NULL);
+    }
+
+    return cookie;
+}
+
+
+/*
+ * APPVERIFY_PHONE, _XID, _STATUS and _VERIFIED for CGI, logs
+ * (%{APPVERIFY_PHONE}e) and RequestHeader/Header expressions; nginx's
+ * $appverify_* variables.
+ */
+
+void
+appverify_set_env(request_rec *r, const av_record_t *rec)
+{
+    appverify_req_t  *rq;
+
+    rq = appverify_req(r);
+    rq->rec = *rec;
+    rq->have_rec = 1;
+
+    if (rec->phone[0]) {
+        apr_table_setn(r->subprocess_env, "APPVERIFY_PHONE",
+                       apr_pstrdup(r->pool, rec->phone));
+    }
+
+    apr_table_setn(r->subprocess_env, "APPVERIFY_XID",
+                   apr_pstrdup(r->pool, rec->xid));
+    apr_table_setn(r->subprocess_env, "APPVERIFY_STATUS",
+                   apr_itoa(r->pool, rec->code));
+    apr_table_setn(r->subprocess_env, "APPVERIFY_VERIFIED",
+                   rec->state == AV_STATE_VERIFIED ? "1" : "0");
+}
+
+
+int64_t
+appverify_now_ms(void)
+{
+    return (int64_t) apr_time_as_msec(apr_time_now());
+}

@@ -1,0 +1,661 @@
+/*
+ * mod_appverify: verification records and rate buckets in mod_socache.
+ *
+ * The mod_authn_socache model: one socache instance for the whole server
+ * (shmcb unless AppVerifyCache names another provider), one global mutex
+ * created in post_config and re-attached in child_init.  Three kinds of
+ * entry, each a fixed-size, pointer-free struct stored as bytes:
+ *
+ *   appverify:1:x:<xid>    the verification (av_record_t), kept record-ttl
+ *                          from its creation;
+ *   appverify:1:p:<phone>  the phone's rate bucket and latest xid, kept
+ *                          only as long as the duplicate and rate rules
+ *                          need it;
+ *   appverify:1:l:<xid>    "Telesign was asked about this xid", kept for
+ *                          the lookup interval: while it exists, nobody
+ *                          asks again.
+ *
+ * The rules are nginx's zone rules (ngx_http_appverify_zone.c), decided by
+ * the core: av_record_is_running, av_rate_take, av_record_apply,
+ * av_record_finalize.  Every read-modify-write runs under the mutex, so
+ * the processes of one httpd never lose an update.  Between httpd
+ * instances sharing a Redis the mutex does not reach: two nodes applying
+ * updates to one xid at the same instant may lose one of them (the next
+ * callback retry or Get Status mends it), and a phone's rate may be
+ * exceeded by the number of nodes.
+ *
+ * The "1" in the keys is the layout of what is stored: a change of
+ * av_record_t bumps it (and AV_RECORD_VERSION), so that old entries are
+ * never read as new ones.
+ */
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "util_mutex.h"
+#include "ap_provider.h"
+#include "apr_strings.h"
+
+#include "mod_appverify.h"
+
+
+#define APPVERIFY_KEY_PREFIX  "appverify:1:"
+
+
+typedef struct {
+    av_rate_t  rate;
+    char       xid[AV_XID_MAX + 1];
+} appverify_phone_t;
+
+
+static const char             *appverify_mutex_id = "appverify-cache";
+static apr_global_mutex_t     *appverify_mutex;
+static ap_socache_provider_t  *appverify_provider;
+static ap_socache_instance_t  *appverify_cache;
+static int                     appverify_explicit;
+
+
+/* --- configuration and process life ----------------------------------- */
+
+int
+appverify_store_pre_config(apr_pool_t *pconf)
+{
+    apr_status_t  rv;
+
+    rv = ap_mutex_register(pconf, appverify_mutex_id, NULL, APR_LOCK_DEFAULT,
+                           0);
+    if (rv != APR_SUCCESS) {
+        ap_log_perror(APLOG_MARK, APLOG_CRIT, rv, pconf, APLOGNO(10710)
+                      "mod_appverify: failed to register the %s mutex",
+                      appverify_mutex_id);
+        return 500;     /* an HTTP status would be a misnomer */
+    }
+
+    /* a restart starts from scratch: the old instance died with pconf */
+    appverify_provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP,
+                                            AP_SOCACHE_DEFAULT_PROVIDER,
+                                            AP_SOCACHE_PROVIDER_VERSION);
+    appverify_cache = NULL;
+    appverify_mutex = NULL;
+    appverify_explicit = 0;
+
+    return OK;
+}
+
+
+/* AppVerifyCache provider[:args], as AuthnCacheSOCache */
+
+const char *
+appverify_store_set_provider(cmd_parms *cmd, const char *arg)
+{
+    const char  *sep, *name, *err;
+
+    sep = ap_strchr_c(arg, ':');
+
+    if (sep) {
+        name = apr_pstrmemdup(cmd->pool, arg, sep - arg);
+        sep++;
+
+    } else {
+        name = arg;
+    }
+
+    appverify_provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
+                                            AP_SOCACHE_PROVIDER_VERSION);
+    if (appverify_provider == NULL) {
+        return apr_psprintf(cmd->pool, "AppVerifyCache: unknown socache "
+                            "provider \"%s\"; load mod_socache_%s first",
+                            name, name);
+    }
+
+    err = appverify_provider->create(&appverify_cache, sep, cmd->temp_pool,
+                                     cmd->pool);
+    if (err) {
+        return apr_psprintf(cmd->pool, "AppVerifyCache: %s", err);
+    }
+
+    appverify_explicit = 1;
+
+    return NULL;
+}
+
+
+static apr_status_t
+appverify_store_destroy(void *data)
+{
+    server_rec  *s = data;
+
+    if (appverify_cache) {
+        appverify_provider->destroy(appverify_cache, s);
+        appverify_cache = NULL;
+    }
+
+    return APR_SUCCESS;
+}
+
+
+static apr_status_t
+appverify_store_remove_lock(void *data)
+{
+    if (appverify_mutex) {
+        apr_global_mutex_destroy(appverify_mutex);
+        appverify_mutex = NULL;
+    }
+
+    return APR_SUCCESS;
+}
+
+
+apr_status_t
+appverify_store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+    apr_pool_t *ptemp, server_rec *s)
+{
+    int                       used;
+    server_rec               *vs;
+    const char               *err;
+    apr_status_t              rv;
+    appverify_server_conf_t  *sc;
+
+    static struct ap_socache_hints  hints = {
+        40,                             /* average xid/phone key */
+        sizeof(av_record_t),            /* average entry */
+        60 * APR_USEC_PER_SEC           /* expiry sweep interval */
+    };
+
+    /* the module may be loaded and unused: then no mutex, no cache */
+    used = appverify_explicit;
+
+    for (vs = s; vs && !used; vs = vs->next) {
+        sc = ap_get_module_config(vs->module_config, &appverify_module);
+        used = sc->api_key != NULL;
+    }
+
+    if (!used) {
+        return APR_SUCCESS;
+    }
+
+    if (appverify_provider == NULL) {
+        ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog, APLOGNO(10711)
+                      "mod_appverify: no socache provider: load "
+                      "mod_socache_shmcb or name one with AppVerifyCache");
+        return APR_EGENERAL;
+    }
+
+    rv = ap_global_mutex_create(&appverify_mutex, NULL, appverify_mutex_id,
+                                NULL, s, pconf, 0);
+    if (rv != APR_SUCCESS) {
+        ap_log_perror(APLOG_MARK, APLOG_CRIT, rv, plog, APLOGNO(10712)
+                      "mod_appverify: failed to create the %s mutex",
+                      appverify_mutex_id);
+        return rv;
+    }
+
+    apr_pool_cleanup_register(pconf, NULL, appverify_store_remove_lock,
+                              apr_pool_cleanup_null);
+
+    if (appverify_cache == NULL) {
+        err = appverify_provider->create(&appverify_cache, NULL, ptemp,
+                                         pconf);
+        if (err) {
+            ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog, APLOGNO(10713)
+                          "mod_appverify: %s", err);
+            return APR_EGENERAL;
+        }
+    }
+
+    rv = appverify_provider->init(appverify_cache, "appverify", &hints, s,
+                                  pconf);
+    if (rv != APR_SUCCESS) {
+        ap_log_perror(APLOG_MARK, APLOG_CRIT, rv, plog, APLOGNO(10714)
+                      "mod_appverify: failed to initialise the %s cache",
+                      appverify_provider->name);
+        return rv;
+    }
+
+    apr_pool_cleanup_register(pconf, s, appverify_store_destroy,
+                              apr_pool_cleanup_null);
+
+    return APR_SUCCESS;
+}
+
+
+void
+appverify_store_child_init(apr_pool_t *p, server_rec *s)
+{
+    apr_status_t  rv;
+
+    if (appverify_mutex == NULL) {
+        return;
+    }
+
+    rv = apr_global_mutex_child_init(&appverify_mutex,
+                                     apr_global_mutex_lockfile(
+                                         appverify_mutex),
+                                     p);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, APLOGNO(10715)
+                     "mod_appverify: failed to attach the %s mutex in a "
+                     "child", appverify_mutex_id);
+    }
+}
+
+
+/* --- entries ----------------------------------------------------------- */
+
+static const char *
+appverify_key(request_rec *r, char kind, const char *id)
+{
+    return apr_psprintf(r->pool, APPVERIFY_KEY_PREFIX "%c:%s", kind, id);
+}
+
+
+/* 1 when the entry exists and has exactly the size asked for */
+
+static int
+appverify_get(request_rec *r, const char *key, void *buf, unsigned int size)
+{
+    unsigned int  len;
+    apr_status_t  rv;
+
+    len = size;
+
+    rv = appverify_provider->retrieve(appverify_cache, r->server,
+                                      (const unsigned char *) key,
+                                      (unsigned int) strlen(key), buf, &len,
+                                      r->pool);
+
+    if (rv != APR_SUCCESS) {
+        if (!APR_STATUS_IS_NOTFOUND(rv)) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r,
+                          "mod_appverify: %s retrieve failed",
+                          appverify_provider->name);
+        }
+
+        return 0;
+    }
+
+    return len == size;
+}
+
+
+static int
+appverify_put(request_rec *r, const char *key, const void *buf,
+    unsigned int size, apr_time_t expiry)
+{
+    apr_status_t  rv;
+
+    /* socache wants an expiry in the future */
+    if (expiry <= apr_time_now()) {
+        expiry = apr_time_now() + APR_USEC_PER_SEC;
+    }
+
+    rv = appverify_provider->store(appverify_cache, r->server,
+                                   (const unsigned char *) key,
+                                   (unsigned int) strlen(key), expiry,
+                                   (unsigned char *) buf, size, r->pool);
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, APLOGNO(10716)
+                      "mod_appverify: cannot store in the %s cache",
+                      appverify_provider->name);
+        return 0;
+    }
+
+    return 1;
+}
+
+
+static int
+appverify_get_record(request_rec *r, const char *xid, av_record_t *rec)
+{
+    return appverify_get(r, appverify_key(r, 'x', xid), rec,
+                         sizeof(av_record_t))
+           && rec->version == AV_RECORD_VERSION
+           && strcmp(rec->xid, xid) == 0;
+}
+
+
+/* a record lives ttl from its creation, however often it changes */
+
+static int
+appverify_put_record(request_rec *r, const av_record_t *rec)
+{
+    apr_time_t                ttl;
+    appverify_server_conf_t  *sc;
+
+    sc = ap_get_module_config(r->server->module_config, &appverify_module);
+    ttl = sc->record_ttl != APPVERIFY_UNSET ? sc->record_ttl
+                                            : APPVERIFY_RECORD_TTL;
+
+    return appverify_put(r, appverify_key(r, 'x', rec->xid), rec,
+                         sizeof(av_record_t),
+                         (apr_time_t) rec->created_ms * 1000 + ttl);
+}
+
+
+static int
+appverify_lock(request_rec *r)
+{
+    apr_status_t  rv;
+
+    if (appverify_cache == NULL || appverify_mutex == NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(10717)
+                      "mod_appverify: no cache: AppVerifyApiKeyFile is "
+                      "not set for any server");
+        return 0;
+    }
+
+    rv = apr_global_mutex_lock(appverify_mutex);
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, APLOGNO(10718)
+                      "mod_appverify: failed to lock the cache");
+        return 0;
+    }
+
+    return 1;
+}
+
+
+static void
+appverify_unlock(request_rec *r)
+{
+    apr_status_t  rv;
+
+    rv = apr_global_mutex_unlock(appverify_mutex);
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, APLOGNO(10719)
+                      "mod_appverify: failed to unlock the cache");
+    }
+}
+
+
+/* --- the rules ---------------------------------------------------------- */
+
+/* The record for xid: AV_OK or AV_ERR_UNKNOWN_SESSION. */
+
+av_err_t
+appverify_store_find(request_rec *r, const char *xid, av_record_t *out)
+{
+    int  found;
+
+    if (!appverify_lock(r)) {
+        return AV_ERR_INTERNAL;
+    }
+
+    found = appverify_get_record(r, xid, out);
+
+    appverify_unlock(r);
+
+    return found ? AV_OK : AV_ERR_UNKNOWN_SESSION;
+}
+
+
+/*
+ * Starts a verification: refuses a duplicate for a phone whose
+ * verification is still running, a caller-chosen xid already in use and a
+ * phone over its rate, then stores rec.  Nothing changes on refusal.
+ */
+
+av_err_t
+appverify_store_start(request_rec *r, av_record_t *rec,
+    const appverify_dir_conf_t *dc)
+{
+    int                 have_phone;
+    int64_t             now_ms, keep;
+    av_err_t            rc;
+    const char         *phone_key;
+    av_record_t         last;
+    appverify_phone_t   ph;
+
+    now_ms = rec->created_ms;
+    phone_key = appverify_key(r, 'p', rec->phone);
+
+    if (!appverify_lock(r)) {
+        return AV_ERR_INTERNAL;
+    }
+
+    have_phone = appverify_get(r, phone_key, &ph, sizeof(ph));
+
+    if (have_phone
+        && ph.xid[0]
+        && appverify_get_record(r, ph.xid, &last)
+        && av_record_is_running(&last, now_ms,
+                                (int64_t) dc->pending_timeout * 1000))
+    {
+        rc = AV_ERR_DUPLICATE;
+        goto done;
+    }
+
+    if (appverify_get_record(r, rec->xid, &last)) {
+        rc = AV_ERR_XID_IN_USE;
+        goto done;
+    }
+
+    if (!have_phone) {
+        memset(&ph, 0, sizeof(ph));
+    }
+
+    rc = av_rate_take(&ph.rate, now_ms, (uint32_t) dc->rate,
+                      (uint32_t) dc->burst);
+    if (rc != AV_OK) {
+        goto done;
+    }
+
+    if (!appverify_put_record(r, rec)) {
+        rc = AV_ERR_STORE_FULL;
+        goto done;
+    }
+
+    /*
+     * The phone entry lives as long as the duplicate rule or the rate
+     * bucket can still say no: the pending window, or the time the bucket
+     * takes to drain.
+     */
+
+    keep = dc->pending_timeout;
+    if ((int64_t) (dc->burst + 1) * 1000 / dc->rate + 1 > keep) {
+        keep = (int64_t) (dc->burst + 1) * 1000 / dc->rate + 1;
+    }
+
+    apr_cpystrn(ph.xid, rec->xid, sizeof(ph.xid));
+
+    if (!appverify_put(r, phone_key, &ph, sizeof(ph),
+                       (apr_time_t) now_ms * 1000
+                       + apr_time_from_sec(keep)))
+    {
+        rc = AV_ERR_STORE_FULL;
+        goto done;
+    }
+
+    rc = AV_OK;
+
+done:
+
+    appverify_unlock(r);
+
+    return rc;
+}
+
+
+/*
+ * Applies a status from Telesign (callback or Get Status) to its record,
+ * creating the record when this node has never seen the xid: the token may
+ * have been issued by another node that shares the session secret, and the
+ * client's credential is what proves the xid is theirs.  A status naming
+ * another phone than the record's is refused.
+ */
+
+av_err_t
+appverify_store_apply(request_rec *r, const av_status_doc_t *doc,
+    av_record_t *out, av_apply_t *result)
+{
+    int64_t      now_ms;
+    av_err_t     rc;
+    av_record_t  rec;
+
+    now_ms = appverify_now_ms();
+
+    if (!appverify_lock(r)) {
+        return AV_ERR_INTERNAL;
+    }
+
+    if (!appverify_get_record(r, doc->xid, &rec)) {
+        av_record_init(&rec, doc->xid, strlen(doc->xid), doc->phone,
+                       strlen(doc->phone),
+                       doc->reference_id[0] ? AV_FLOW_CALL : AV_FLOW_SDK,
+                       now_ms);
+        rec.code = 0;
+        rec.state = AV_STATE_UNKNOWN;
+        rec.updated_ms = 0;
+
+        *result = av_record_apply(&rec, doc->code, doc->updated_on_ms,
+                                  now_ms);
+
+    } else {
+        if (doc->phone[0] && rec.phone[0]
+            && strcmp(doc->phone, rec.phone) != 0)
+        {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, APLOGNO(10720)
+                          "appverify: status for xid \"%s\" names another "
+                          "phone than the one it was issued for, ignored",
+                          doc->xid);
+            rc = AV_ERR_MALFORMED_BODY;
+            goto done;
+        }
+
+        *result = av_record_apply(&rec, doc->code, doc->updated_on_ms,
+                                  now_ms);
+
+        if (*result != AV_APPLY_CHANGED) {
+            *out = rec;
+            rc = AV_OK;
+            goto done;
+        }
+    }
+
+    if (!appverify_put_record(r, &rec)) {
+        rc = AV_ERR_STORE_FULL;
+        goto done;
+    }
+
+    *out = rec;
+    rc = AV_OK;
+
+done:
+
+    appverify_unlock(r);
+
+    return rc;
+}
+
+
+/*
+ * 1 when the caller is to ask Telesign about xid now: nobody did within
+ * interval seconds (in any process of this httpd, or any node sharing the
+ * cache).  The mark is set here, so concurrent requests ask once.
+ */
+
+int
+appverify_store_claim_lookup(request_rec *r, const char *xid, int interval)
+{
+    int          claimed;
+    int64_t      at;
+    const char  *key;
+
+    key = appverify_key(r, 'l', xid);
+
+    if (!appverify_lock(r)) {
+        return 0;
+    }
+
+    claimed = 0;
+
+    if (!appverify_get(r, key, &at, sizeof(at))) {
+        at = appverify_now_ms();
+        claimed = appverify_put(r, key, &at, sizeof(at),
+                                apr_time_now()
+                                + apr_time_from_sec(interval > 0 ? interval
+                                                                 : 1));
+    }
+
+    appverify_unlock(r);
+
+    return claimed;
+}
+
+
+/*
+ * Missed-call flow: stores a record that Telesign's initiate answer filled
+ * in (reference id and prefix), over the pending one store_start put.
+ */
+
+av_err_t
+appverify_store_put(request_rec *r, const av_record_t *rec)
+{
+    int  ok;
+
+    if (!appverify_lock(r)) {
+        return AV_ERR_INTERNAL;
+    }
+
+    ok = appverify_put_record(r, rec);
+
+    appverify_unlock(r);
+
+    return ok ? AV_OK : AV_ERR_STORE_FULL;
+}
+
+
+/*
+ * Forgets a verification that never started (Telesign refused or could not
+ * be reached), so that the duplicate rule does not hold the phone for the
+ * pending window; the rate bucket keeps its count.
+ */
+
+void
+appverify_store_remove(request_rec *r, const char *xid)
+{
+    const char  *key;
+
+    key = appverify_key(r, 'x', xid);
+
+    if (!appverify_lock(r)) {
+        return;
+    }
+
+    appverify_provider->remove(appverify_cache, r->server,
+                               (const unsigned char *) key,
+                               (unsigned int) strlen(key), r->pool);
+
+    appverify_unlock(r);
+}
+
+
+/* Applies a finalize answer to its record (av_record_finalize decides). */
+
+av_err_t
+appverify_store_finalize(request_rec *r, const char *xid, int code,
+    unsigned max_attempts, av_record_t *out, unsigned *left)
+{
+    av_err_t     rc;
+    av_record_t  rec;
+
+    if (!appverify_lock(r)) {
+        return AV_ERR_INTERNAL;
+    }
+
+    if (!appverify_get_record(r, xid, &rec)) {
+        rc = AV_ERR_UNKNOWN_SESSION;
+        goto done;
+    }
+
+    *left = av_record_finalize(&rec, code, max_attempts, appverify_now_ms());
+
+    rc = appverify_put_record(r, &rec) ? AV_OK : AV_ERR_STORE_FULL;
+    *out = rec;
+
+done:
+
+    appverify_unlock(r);
+
+    return rc;
+}

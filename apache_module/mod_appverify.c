@@ -1,0 +1,727 @@
+/*
+ * mod_appverify: Telesign App Verify at the Apache httpd edge.
+ *
+ * This file: the directives, the configuration (the customer id and the
+ * key files are read and checked once, at configuration time, so that
+ * "apache2 -t" fails on a bad key file), and the hooks.  See
+ * mod_appverify.h for where everything else lives.
+ */
+
+#define APPVERIFY_DECLARES_MODULE  1
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_request.h"
+#include "apr_strings.h"
+#include "apr_file_io.h"
+#include "apr_lib.h"
+
+#include "mod_appverify.h"
+
+#include "av_callback.h"
+
+
+static void *appverify_create_server_conf(apr_pool_t *p, server_rec *s);
+static void *appverify_merge_server_conf(apr_pool_t *p, void *base,
+    void *add);
+static void *appverify_create_dir_conf(apr_pool_t *p, char *dir);
+static void *appverify_merge_dir_conf(apr_pool_t *p, void *base, void *add);
+static void  appverify_register_hooks(apr_pool_t *p);
+
+static const char *appverify_set_customer_id(cmd_parms *cmd, void *dconf,
+    const char *arg);
+static const char *appverify_set_key_file(cmd_parms *cmd, void *dconf,
+    const char *arg);
+static const char *appverify_set_cache(cmd_parms *cmd, void *dconf,
+    const char *arg);
+static const char *appverify_set_record_ttl(cmd_parms *cmd, void *dconf,
+    const char *arg);
+static const char *appverify_set_seconds(cmd_parms *cmd, void *dconf,
+    const char *arg);
+static const char *appverify_set_count(cmd_parms *cmd, void *dconf,
+    const char *arg);
+static const char *appverify_set_rate(cmd_parms *cmd, void *dconf,
+    const char *arg);
+static const char *appverify_set_max_body(cmd_parms *cmd, void *dconf,
+    const char *arg);
+static const char *appverify_set_signature(cmd_parms *cmd, void *dconf,
+    int on);
+static const char *appverify_set_url(cmd_parms *cmd, void *dconf,
+    const char *arg);
+
+
+#define DIR_OFFSET(field)  (void *) APR_OFFSETOF(appverify_dir_conf_t, field)
+
+static const command_rec appverify_cmds[] = {
+    AP_INIT_TAKE1("AppVerifyCustomerId", appverify_set_customer_id, NULL,
+        RSRC_CONF, "Your Telesign Customer ID (the JWT's iss)"),
+    AP_INIT_TAKE1("AppVerifyApiKeyFile", appverify_set_key_file,
+        (void *) 1, RSRC_CONF,
+        "File holding the base64 Telesign API key; read once, never logged"),
+    AP_INIT_TAKE1("AppVerifySessionKeyFile", appverify_set_key_file,
+        (void *) 0, RSRC_CONF,
+        "File holding 32-256 bytes that sign session credentials "
+        "(default: derived from the API key)"),
+    AP_INIT_TAKE1("AppVerifyCache", appverify_set_cache, NULL, RSRC_CONF,
+        "socache provider and its arguments, e.g. shmcb:/run/av(1048576) "
+        "or redis:127.0.0.1:6379"),
+    AP_INIT_TAKE1("AppVerifyRecordTTL", appverify_set_record_ttl, NULL,
+        RSRC_CONF, "How long a verification is kept (default 12h)"),
+
+    AP_INIT_TAKE1("AppVerifyTelesignURL", appverify_set_url, NULL,
+        RSRC_CONF|ACCESS_CONF,
+        "Telesign's REST base URL, e.g. https://rest-ww.telesign.com"),
+    AP_INIT_TAKE1("AppVerifyTelesignTimeout", appverify_set_seconds,
+        DIR_OFFSET(timeout), RSRC_CONF|ACCESS_CONF,
+        "Timeout of one call to Telesign (default 5s)"),
+    AP_INIT_FLAG("AppVerifyLookup", ap_set_flag_slot, DIR_OFFSET(lookup),
+        RSRC_CONF|ACCESS_CONF,
+        "Ask Telesign's Get Status for pending or unknown sessions "
+        "(default On, when AppVerifyTelesignURL is set)"),
+    AP_INIT_TAKE1("AppVerifyLookupInterval", appverify_set_seconds,
+        DIR_OFFSET(lookup_interval), RSRC_CONF|ACCESS_CONF,
+        "At most one Get Status per xid this often (default 3s)"),
+    AP_INIT_TAKE1("AppVerifyTokenLifetime", appverify_set_seconds,
+        DIR_OFFSET(token_lifetime), RSRC_CONF|ACCESS_CONF,
+        "JWT lifetime (default 30s)"),
+    AP_INIT_TAKE1("AppVerifySessionLifetime", appverify_set_seconds,
+        DIR_OFFSET(session_lifetime), RSRC_CONF|ACCESS_CONF,
+        "Session credential lifetime (default 12h)"),
+    AP_INIT_TAKE1("AppVerifyPendingTimeout", appverify_set_seconds,
+        DIR_OFFSET(pending_timeout), RSRC_CONF|ACCESS_CONF,
+        "A pending verification younger than this refuses a new one "
+        "for the same phone (default 60s; 0 turns the rule off)"),
+    AP_INIT_TAKE1("AppVerifyRate", appverify_set_rate, NULL,
+        RSRC_CONF|ACCESS_CONF, "Requests per phone, Nr/s or Nr/m "
+        "(default 6r/m)"),
+    AP_INIT_TAKE1("AppVerifyBurst", appverify_set_count, DIR_OFFSET(burst),
+        RSRC_CONF|ACCESS_CONF, "Extra requests allowed at once (default 3)"),
+    AP_INIT_TAKE1("AppVerifyMaxAttempts", appverify_set_count,
+        DIR_OFFSET(max_attempts), RSRC_CONF|ACCESS_CONF,
+        "Wrong missed-call codes before the verification fails (default 3)"),
+    AP_INIT_TAKE1("AppVerifyMaxBody", appverify_set_max_body, NULL,
+        RSRC_CONF|ACCESS_CONF, "Largest callback body (default and "
+        "maximum 16384)"),
+    AP_INIT_FLAG("AppVerifyCallbackSignature", appverify_set_signature, NULL,
+        RSRC_CONF|ACCESS_CONF,
+        "Off accepts unsigned callbacks: only for testing (default On)"),
+    AP_INIT_TAKE1("AppVerifyCookieName", ap_set_string_slot,
+        DIR_OFFSET(cookie_name), RSRC_CONF|ACCESS_CONF,
+        "Session cookie name (default appverify)"),
+    AP_INIT_FLAG("AppVerifyCookieSecure", ap_set_flag_slot,
+        DIR_OFFSET(cookie_secure), RSRC_CONF|ACCESS_CONF,
+        "Add Secure to the cookie (default On)"),
+    AP_INIT_TAKE1("AppVerifyCookieSameSite", ap_set_string_slot,
+        DIR_OFFSET(cookie_samesite), RSRC_CONF|ACCESS_CONF,
+        "The cookie's SameSite attribute, or off (default Lax)"),
+    { NULL }
+};
+
+
+AP_DECLARE_MODULE(appverify) = {
+    STANDARD20_MODULE_STUFF,
+    appverify_create_dir_conf,
+    appverify_merge_dir_conf,
+    appverify_create_server_conf,
+    appverify_merge_server_conf,
+    appverify_cmds,
+    appverify_register_hooks
+#if defined(AP_MODULE_FLAG_ALWAYS_MERGE)
+    , AP_MODULE_FLAG_NONE
+#endif
+};
+
+
+/* --- hooks ------------------------------------------------------------ */
+
+static int
+appverify_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    return appverify_store_pre_config(pconf);
+}
+
+
+/*
+ * Derives each server's session secret when it has none of its own: the
+ * same derivation (and label) as nginx's, so nginx and httpd nodes behind
+ * one balancer accept each other's credentials.
+ */
+
+static int
+appverify_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+    server_rec *s)
+{
+    server_rec               *vs;
+    appverify_server_conf_t  *sc;
+
+    for (vs = s; vs; vs = vs->next) {
+        sc = ap_get_module_config(vs->module_config, &appverify_module);
+
+        if ((sc->customer_id == NULL) != (sc->api_key == NULL)) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, vs, APLOGNO(10701)
+                         "mod_appverify needs both AppVerifyCustomerId and "
+                         "AppVerifyApiKeyFile (server %s)",
+                         vs->server_hostname ? vs->server_hostname : "main");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (sc->api_key && sc->session_key == NULL) {
+            sc->session_key = apr_pcalloc(pconf, sizeof(av_key_t));
+            av_key_derive(sc->session_key, sc->api_key,
+                          "appverify session credential v1");
+        }
+    }
+
+    return appverify_store_post_config(pconf, plog, ptemp, s) == APR_SUCCESS
+           ? OK : HTTP_INTERNAL_SERVER_ERROR;
+}
+
+
+static void
+appverify_child_init(apr_pool_t *p, server_rec *s)
+{
+    appverify_store_child_init(p, s);
+    appverify_client_child_init(p, s);
+}
+
+
+static void
+appverify_register_hooks(apr_pool_t *p)
+{
+    ap_hook_pre_config(appverify_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(appverify_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(appverify_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(appverify_handler, NULL, NULL, APR_HOOK_MIDDLE);
+
+    appverify_authz_register(p);
+}
+
+
+appverify_req_t *
+appverify_req(request_rec *r)
+{
+    appverify_req_t  *rq;
+
+    rq = ap_get_module_config(r->request_config, &appverify_module);
+
+    if (rq == NULL) {
+        rq = apr_pcalloc(r->pool, sizeof(appverify_req_t));
+        ap_set_module_config(r->request_config, &appverify_module, rq);
+    }
+
+    return rq;
+}
+
+
+/* --- directives ------------------------------------------------------- */
+
+static const char *
+appverify_set_customer_id(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    const char               *p;
+    appverify_server_conf_t  *sc;
+
+    sc = ap_get_module_config(cmd->server->module_config, &appverify_module);
+
+    /*
+     * Telesign's customer ids are UUIDs; accept what can stand in a JSON
+     * string and an HTTP header unescaped, at most 64 characters (the same
+     * rule as nginx's appverify_customer_id).
+     */
+
+    if (*arg == '\0' || strlen(arg) > 64) {
+        return apr_psprintf(cmd->pool, "%s: invalid customer id \"%s\"",
+                            cmd->cmd->name, arg);
+    }
+
+    for (p = arg; *p; p++) {
+        if (!(apr_isalnum(*p) || *p == '-' || *p == '_')) {
+            return apr_psprintf(cmd->pool, "%s: invalid customer id \"%s\"",
+                                cmd->cmd->name, arg);
+        }
+    }
+
+    sc->customer_id = arg;
+
+    return NULL;
+}
+
+
+/*
+ * AppVerifyApiKeyFile FILE       the base64 API key from Telesign
+ * AppVerifySessionKeyFile FILE   raw bytes, 32 to 256
+ *
+ * Read here, once, in the parent.  Messages name the file, never what is
+ * in it; the buffer is wiped before it goes back to the pool.
+ */
+
+static const char *
+appverify_set_key_file(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    int                       api;
+    char                     *buf;
+    const char               *file, *err;
+    av_key_t                 *key;
+    apr_file_t               *f;
+    apr_size_t                n;
+    apr_finfo_t               fi;
+    apr_status_t              rv;
+    appverify_server_conf_t  *sc;
+
+    enum { KEY_FILE_MAX = 4096 };
+
+    sc = ap_get_module_config(cmd->server->module_config, &appverify_module);
+    api = cmd->info != NULL;
+
+    file = ap_server_root_relative(cmd->pool, arg);
+    if (file == NULL) {
+        return apr_psprintf(cmd->pool, "%s: invalid path \"%s\"",
+                            cmd->cmd->name, arg);
+    }
+
+    rv = apr_file_open(&f, file, APR_FOPEN_READ, APR_OS_DEFAULT,
+                       cmd->temp_pool);
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s: cannot open \"%s\": %pm",
+                            cmd->cmd->name, file, &rv);
+    }
+
+    err = NULL;
+    buf = apr_palloc(cmd->temp_pool, KEY_FILE_MAX);
+    n = 0;
+
+    rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
+    if (rv != APR_SUCCESS || fi.size > KEY_FILE_MAX - 1) {
+        err = apr_psprintf(cmd->pool, "%s: key file \"%s\" is too large "
+                           "or unreadable", cmd->cmd->name, file);
+        goto done;
+    }
+
+    n = KEY_FILE_MAX - 1;
+    rv = apr_file_read(f, buf, &n);
+    if (rv != APR_SUCCESS && rv != APR_EOF) {
+        err = apr_psprintf(cmd->pool, "%s: cannot read \"%s\": %pm",
+                           cmd->cmd->name, file, &rv);
+        goto done;
+    }
+
+    /* a trailing newline or blanks are editor artefacts, not key bytes */
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'
+                     || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+    {
+        n--;
+    }
+
+    key = apr_pcalloc(cmd->pool, sizeof(av_key_t));
+
+    if (api) {
+        if (av_key_decode(key, buf, n) != 0 || key->len < 16) {
+            err = apr_psprintf(cmd->pool, "%s: key file \"%s\" does not hold "
+                               "a base64 API key of at least 16 bytes",
+                               cmd->cmd->name, file);
+            goto done;
+        }
+
+        sc->api_key = key;
+        sc->api_key_file = file;
+
+    } else {
+        if (n < 32 || av_key_from_bytes(key, (unsigned char *) buf, n) != 0) {
+            err = apr_psprintf(cmd->pool, "%s: key file \"%s\" must hold "
+                               "32 to %d bytes", cmd->cmd->name, file,
+                               AV_KEY_MAX);
+            goto done;
+        }
+
+        sc->session_key = key;
+    }
+
+done:
+
+    memset(buf, 0, KEY_FILE_MAX);
+    apr_file_close(f);
+
+    return err;
+}
+
+
+static const char *
+appverify_set_cache(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    const char  *err;
+
+    err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    if (err) {
+        return err;
+    }
+
+    return appverify_store_set_provider(cmd, arg);
+}
+
+
+/* "30", "30s", "5m", "12h", "1d": the nginx time forms this module needs */
+
+static const char *
+appverify_parse_seconds(const char *arg, int *out)
+{
+    char          *end;
+    apr_int64_t    v, scale;
+
+    v = apr_strtoi64(arg, &end, 10);
+
+    if (end == arg || v < 0) {
+        return "must be a time in seconds (30, 30s, 5m, 12h, 1d)";
+    }
+
+    switch (*end) {
+    case '\0': case 's': scale = 1; break;
+    case 'm': scale = 60; break;
+    case 'h': scale = 3600; break;
+    case 'd': scale = 86400; break;
+    default:
+        return "must be a time in seconds (30, 30s, 5m, 12h, 1d)";
+    }
+
+    if (*end != '\0' && end[1] != '\0') {
+        return "must be a time in seconds (30, 30s, 5m, 12h, 1d)";
+    }
+
+    if (v > 86400 * 30 / scale) {
+        return "must not exceed 30 days";
+    }
+
+    *out = (int) (v * scale);
+
+    return NULL;
+}
+
+
+static const char *
+appverify_set_seconds(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    int          *field, v;
+    const char   *err;
+
+    field = (int *) ((char *) dconf + (apr_size_t) cmd->info);
+
+    err = appverify_parse_seconds(arg, &v);
+    if (err) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, " ", err, NULL);
+    }
+
+    /* lifetimes of zero would mint tokens that are born expired */
+    if (v == 0 && (field == &((appverify_dir_conf_t *) dconf)->token_lifetime
+                   || field
+                      == &((appverify_dir_conf_t *) dconf)->session_lifetime
+                   || field == &((appverify_dir_conf_t *) dconf)->timeout))
+    {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, " must be at least 1s",
+                           NULL);
+    }
+
+    *field = v;
+
+    return NULL;
+}
+
+
+static const char *
+appverify_set_record_ttl(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    int                       v;
+    const char               *err;
+    appverify_server_conf_t  *sc;
+
+    sc = ap_get_module_config(cmd->server->module_config, &appverify_module);
+
+    err = appverify_parse_seconds(arg, &v);
+    if (err == NULL && v == 0) {
+        err = "must be at least 1s";
+    }
+
+    if (err) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, " ", err, NULL);
+    }
+
+    sc->record_ttl = apr_time_from_sec(v);
+
+    return NULL;
+}
+
+
+static const char *
+appverify_set_count(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    int    *field;
+    char   *end;
+    long    v;
+
+    field = (int *) ((char *) dconf + (apr_size_t) cmd->info);
+
+    v = strtol(arg, &end, 10);
+    if (end == arg || *end != '\0' || v < 0 || v > 1000) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name,
+                           " must be a number from 0 to 1000", NULL);
+    }
+
+    *field = (int) v;
+
+    return NULL;
+}
+
+
+/* AppVerifyRate 6r/m | 1r/s, stored as requests per 1000 s (limit_req) */
+
+static const char *
+appverify_set_rate(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    appverify_dir_conf_t *dc = dconf;
+
+    char   *end;
+    long    n, scale;
+
+    n = strtol(arg, &end, 10);
+
+    if (end == arg || n <= 0 || n > 100000) {
+        goto invalid;
+    }
+
+    if (strcmp(end, "r/s") == 0) {
+        scale = 1;
+
+    } else if (strcmp(end, "r/m") == 0) {
+        scale = 60;
+
+    } else {
+        goto invalid;
+    }
+
+    dc->rate = (int) (n * 1000 / scale);
+    if (dc->rate == 0) {
+        goto invalid;
+    }
+
+    return NULL;
+
+invalid:
+
+    return apr_psprintf(cmd->pool, "%s: invalid rate \"%s\" (use Nr/s or "
+                        "Nr/m)", cmd->cmd->name, arg);
+}
+
+
+static const char *
+appverify_set_max_body(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    appverify_dir_conf_t *dc = dconf;
+
+    char         *end;
+    apr_int64_t   v;
+
+    v = apr_strtoi64(arg, &end, 10);
+
+    if (*end == 'k' || *end == 'K') {
+        v *= 1024;
+        end++;
+    }
+
+    if (end == arg || *end != '\0' || v <= 0 || v > AV_CALLBACK_BODY_MAX) {
+        return apr_psprintf(cmd->pool, "%s must be 1 to %d bytes",
+                            cmd->cmd->name, AV_CALLBACK_BODY_MAX);
+    }
+
+    dc->max_body = (apr_off_t) v;
+
+    return NULL;
+}
+
+
+static const char *
+appverify_set_signature(cmd_parms *cmd, void *dconf, int on)
+{
+    appverify_dir_conf_t *dc = dconf;
+
+    dc->signature = on;
+
+    if (!on) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server, APLOGNO(10702)
+                     "AppVerifyCallbackSignature Off: callback signatures "
+                     "are not checked in %s: anyone who can reach it can "
+                     "mark a verification as done",
+                     cmd->path ? cmd->path : "the server");
+    }
+
+    return NULL;
+}
+
+
+static const char *
+appverify_set_url(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    appverify_dir_conf_t *dc = dconf;
+
+    apr_size_t  len;
+
+    if (strncmp(arg, "https://", 8) != 0 && strncmp(arg, "http://", 7) != 0) {
+        return apr_psprintf(cmd->pool, "%s: \"%s\" is not an http(s) URL",
+                            cmd->cmd->name, arg);
+    }
+
+    /* the API paths begin with '/': keep the base without a trailing one */
+    len = strlen(arg);
+    while (len > 0 && arg[len - 1] == '/') {
+        len--;
+    }
+
+    dc->telesign_url = apr_pstrmemdup(cmd->pool, arg, len);
+
+    return NULL;
+}
+
+
+/* --- configuration records -------------------------------------------- */
+
+static void *
+appverify_create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    appverify_server_conf_t  *sc;
+
+    sc = apr_pcalloc(p, sizeof(appverify_server_conf_t));
+    sc->record_ttl = APPVERIFY_UNSET;
+
+    return sc;
+}
+
+
+static void *
+appverify_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    appverify_server_conf_t *base = basev;
+    appverify_server_conf_t *add = addv;
+
+    appverify_server_conf_t  *sc;
+
+    sc = apr_pcalloc(p, sizeof(appverify_server_conf_t));
+
+    sc->customer_id = add->customer_id ? add->customer_id : base->customer_id;
+    sc->api_key = add->api_key ? add->api_key : base->api_key;
+    sc->api_key_file = add->api_key ? add->api_key_file : base->api_key_file;
+
+    /* a vhost with its own API key derives its own session secret */
+    sc->session_key = add->session_key ? add->session_key
+                      : add->api_key ? NULL : base->session_key;
+
+    sc->record_ttl = add->record_ttl != APPVERIFY_UNSET ? add->record_ttl
+                                                        : base->record_ttl;
+
+    return sc;
+}
+
+
+static void *
+appverify_create_dir_conf(apr_pool_t *p, char *dir)
+{
+    appverify_dir_conf_t  *dc;
+
+    dc = apr_pcalloc(p, sizeof(appverify_dir_conf_t));
+
+    dc->token_lifetime = APPVERIFY_UNSET;
+    dc->session_lifetime = APPVERIFY_UNSET;
+    dc->pending_timeout = APPVERIFY_UNSET;
+    dc->rate = APPVERIFY_UNSET;
+    dc->burst = APPVERIFY_UNSET;
+    dc->max_attempts = APPVERIFY_UNSET;
+    dc->lookup = APPVERIFY_UNSET;
+    dc->lookup_interval = APPVERIFY_UNSET;
+    dc->timeout = APPVERIFY_UNSET;
+    dc->signature = APPVERIFY_UNSET;
+    dc->cookie_secure = APPVERIFY_UNSET;
+    dc->max_body = APPVERIFY_UNSET;
+
+    return dc;
+}
+
+
+/*
+ * Merging only inherits: a field stays unset until appverify_conf() fills
+ * in the default.  (The server's own per-directory record is never merged
+ * when no section names the module, so defaults cannot live here.)
+ */
+
+#define MERGE(f)                                                             \
+    dc->f = add->f != APPVERIFY_UNSET ? add->f : base->f
+
+#define MERGE_PTR(f)                                                         \
+    dc->f = add->f ? add->f : base->f
+
+static void *
+appverify_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    appverify_dir_conf_t *base = basev;
+    appverify_dir_conf_t *add = addv;
+
+    appverify_dir_conf_t  *dc;
+
+    dc = apr_pcalloc(p, sizeof(appverify_dir_conf_t));
+
+    MERGE(token_lifetime);
+    MERGE(session_lifetime);
+    MERGE(pending_timeout);
+    MERGE(rate);
+    MERGE(burst);
+    MERGE(max_attempts);
+    MERGE(lookup);
+    MERGE(lookup_interval);
+    MERGE(timeout);
+    MERGE(signature);
+    MERGE(cookie_secure);
+    MERGE(max_body);
+
+    MERGE_PTR(cookie_name);
+    MERGE_PTR(cookie_samesite);
+    MERGE_PTR(telesign_url);
+
+    return dc;
+}
+
+
+#define DEFAULT(f, v)                                                        \
+    if (dc->f == APPVERIFY_UNSET) { dc->f = (v); }
+
+/* The request's configuration with the defaults filled in, in out. */
+
+void
+appverify_conf(request_rec *r, appverify_dir_conf_t *out)
+{
+    appverify_dir_conf_t  *dc = out;
+
+    *dc = *(appverify_dir_conf_t *) ap_get_module_config(r->per_dir_config,
+                                                         &appverify_module);
+
+    /* Telesign recommends a 30 s window for the JWT */
+    DEFAULT(token_lifetime, 30);
+    DEFAULT(session_lifetime, 12 * 60 * 60);
+
+    /* Telesign turns a pending SDK verification into 1803 after 30 s */
+    DEFAULT(pending_timeout, 60);
+
+    DEFAULT(rate, 100);                 /* 6r/m, as nginx */
+    DEFAULT(burst, 3);
+    DEFAULT(max_attempts, 3);
+    DEFAULT(lookup, 1);
+    DEFAULT(lookup_interval, 3);    /* nginx's appverify_lookup_interval */
+    DEFAULT(timeout, 5);
+    DEFAULT(signature, 1);
+    DEFAULT(cookie_secure, 1);
+    DEFAULT(max_body, 16384);
+
+    if (dc->cookie_name == NULL) {
+        dc->cookie_name = "appverify";
+    }
+
+    if (dc->cookie_samesite == NULL) {
+        dc->cookie_samesite = "Lax";
+    }
+}

@@ -1,0 +1,132 @@
+/*
+ * mod_appverify: Telesign App Verify at the Apache httpd edge.
+ *
+ * Types shared by the module's files.  Every rule (JWT, signatures, phone
+ * numbers, status codes, credentials, record updates, the HTTP answer for
+ * each error) lives in common/; the files here only move bytes between
+ * httpd and the core and own httpd's resources: configuration, the socache
+ * and its mutex, pools, responses, the outbound HTTP client.
+ *
+ *   mod_appverify.c       directives, configuration, hooks
+ *   appverify_store.c     records and rate buckets in mod_socache
+ *   appverify_request.c   reading requests, writing answers, credentials
+ *   appverify_handlers.c  token, callback, status, call, finalize
+ *   appverify_authz.c     "Require appverify-verified" and its JSON denial
+ *   appverify_client.c    the outbound calls to Telesign (libcurl)
+ */
+
+#ifndef MOD_APPVERIFY_H
+#define MOD_APPVERIFY_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "ap_socache.h"
+#include "apr_global_mutex.h"
+
+#include "av_error.h"
+#include "av_key.h"
+#include "av_record.h"
+#include "av_api.h"
+
+#define APPVERIFY_UNSET  (-1)
+
+/* per server: the identity and secrets, read once at configuration time */
+typedef struct {
+    const char  *customer_id;
+    av_key_t    *api_key;
+    av_key_t    *session_key;
+    const char  *api_key_file;       /* for messages only */
+    apr_time_t   record_ttl;         /* -1: unset (12h) */
+} appverify_server_conf_t;
+
+#define APPVERIFY_RECORD_TTL  apr_time_from_sec(12 * 60 * 60)
+
+/* per directory / location: the tunables, merged like nginx's loc conf */
+typedef struct {
+    int          token_lifetime;     /* seconds */
+    int          session_lifetime;
+    int          pending_timeout;
+    int          rate;               /* requests per 1000 s */
+    int          burst;
+    int          max_attempts;
+    int          lookup;             /* On/Off */
+    int          lookup_interval;    /* seconds */
+    int          timeout;            /* outbound, seconds */
+    int          signature;          /* callbacks must be signed */
+    int          cookie_secure;
+    apr_off_t    max_body;
+    const char  *cookie_name;
+    const char  *cookie_samesite;
+    const char  *telesign_url;       /* NULL: no outbound calls here */
+} appverify_dir_conf_t;
+
+/* per request: what the gate decided, for the env and the JSON denial */
+typedef struct {
+    av_record_t  rec;
+    unsigned     have_rec:1;
+    unsigned     denied:1;
+    av_err_t     deny;
+} appverify_req_t;
+
+extern module AP_MODULE_DECLARE_DATA appverify_module;
+
+/* per-module LogLevel (LogLevel appverify:debug); mod_appverify.c gets it
+ * from AP_DECLARE_MODULE */
+#ifndef APPVERIFY_DECLARES_MODULE
+APLOG_USE_MODULE(appverify);
+#endif
+
+/* mod_appverify.c */
+appverify_req_t *appverify_req(request_rec *r);
+void         appverify_conf(request_rec *r, appverify_dir_conf_t *out);
+
+/* appverify_store.c */
+apr_status_t appverify_store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+    apr_pool_t *ptemp, server_rec *s);
+void         appverify_store_child_init(apr_pool_t *p, server_rec *s);
+const char  *appverify_store_set_provider(cmd_parms *cmd, const char *arg);
+int          appverify_store_pre_config(apr_pool_t *pconf);
+av_err_t     appverify_store_find(request_rec *r, const char *xid,
+    av_record_t *out);
+av_err_t     appverify_store_start(request_rec *r, av_record_t *rec,
+    const appverify_dir_conf_t *dc);
+av_err_t     appverify_store_apply(request_rec *r, const av_status_doc_t *doc,
+    av_record_t *out, av_apply_t *result);
+int          appverify_store_claim_lookup(request_rec *r, const char *xid,
+    int interval);
+av_err_t     appverify_store_put(request_rec *r, const av_record_t *rec);
+void         appverify_store_remove(request_rec *r, const char *xid);
+av_err_t     appverify_store_finalize(request_rec *r, const char *xid,
+    int code, unsigned max_attempts, av_record_t *out, unsigned *left);
+
+/* appverify_request.c */
+int          appverify_send(request_rec *r, int status, const char *type,
+    const char *body, apr_size_t len);
+int          appverify_send_error(request_rec *r, av_err_t err,
+    const char *detail);
+int          appverify_log_level(av_err_t err);
+av_err_t     appverify_read_body(request_rec *r, apr_off_t max, char **body,
+    apr_size_t *len);
+av_err_t     appverify_credential(request_rec *r,
+    const appverify_dir_conf_t *dc, char *xid);
+const char  *appverify_cookie(request_rec *r, const appverify_dir_conf_t *dc,
+    const char *cred, apr_size_t len);
+void         appverify_set_env(request_rec *r, const av_record_t *rec);
+int64_t      appverify_now_ms(void);
+
+/* appverify_handlers.c */
+int          appverify_handler(request_rec *r);
+av_err_t     appverify_record(request_rec *r, const appverify_dir_conf_t *dc,
+    const char *xid, av_record_t *out);
+
+/* appverify_authz.c */
+void         appverify_authz_register(apr_pool_t *p);
+
+/* appverify_client.c */
+av_err_t     appverify_client_call(request_rec *r,
+    const appverify_dir_conf_t *dc, av_api_request_t *req,
+    av_api_answer_t *ans);
+void         appverify_client_child_init(apr_pool_t *p, server_rec *s);
+
+#endif /* MOD_APPVERIFY_H */
