@@ -89,7 +89,9 @@ sub run_bounded {
     my ($secs, @cmd) = @_;
     my $pid = fork // die "fork: $!";
     if ($pid == 0) {
+        # what the server says at startup is in its error log as well
         open STDOUT, '>', '/dev/null';
+        open STDERR, '>', '/dev/null';
         exec @cmd or POSIX::_exit(127);
     }
     my $deadline = time + $secs;
