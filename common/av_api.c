@@ -26,6 +26,8 @@
 #define AV_API_PATH_FINAL   "/v1/verify/auto/voice/finalize"
 #define AV_API_PATH_CALLER  "/v1/verify/auto/voice/finalize/callerid"
 #define AV_API_PATH_TIMEOUT "/v1/verify/auto/voice/finalize/timeout"
+#define AV_API_PATH_CALL    "/v1/verify/auto/voice/"
+#define AV_API_ERR_FINAL    -30014
 
 #define AV_API_TIMEOUT_MAX  300
 #define AV_API_CALLER_MAX   15          /* an E.164 number at most */
@@ -180,7 +182,7 @@ av_api_start(av_api_request_t *req, av_api_call_t call)
 
     req->call = call;
 
-    if (call == AV_API_GET_STATUS) {
+    if (call == AV_API_GET_STATUS || call == AV_API_CALL_STATUS) {
         req->method = "GET";
         req->content_type = "";
 
@@ -396,6 +398,33 @@ av_api_finalize_timeout(av_api_request_t *req, const char *reference_id)
 
 
 av_err_t
+av_api_call_status(av_api_request_t *req, const char *reference_id)
+{
+    size_t  len, plen;
+
+    av_api_start(req, AV_API_CALL_STATUS);
+
+    len = av_api_len(reference_id, AV_REFERENCE_MAX);
+
+    if (!av_api_reference_valid(reference_id, len)) {
+        return av_api_fail(req, AV_ERR_MALFORMED_BODY);
+    }
+
+    plen = 0;
+
+    if (av_api_append_lit(req->path, &plen, AV_API_PATH_MAX,
+                          AV_API_PATH_CALL) != 0
+        || av_api_append(req->path, &plen, AV_API_PATH_MAX, reference_id, len,
+                         0) != 0)
+    {
+        return av_api_fail(req, AV_ERR_INTERNAL);
+    }
+
+    return AV_OK;
+}
+
+
+av_err_t
 av_api_sign(av_api_request_t *req, const av_key_t *key,
     const char *customer_id, int64_t now)
 {
@@ -542,6 +571,18 @@ av_api_classify(av_api_call_t call, int http_status, const char *body,
             *msg = "Telesign does not know the xid";
             return AV_ERR_UNKNOWN_SESSION;
         }
+    }
+
+    /* a finalize of a call Telesign decided already (an earlier answer
+     * may have been lost on the way): the caller asks for the outcome */
+    if ((call == AV_API_FINALIZE || call == AV_API_FINALIZE_CALLERID
+         || call == AV_API_FINALIZE_TIMEOUT)
+        && http_status == 400
+        && av_status_doc_parse(body, len, &ans->doc, &why) == AV_OK
+        && ans->doc.error_code == AV_API_ERR_FINAL)
+    {
+        *msg = "Telesign decided the call already";
+        return AV_ERR_ALREADY_FINAL;
     }
 
     if (http_status < 200 || http_status > 299) {

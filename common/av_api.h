@@ -36,7 +36,8 @@ typedef enum {
     AV_API_INITIATE,
     AV_API_FINALIZE,
     AV_API_FINALIZE_CALLERID,
-    AV_API_FINALIZE_TIMEOUT
+    AV_API_FINALIZE_TIMEOUT,
+    AV_API_CALL_STATUS          /* GET /v1/verify/auto/voice/{reference_id} */
 } av_api_call_t;
 
 typedef struct {
@@ -66,6 +67,10 @@ av_err_t av_api_finalize_callerid(av_api_request_t *req,
 av_err_t av_api_finalize_timeout(av_api_request_t *req,
     const char *reference_id);
 
+/* The missed call's current status: asked when a finalize answer was lost
+ * and Telesign then says the call was decided already. */
+av_err_t av_api_call_status(av_api_request_t *req, const char *reference_id);
+
 /* Date from now (epoch seconds), a random nonce, the TSA Authorization.
  * AV_ERR_INTERNAL only if the random generator fails. */
 av_err_t av_api_sign(av_api_request_t *req, const av_key_t *key,
@@ -88,6 +93,10 @@ typedef struct {
  *                         Telesign's status code (1800, 2401, ...)
  *   AV_ERR_UNKNOWN_SESSION Get Status: Telesign does not know the xid
  *                         (400 with error -50059), so nothing to store
+ *   AV_ERR_ALREADY_FINAL  finalize: Telesign says the call was decided
+ *                         already (400 with error -30014), e.g. when the
+ *                         answer to an earlier finalize was lost: ask
+ *                         AV_API_CALL_STATUS for the outcome
  *   AV_ERR_UPSTREAM       anything else: no answer, 5xx, 401 (our
  *                         signature), 429, Telesign errors[] without a
  *                         status, garbage, an answer over

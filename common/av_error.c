@@ -69,6 +69,8 @@ static const av_err_entry_t  av_err_table[AV_ERR__COUNT] = {
         "The request signature is not valid." },
     [AV_ERR_UNKNOWN_XID] = { 404, "unknown_xid",
         "The transaction id is not known." },
+    [AV_ERR_ALREADY_FINAL] = { 409, "already_finalized",
+        "This verification was already completed." },
 
     [AV_ERR_UPSTREAM] = { 503, "upstream_unavailable",
         "The verification service is unavailable; please try again later." },

@@ -42,6 +42,8 @@ typedef enum {
     AV_ERR_NO_SIGNATURE,        /* 401 no_signature */
     AV_ERR_BAD_SIGNATURE,       /* 401 bad_signature */
     AV_ERR_UNKNOWN_XID,         /* 404 unknown_xid */
+    AV_ERR_ALREADY_FINAL,       /* 409 already_finalized: Telesign says
+                                   the missed call was decided already */
 
     /* our side */
     AV_ERR_UPSTREAM,            /* 503 upstream_unavailable */

@@ -355,6 +355,7 @@ ngx_http_appverify_finalize_resume(ngx_http_request_t *r)
 {
     unsigned                        left;
     av_err_t                        rc;
+    av_apply_t                      applied;
     av_api_answer_t                 ans;
     ngx_http_appverify_ctx_t       *ctx;
     ngx_http_appverify_zone_t      *zone;
@@ -371,10 +372,44 @@ ngx_http_appverify_finalize_resume(ngx_http_request_t *r)
 
     rc = ngx_http_appverify_upstream_answer(r, ctx, &ans);
 
-    if (rc == AV_OK) {
+    /*
+     * Telesign decided the call already: the answer to an earlier finalize
+     * was lost on the way.  Ask for the outcome instead of guessing.
+     */
+
+    if (rc == AV_ERR_ALREADY_FINAL && !ctx->outcome_asked) {
+        ctx->outcome_asked = 1;
+
+        if (av_api_call_status(&ctx->api, ctx->rec.reference_id) == AV_OK
+            && ngx_http_appverify_upstream(r, &alcf->upstream, ctx, 1)
+               == NGX_OK)
+        {
+            return;
+        }
+
+        rc = AV_ERR_UPSTREAM;
+    }
+
+    if (rc == AV_OK && ctx->outcome_asked) {
+
+        /* the outcome is a status to apply, not an attempt to count */
+
+        ngx_cpystrn((u_char *) ans.doc.xid, ctx->xid, sizeof(ans.doc.xid));
+        ans.doc.phone[0] = '\0';
+
+        rc = ngx_http_appverify_zone_apply(zone, &ans.doc, &ctx->rec,
+                                           &applied, r->connection->log);
+        left = av_state_is_terminal(ctx->rec.state)
+               ? 0 : alcf->attempts - ngx_min(ctx->rec.attempts,
+                                              alcf->attempts);
+
+    } else if (rc == AV_OK) {
         rc = ngx_http_appverify_zone_finalize(zone, ctx->xid, ans.doc.code,
                                               alcf->attempts, &ctx->rec,
                                               &left);
+
+    } else if (rc == AV_ERR_ALREADY_FINAL) {
+        rc = AV_ERR_UPSTREAM;
     }
 
     if (rc != AV_OK) {

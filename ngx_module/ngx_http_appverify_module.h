@@ -101,6 +101,7 @@ typedef struct {
     size_t                       up_len;
     unsigned                     up_sent:1;
     unsigned                     up_done:1;
+    unsigned                     outcome_asked:1; /* finalize: lost answer */
     ngx_uint_t                   lookup_state;
     av_err_t                     lookup_err;    /* what the lookup said */
     u_char                       xid[AV_XID_MAX + 1];

@@ -156,7 +156,7 @@ members only
 
 === attempts=5 allows more tries; a code that is not five digits costs none and is 400
 --- http_config eval: $::http_config
---- config eval: $::locations =~ s/upstream=\/_telesign; \}/upstream=\/_telesign attempts=5; }/r
+--- config eval: $::locations =~ s/(appverify_finalize zone=av upstream=\/_telesign);/$1 attempts=5;/r
 --- request eval
 [ "POST /sim/reset\n", "POST /call\nphone=447981897555&xid=call-five",
   "POST /finalize\ncode=1234", "POST /finalize\ncode=123456", "POST /finalize\ncode=12%2034",

@@ -689,12 +689,12 @@ answer_without_status_is_upstream(void)
                         "{\"status\":{}}", &ans),
                  AV_ERR_UPSTREAM);
 
-    /* a status inside a 4xx is still a refusal: "already final" (-30014)
-     * carries the current status, and a bad phone carries 2404 */
+    /* a status inside a 4xx is no answer to store: "already final"
+     * (-30014) says to ask for the outcome, a bad phone carries 2404 */
     CHECK_EQ_INT(answer(AV_API_FINALIZE, 400,
                         "{\"errors\":[{\"code\":-30014}],"
                         "\"status\":{\"code\":2401}}", &ans),
-                 AV_ERR_UPSTREAM);
+                 AV_ERR_ALREADY_FINAL);
     CHECK_EQ_INT(answer(AV_API_INITIATE, 400,
                         "{\"errors\":[{\"code\":-10001}],"
                         "\"status\":{\"code\":2404}}", &ans),
@@ -841,6 +841,41 @@ finalize_answers_carry_the_status(void)
 }
 
 
+/* -30014: the call was decided already (an earlier answer got lost) */
+static void
+finalize_of_a_decided_call_says_so(void)
+{
+    av_api_request_t  req;
+    av_api_answer_t   ans;
+
+    CHECK_EQ_INT(answer(AV_API_FINALIZE, 400,
+                        "{\"errors\":[{\"code\":-30014}]}", &ans),
+                 AV_ERR_ALREADY_FINAL);
+    CHECK_EQ_INT(answer(AV_API_FINALIZE_TIMEOUT, 400,
+                        "{\"errors\":[{\"code\":-30014}]}", &ans),
+                 AV_ERR_ALREADY_FINAL);
+    /* only for finalize, and only that code */
+    CHECK_EQ_INT(answer(AV_API_GET_STATUS, 400,
+                        "{\"errors\":[{\"code\":-30014}]}", &ans),
+                 AV_ERR_UPSTREAM);
+    CHECK_EQ_INT(answer(AV_API_FINALIZE, 400,
+                        "{\"errors\":[{\"code\":-10001}]}", &ans),
+                 AV_ERR_UPSTREAM);
+
+    CHECK_EQ_INT(av_api_call_status(&req, REF), AV_OK);
+    CHECK_EQ_STR(req.method, "GET");
+    CHECK_EQ_STR(req.content_type, "");
+    CHECK_EQ_STR(req.path, "/v1/verify/auto/voice/" REF);
+    CHECK_EQ_INT(req.body_len, 0);
+    CHECK_EQ_INT(av_api_call_status(&req, "not/a/ref"),
+                 AV_ERR_MALFORMED_BODY);
+
+    CHECK_EQ_INT(answer(AV_API_CALL_STATUS, 200, FINALIZE_DOC(2401), &ans),
+                 AV_OK);
+    CHECK_EQ_INT(ans.doc.code, 2401);
+}
+
+
 static void
 get_status_answers_carry_the_status(void)
 {
@@ -896,6 +931,7 @@ main(void)
     RUN(initiate_answer_needs_reference_and_prefix);
     RUN(initiate_answer_never_keeps_verify_code);
     RUN(finalize_answers_carry_the_status);
+    RUN(finalize_of_a_decided_call_says_so);
     RUN(get_status_answers_carry_the_status);
 
     return UNIT_DONE();
