@@ -12,7 +12,9 @@ package AppVerify::Scenario;
 # response_headers ("X-Foo: v" equal, "X-Foo:" empty or absent, "! X-Foo"
 # absent), response_headers_like, and servers ("apache" runs the block on
 # httpd only; the reason goes after it, e.g. "apache: nginx has no lookups
-# yet").  Blocks share one running server, so every block uses phone
+# yet").  A request or more_headers entry may be a sub, called when it is
+# sent, that reads @AppVerify::Scenario::Responses.  "METHOD sim:/path"
+# talks to the Telesign simulator.  Blocks share one running server, so every block uses phone
 # numbers and xids of its own.
 #
 # NOTE on "sub name() {": "-Base" turns on Spiffy's source filter, which
@@ -25,6 +27,10 @@ use LWP::UserAgent ();
 use HTTP::Request ();
 
 our @EXPORT = qw(run_scenarios server_kind);
+
+# the block's answers so far, for requests given as code refs that use an
+# earlier answer (a session, a code the simulated phone received)
+our @Responses;
 
 our $Kind = $ENV{AV_SERVER} || 'apache';
 our $Port = $ENV{AV_PORT} || 19860;
@@ -50,7 +56,9 @@ sub send_one() {
     $body =~ s/^\s+|\s+$//gs;
     my ($meth, $uri) = $first =~ /^(\S+)\s+(\S+)/
         or die "bad request line \"$first\"\n";
-    my $req = HTTP::Request->new($meth, "http://127.0.0.1:$Port$uri");
+    # "sim:/path" goes to the Telesign simulator instead
+    my $port = $uri =~ s{^sim:}{} ? $ENV{AV_SIM_PORT} || 19890 : $Port;
+    my $req = HTTP::Request->new($meth, "http://127.0.0.1:$port$uri");
     for my $h (split /\n+/, $more // '') {
         next unless $h =~ /\S/;
         my ($k, $v) = split /:\s*/, $h, 2;
@@ -121,10 +129,15 @@ sub run_scenarios() {
             next;
         }
         my $reqs = requests($block);
+        @Responses = ();
         for my $i (0 .. $#$reqs) {
             my $more = $block->more_headers;
             $more = $more->[$i] if ref $more eq 'ARRAY';
-            my $res = send_one($ua, $reqs->[$i], $more);
+            my $req = $reqs->[$i];
+            $req = $req->() if ref $req eq 'CODE';
+            $more = $more->() if ref $more eq 'CODE';
+            my $res = send_one($ua, $req, $more);
+            push @Responses, $res;
             check($block, $res, $i);
         }
     }
