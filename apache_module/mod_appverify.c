@@ -144,14 +144,16 @@ appverify_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 
 
 /*
- * Derives each server's session secret when it has none of its own: the
- * same derivation (and label) as nginx's, so nginx and httpd nodes behind
- * one balancer accept each other's credentials.
+ * Runs for "apache2 -t" too (post_config does not), so a configuration
+ * that could not answer is refused there.  Derives each server's session
+ * secret when it has none of its own: the same derivation (and label) as
+ * nginx's, so nginx and httpd nodes behind one balancer accept each
+ * other's credentials.
  */
 
 static int
-appverify_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
-    server_rec *s)
+appverify_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+    apr_pool_t *ptemp, server_rec *s)
 {
     server_rec               *vs;
     appverify_server_conf_t  *sc;
@@ -160,11 +162,12 @@ appverify_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         sc = ap_get_module_config(vs->module_config, &appverify_module);
 
         if ((sc->customer_id == NULL) != (sc->api_key == NULL)) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, vs, APLOGNO(10701)
-                         "mod_appverify needs both AppVerifyCustomerId and "
-                         "AppVerifyApiKeyFile (server %s)",
+            ap_log_error(APLOG_MARK, APLOG_STARTUP|APLOG_EMERG, 0, vs,
+                         APLOGNO(10701) "mod_appverify needs both "
+                         "AppVerifyCustomerId and AppVerifyApiKeyFile "
+                         "(server %s)",
                          vs->server_hostname ? vs->server_hostname : "main");
-            return HTTP_INTERNAL_SERVER_ERROR;
+            return !OK;
         }
 
         if (sc->api_key && sc->session_key == NULL) {
@@ -174,6 +177,14 @@ appverify_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         }
     }
 
+    return OK;
+}
+
+
+static int
+appverify_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+    server_rec *s)
+{
     return appverify_store_post_config(pconf, plog, ptemp, s) == APR_SUCCESS
            ? OK : HTTP_INTERNAL_SERVER_ERROR;
 }
@@ -191,6 +202,7 @@ static void
 appverify_register_hooks(apr_pool_t *p)
 {
     ap_hook_pre_config(appverify_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(appverify_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(appverify_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(appverify_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(appverify_handler, NULL, NULL, APR_HOOK_MIDDLE);
