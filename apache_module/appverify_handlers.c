@@ -405,8 +405,8 @@ appverify_record(request_rec *r, const appverify_dir_conf_t *dc,
 
 
 /*
- * The call endpoint (POST): the phone as for the token endpoint, with the
- * same normalization, duplicate and rate rules; then Telesign's initiate.
+ * The call endpoint (POST): the phone (and optionally the xid) as for the
+ * token endpoint, with the same normalization, duplicate and rate rules; then Telesign's initiate.
  * Answers the caller-ID prefix to show and the session credential, never
  * Telesign's verify_code.
  */
@@ -446,7 +446,10 @@ appverify_call(request_rec *r, const appverify_dir_conf_t *dc,
                                     "AppVerifyTelesignURL is not set");
     }
 
-    if (av_uuid_random(xid) != 0) {
+    if (params.has_xid) {
+        memcpy(xid, params.xid, params.xid_len + 1);
+
+    } else if (av_uuid_random(xid) != 0) {
         return appverify_send_error(r, AV_ERR_INTERNAL, "no random");
     }
 
@@ -530,6 +533,7 @@ appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc)
     size_t            len;
     unsigned          left;
     av_err_t          rc;
+    av_apply_t        applied;
     av_params_t       params;
     av_record_t       rec;
     av_api_answer_t   ans;
@@ -606,6 +610,41 @@ appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc)
             rc = appverify_store_finalize(r, xid, ans.doc.code,
                                           (unsigned) dc->max_attempts, &rec,
                                           &left);
+
+        } else if (rc == AV_ERR_ALREADY_FINAL) {
+
+            /*
+             * Telesign decided the call already: the answer to an earlier
+             * finalize was lost on the way.  Ask for the outcome instead of
+             * guessing; it is a status to apply, not an attempt to count
+             * (as nginx's finalize does).
+             */
+
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          "appverify: finalize for xid \"%s\": telesign "
+                          "decided the call already, asking for the outcome",
+                          xid);
+
+            rc = av_api_call_status(&req, rec.reference_id);
+
+            if (rc == AV_OK) {
+                rc = appverify_client_call(r, dc, &req, &ans);
+            }
+
+            if (rc == AV_OK) {
+                apr_cpystrn(ans.doc.xid, xid, sizeof(ans.doc.xid));
+                ans.doc.phone[0] = '\0';
+
+                rc = appverify_store_apply(r, &ans.doc, &rec, &applied);
+                left = av_state_is_terminal(rec.state)
+                       ? 0
+                       : (unsigned) dc->max_attempts
+                         - (rec.attempts < dc->max_attempts
+                            ? rec.attempts : (unsigned) dc->max_attempts);
+
+            } else {
+                rc = AV_ERR_UPSTREAM;
+            }
         }
 
         if (rc != AV_OK) {

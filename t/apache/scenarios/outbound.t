@@ -147,3 +147,28 @@ sub { $_[0] =~ /^\[/ ? main::count_requests("/status/lk-5")->($_[0]) : "other\n"
 [400, 401]
 --- response_body_like eval
 [ '"error":"invalid_code"', '"error":"no_credential"' ]
+
+
+
+=== a finalize whose answer was lost: Telesign then says "decided already", and the edge asks for the outcome
+--- servers: apache: nginx's fixed config has no call/finalize locations yet
+--- request eval
+[ "POST sim:/_sim/next-code\n{\"code\":\"54321\"}",
+  "POST /lk/call\nphone=15555000020&xid=lk-lost",
+  "POST sim:/_sim/mode\n{\"mode\":\"drop\",\"count\":1}",
+  "POST /lk/finalize\ncode=54321",
+  "POST /lk/finalize\ncode=54321",
+  "GET /status",
+  "GET sim:/_sim/requests" ]
+--- more_headers eval
+[ "Content-Type: application/json", "Content-Type: application/x-www-form-urlencoded", "Content-Type: application/json",
+  "Content-Type: application/x-www-form-urlencoded\n" . main::cookie("lk-lost"),
+  "Content-Type: application/x-www-form-urlencoded\n" . main::cookie("lk-lost"),
+  main::cookie("lk-lost"), "" ]
+--- error_code eval
+[200, 200, 200, 503, 200, 200, 200]
+--- response_body_like eval
+[ '.', '"xid":"lk-lost"', '"mode":"drop"', '"error":"upstream_unavailable"',
+  '^\{"verified":true,"state":"verified".*"attempts_left":0\}$',
+  '"xid":"lk-lost","phone":"15555000020","verified":true',
+  '"path":"/v1/verify/auto/voice/[0-9A-F]{32}"' ]
