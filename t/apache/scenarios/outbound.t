@@ -1,7 +1,7 @@
 # Calls to Telesign (the simulator on 127.0.0.1): Get Status for pending
 # and unknown sessions, failing closed when Telesign cannot be reached, and
-# the missed-call flow (call, finalize).  The nginx side of these needs its
-# lookup=/upstream= locations in t/apache/conf/nginx.conf.in (not there yet).
+# the missed-call flow (call, finalize): httpd's libcurl client and nginx's
+# subrequests, against the same simulator, with the same answers.
 
 use lib 't/lib', 't/apache/lib';
 use AppVerify::Scenario 'no_plan';
@@ -31,7 +31,6 @@ run_scenarios();
 __DATA__
 
 === a pending session is looked up with Get Status; verified there, the gate passes
---- servers: apache: nginx's fixed config has no lookup location yet
 --- request eval
 [ "GET /token?phone=15555000001&xid=lk-1",
   "GET /account/index.html",
@@ -49,7 +48,6 @@ __DATA__
 
 
 === a session this node never saw is filled in from Get Status
---- servers: apache: nginx's fixed config has no lookup location yet
 --- request eval
 [ main::sim_status("lk-2", 1800, "15555000002"), "GET /lk/status" ]
 --- more_headers eval
@@ -62,7 +60,6 @@ __DATA__
 
 
 === a session Telesign does not know either is 401 unknown_session
---- servers: apache: nginx's fixed config has no lookup location yet
 --- request
 GET /lk/status
 --- more_headers eval
@@ -73,7 +70,6 @@ main::cookie("lk-3")
 
 
 === a failed verification found by Get Status is 403 at the gate
---- servers: apache: nginx's fixed config has no lookup location yet
 --- request eval
 [ "GET /token?phone=15555000004&xid=lk-4", main::sim_status("lk-4", 1808, "15555000004"), "GET /lk/account/index.html" ]
 --- more_headers eval
@@ -86,7 +82,6 @@ main::cookie("lk-3")
 
 
 === Get Status is asked at most once per lookup interval and xid
---- servers: apache: nginx's fixed config has no lookup location yet
 --- request eval
 [ "POST sim:/_sim/reset\n{}", "GET /token?phone=15555000005&xid=lk-5", "GET /lk/status", "GET /lk/status", "GET /lk/status", "GET sim:/_sim/requests" ]
 --- more_headers eval
@@ -99,7 +94,6 @@ sub { $_[0] =~ /^\[/ ? main::count_requests("/status/lk-5")->($_[0]) : "other\n"
 
 
 === when Telesign cannot be reached, a pending session is 503, never verified
---- servers: apache: nginx's fixed config has no lookup location yet
 --- request eval
 [ "GET /token?phone=15555000006&xid=lk-6", "GET /lk/down/status" ]
 --- more_headers eval
@@ -112,7 +106,6 @@ sub { $_[0] =~ /^\[/ ? main::count_requests("/status/lk-5")->($_[0]) : "other\n"
 
 
 === the missed-call flow: call, a wrong code, the right code, then the gate passes
---- servers: apache: nginx's fixed config has no call/finalize locations yet
 --- request eval
 [ "POST /lk/call\nphone=%2B1%20555%20500%200010",
   "GET sim:/_sim/calls?phone=15555000010",
@@ -138,7 +131,6 @@ sub { $_[0] =~ /^\[/ ? main::count_requests("/status/lk-5")->($_[0]) : "other\n"
 
 
 === finalize refuses bad digits without spending an attempt, and needs a credential
---- servers: apache: nginx's fixed config has no call/finalize locations yet
 --- request eval
 [ "POST /lk/finalize\ncode=12ab5", "POST /lk/finalize\ncode=123" ]
 --- more_headers eval
@@ -151,7 +143,6 @@ sub { $_[0] =~ /^\[/ ? main::count_requests("/status/lk-5")->($_[0]) : "other\n"
 
 
 === a finalize whose answer was lost: Telesign then says "decided already", and the edge asks for the outcome
---- servers: apache: nginx's fixed config has no call/finalize locations yet
 --- request eval
 [ "POST sim:/_sim/next-code\n{\"code\":\"54321\"}",
   "POST /lk/call\nphone=15555000020&xid=lk-lost",
