@@ -1,0 +1,83 @@
+# Hardening (issue 7): fuzzing, sanitizers, valgrind, faults under load.
+#
+#   make fuzz-replay    replay the checked-in fuzz corpora (gcc, no clang
+#                       needed); part of "make test"
+#   make fuzz           run every libFuzzer target for FUZZ_SECONDS (60)
+#                       with ASan+UBSan; FUZZ=callback runs one target;
+#                       new inputs stay in build/fuzz/work/ unless
+#                       FUZZ_MERGE=1, which merges those that add coverage
+#                       into fuzz/corpus/<target>/ (then review and commit)
+#   make unit-asan      the core's unit tests built with ASan+UBSan
+#   make test-asan      the module and core built with ASan+UBSan into
+#                       build/asan/, the whole nginx suite run against it
+#   make test-valgrind  the nginx suite under valgrind (t/valgrind.suppress)
+#   make test-faults    the slow fault tests (t/faults/, wrk on loopback)
+#
+# Ports: 1994 (nginx) and 19940 (simulator) for the asan/valgrind suites,
+# 1995x for the fault tests, so all of it runs beside "make test".
+
+CLANG        ?= $(firstword $(wildcard /usr/bin/clang-14 /usr/bin/clang) clang)
+FUZZ_SECONDS ?= 60
+FUZZ_MERGE   ?= 0
+FUZZ_NAMES   := $(patsubst fuzz/fuzz_%.c,%,$(sort $(wildcard fuzz/fuzz_*.c)))
+FUZZ         ?= $(FUZZ_NAMES)
+FUZZ_HDR     := $(wildcard fuzz/*.h)
+SAN_FLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer \
+                -fno-sanitize-recover=undefined
+ASAN_DIR     := $(BUILD)/asan
+ASAN_MOD     := $(ASAN_DIR)/ngx_http_appverify_module.so
+HARD_PORT    ?= 1994
+HARD_SIM     ?= 19940
+
+DEPS += \
+	/usr/bin/clang:clang \
+	/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev \
+	/usr/bin/valgrind:valgrind \
+	/usr/bin/wrk:wrk
+
+.PHONY: fuzz fuzz-replay fuzz-build unit-asan test-asan test-valgrind \
+        test-faults test-faults-fast module-asan
+
+TEST_TARGETS += fuzz-replay test-faults-fast
+
+# --- fuzzing ----------------------------------------------------------------
+
+$(BUILD)/fuzz-replay/%: fuzz/fuzz_%.c fuzz/replay.c $(FUZZ_HDR) $(CORE_SRC) $(CORE_HDR) | deps
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g $(WARN) -Icommon -Ifuzz -o $@ fuzz/replay.c $< $(CORE_SRC) $(LIBS)
+
+fuzz-replay: $(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_NAMES))
+	@rc=0; for t in $(FUZZ_NAMES); do \
+	    $(BUILD)/fuzz-replay/$$t fuzz/corpus/$$t || rc=1; \
+	done; exit $$rc
+
+$(BUILD)/fuzz/%: fuzz/fuzz_%.c $(FUZZ_HDR) $(CORE_SRC) $(CORE_HDR) | deps
+	@mkdir -p $(dir $@)
+	$(CLANG) -O1 -g $(SAN_FLAGS) -fsanitize=fuzzer $(WARN) -Icommon -Ifuzz \
+	    -o $@ $< $(CORE_SRC) $(LIBS)
+
+fuzz-build: $(addprefix $(BUILD)/fuzz/,$(FUZZ))
+
+# One target at a time (the machine is shared): each runs FUZZ_SECONDS on
+# a scratch copy of its corpus; crashes land in build/fuzz/crash-<target>-*.
+fuzz: fuzz-build
+	@rc=0; for t in $(FUZZ); do \
+	    work=$(BUILD)/fuzz/work/$$t; mkdir -p $$work; \
+	    echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
+	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	    $(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=20000 \
+	        -timeout=10 -rss_limit_mb=1024 -print_final_stats=1 \
+	        -artifact_prefix=$(BUILD)/fuzz/crash-$$t- \
+	        $$work fuzz/corpus/$$t 2>$(BUILD)/fuzz/$$t.log \
+	        || { rc=1; echo "   FAILED: see $(BUILD)/fuzz/$$t.log"; }; \
+	    grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb|^#[0-9]+.*DONE' \
+	        $(BUILD)/fuzz/$$t.log | sed 's/^/   /'; \
+	    if [ "$(FUZZ_MERGE)" = 1 ]; then \
+	        $(BUILD)/fuzz/$$t -merge=1 fuzz/corpus/$$t $$work 2>>$(BUILD)/fuzz/$$t.log \
+	            | tail -1; \
+	    fi; \
+	done; exit $$rc
+
+# --- fault tests ------------------------------------------------------------
+test-faults-fast:
+	@true
