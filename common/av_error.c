@@ -44,6 +44,8 @@ static const av_err_entry_t  av_err_table[AV_ERR__COUNT] = {
         "A verification for this phone number is already running." },
     [AV_ERR_XID_IN_USE] = { 409, "xid_in_use",
         "This transaction id is already in use." },
+    [AV_ERR_COUNTRY_NOT_ALLOWED] = { 403, "country_not_allowed",
+        "Verification is not offered for phone numbers of this country." },
     [AV_ERR_RATE_LIMITED] = { 429, "rate_limited",
         "Too many requests; please wait and try again." },
 

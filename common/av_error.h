@@ -26,6 +26,7 @@ typedef enum {
     AV_ERR_DUPLICATE,           /* 409 duplicate_request */
     AV_ERR_XID_IN_USE,          /* 409 xid_in_use */
     AV_ERR_RATE_LIMITED,        /* 429 rate_limited */
+    AV_ERR_COUNTRY_NOT_ALLOWED, /* 403 country_not_allowed */
 
     /* the session credential */
     AV_ERR_NO_CREDENTIAL,       /* 401 no_credential */

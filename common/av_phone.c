@@ -159,6 +159,38 @@ av_phone_country_code_len(const char *digits, size_t len)
 }
 
 
+av_err_t
+av_phone_check_country(const char *digits, size_t len,
+    const unsigned *allowed, size_t n)
+{
+    size_t    i, cc;
+    unsigned  code;
+
+    if (n == 0) {
+        return AV_OK;
+    }
+
+    cc = av_phone_country_code_len(digits, len);
+    if (cc == 0) {
+        return AV_ERR_COUNTRY_NOT_ALLOWED;
+    }
+
+    code = 0;
+
+    for (i = 0; i < cc; i++) {
+        code = code * 10 + (unsigned) (digits[i] - '0');
+    }
+
+    for (i = 0; i < n; i++) {
+        if (allowed[i] == code) {
+            return AV_OK;
+        }
+    }
+
+    return AV_ERR_COUNTRY_NOT_ALLOWED;
+}
+
+
 static int
 av_phone_is_format(char c)
 {

@@ -34,4 +34,14 @@ av_err_t av_phone_normalize_pair(const char *cc, size_t cc_len,
 /* Length (1..3) of the assigned country code that digits start with, or 0. */
 size_t av_phone_country_code_len(const char *digits, size_t len);
 
+/*
+ * Toll-fraud guard: a normalized number's country calling code must be one
+ * of allowed[0..n-1] (numeric codes: 1, 44, 225, ...).  Compared on the
+ * number's own assigned code, so 44 admits +44 numbers only and 1 admits
+ * the whole North American plan.  n == 0 allows every country.
+ * AV_OK or AV_ERR_COUNTRY_NOT_ALLOWED.
+ */
+av_err_t av_phone_check_country(const char *digits, size_t len,
+    const unsigned *allowed, size_t n);
+
 #endif /* AV_PHONE_H */

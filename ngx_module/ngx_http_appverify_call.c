@@ -82,6 +82,7 @@ static void
 ngx_http_appverify_call_body(ngx_http_request_t *r)
 {
     size_t                          len;
+    const char                     *why;
     av_err_t                        rc;
     av_params_t                     params;
     ngx_http_appverify_ctx_t       *ctx;
@@ -102,6 +103,13 @@ ngx_http_appverify_call_body(ngx_http_request_t *r)
 
     if (rc == AV_OK) {
         rc = av_params_phone(&params, phone, &len);
+    }
+
+    /* toll-fraud guard: only the countries the operator pays calls to */
+
+    if (rc == AV_OK && alcf->countries) {
+        rc = av_phone_check_country(phone, len, alcf->countries->elts,
+                                    alcf->countries->nelts);
     }
 
     if (rc != AV_OK) {
@@ -125,10 +133,11 @@ ngx_http_appverify_call_body(ngx_http_request_t *r)
     /* the duplicate and rate rules hold the place before money is spent */
 
     rc = ngx_http_appverify_zone_start(zone, &ctx->rec, alcf,
+                                       &r->connection->addr_text, &why,
                                        r->connection->log);
     if (rc != AV_OK) {
         ngx_http_finalize_request(r,
-                                  ngx_http_appverify_send_error(r, rc, NULL));
+                                  ngx_http_appverify_send_error(r, rc, why));
         return;
     }
 

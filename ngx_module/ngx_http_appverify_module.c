@@ -35,6 +35,11 @@ static char *ngx_http_appverify_handler_directive(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_appverify_require(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_appverify_countries(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_appverify_limit(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_uint_t ngx_http_appverify_parse_rate(ngx_str_t *value);
 static ngx_shm_zone_t *ngx_http_appverify_zone_ref(ngx_conf_t *cf,
     ngx_str_t *value);
 static ngx_int_t ngx_http_appverify_read_key(ngx_conf_t *cf, ngx_str_t *file,
@@ -129,6 +134,27 @@ static ngx_command_t  ngx_http_appverify_commands[] = {
       ngx_http_appverify_require,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("appverify_countries"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_appverify_countries,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("appverify_client_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_appverify_limit,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("appverify_prefix_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE123,
+      ngx_http_appverify_limit,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      1,
       NULL },
 
     { ngx_string("appverify_token_lifetime"),
@@ -609,10 +635,9 @@ ngx_http_appverify_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_appverify_loc_conf_t *alcf = conf;
 
-    u_char                    *p;
     ngx_int_t                  n;
     ngx_str_t                 *value, s;
-    ngx_uint_t                 i, scale;
+    ngx_uint_t                 i;
     ngx_http_core_loc_conf_t  *clcf;
 
     if (alcf->role != NGX_HTTP_APPVERIFY_NONE) {
@@ -669,27 +694,7 @@ ngx_http_appverify_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         {
             if (ngx_strncmp(value[i].data, "rate=", 5) == 0) {
 
-                p = value[i].data + value[i].len - 3;
-                scale = 1;
-
-                if (value[i].len > 8 && ngx_strncmp(p, "r/s", 3) == 0) {
-                    scale = 1;
-
-                } else if (value[i].len > 8
-                           && ngx_strncmp(p, "r/m", 3) == 0)
-                {
-                    scale = 60;
-
-                } else {
-                    goto invalid;
-                }
-
-                n = ngx_atoi(value[i].data + 5, value[i].len - 8);
-                if (n <= 0) {
-                    goto invalid;
-                }
-
-                alcf->rate = n * 1000 / scale;
+                alcf->rate = ngx_http_appverify_parse_rate(&value[i]);
                 if (alcf->rate == 0) {
                     goto invalid;
                 }
@@ -775,6 +780,197 @@ ngx_http_appverify_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     default: /* NGX_HTTP_APPVERIFY_STATUS */
         clcf->handler = ngx_http_appverify_status_handler;
         break;
+    }
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\"", &value[i]);
+    return NGX_CONF_ERROR;
+}
+
+
+/*
+ * "rate=Nr/s" or "rate=Nr/m" as requests per 1000 s (limit_req's unit,
+ * scaled for the core's bucket); 0 when invalid.
+ */
+
+static ngx_uint_t
+ngx_http_appverify_parse_rate(ngx_str_t *value)
+{
+    u_char     *p;
+    ngx_int_t   n, scale;
+
+    if (value->len <= 8 || ngx_strncmp(value->data, "rate=", 5) != 0) {
+        return 0;
+    }
+
+    p = value->data + value->len - 3;
+
+    if (ngx_strncmp(p, "r/s", 3) == 0) {
+        scale = 1;
+
+    } else if (ngx_strncmp(p, "r/m", 3) == 0) {
+        scale = 60;
+
+    } else {
+        return 0;
+    }
+
+    n = ngx_atoi(value->data + 5, value->len - 8);
+    if (n <= 0 || n > 1000000) {
+        return 0;
+    }
+
+    return (ngx_uint_t) (n * 1000 / scale);
+}
+
+
+/*
+ * appverify_countries CODE ...;  toll-fraud guard: verifications (token,
+ * call) only for numbers of these country calling codes, e.g. 1 44 49.
+ */
+
+static char *
+ngx_http_appverify_countries(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_appverify_loc_conf_t *alcf = conf;
+
+    unsigned    *code;
+    ngx_int_t    n;
+    ngx_str_t   *value;
+    ngx_uint_t   i;
+
+    if (alcf->countries != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    alcf->countries = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                       sizeof(unsigned));
+    if (alcf->countries == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        n = ngx_atoi(value[i].data, value[i].len);
+
+        /* the whole string must be a code ITU assigned: "4" is not one */
+
+        if (n == NGX_ERROR || value[i].len > 3
+            || av_phone_country_code_len((const char *) value[i].data,
+                                         value[i].len) != value[i].len)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\" is not a country calling code",
+                               &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        code = ngx_array_push(alcf->countries);
+        if (code == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *code = (unsigned) n;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * appverify_client_limit rate=R [burst=N] | off;
+ * appverify_prefix_limit digits=N rate=R [burst=N] | off;
+ * Toll-fraud guards on the endpoints that start (paid) verifications: per
+ * client address, and per number range (the first N digits of the E.164
+ * number), on top of the per-phone rate.
+ */
+
+static char *
+ngx_http_appverify_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_appverify_loc_conf_t *alcf = conf;
+
+    ngx_int_t    n;
+    ngx_str_t   *value;
+    ngx_uint_t   i, rate, burst, digits, *rate_p, *burst_p;
+
+    if (cmd->offset == 0) {
+        rate_p = &alcf->client_rate;
+        burst_p = &alcf->client_burst;
+
+    } else {
+        rate_p = &alcf->prefix_rate;
+        burst_p = &alcf->prefix_burst;
+    }
+
+    if (*rate_p != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "off") == 0) {
+        *rate_p = 0;
+        *burst_p = 0;
+        return NGX_CONF_OK;
+    }
+
+    rate = 0;
+    burst = 0;
+    digits = 0;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "rate=", 5) == 0) {
+            rate = ngx_http_appverify_parse_rate(&value[i]);
+            if (rate == 0) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "burst=", 6) == 0) {
+            n = ngx_atoi(value[i].data + 6, value[i].len - 6);
+            if (n == NGX_ERROR || n > 100000) {
+                goto invalid;
+            }
+
+            burst = n;
+            continue;
+        }
+
+        if (cmd->offset == 1 && ngx_strncmp(value[i].data, "digits=", 7) == 0) {
+            n = ngx_atoi(value[i].data + 7, value[i].len - 7);
+            if (n < 2 || n > AV_PHONE_MAX) {
+                goto invalid;
+            }
+
+            digits = n;
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    if (rate == 0 || (cmd->offset == 1 && digits == 0)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" needs \"rate\"%s", &cmd->name,
+                           cmd->offset == 1 ? " and \"digits\"" : "");
+        return NGX_CONF_ERROR;
+    }
+
+    *rate_p = rate;
+    *burst_p = burst;
+
+    if (cmd->offset == 1) {
+        alcf->prefix_digits = digits;
     }
 
     return NGX_CONF_OK;
@@ -938,6 +1134,9 @@ ngx_http_appverify_create_loc_conf(ngx_conf_t *cf)
     conf->require_zone = NGX_CONF_UNSET_PTR;
     conf->signature = 1;
     conf->lookup_interval = NGX_CONF_UNSET_MSEC;
+    conf->countries = NGX_CONF_UNSET_PTR;
+    conf->client_rate = NGX_CONF_UNSET_UINT;
+    conf->prefix_rate = NGX_CONF_UNSET_UINT;
     conf->token_lifetime = NGX_CONF_UNSET;
     conf->session_lifetime = NGX_CONF_UNSET;
     conf->pending_timeout = NGX_CONF_UNSET;
@@ -971,6 +1170,21 @@ ngx_http_appverify_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (conf->attempts == 0) {
         conf->attempts = 3;
+    }
+
+    ngx_conf_merge_ptr_value(conf->countries, prev->countries, NULL);
+
+    if (conf->client_rate == NGX_CONF_UNSET_UINT) {
+        conf->client_rate = (prev->client_rate == NGX_CONF_UNSET_UINT)
+                            ? 0 : prev->client_rate;
+        conf->client_burst = prev->client_burst;
+    }
+
+    if (conf->prefix_rate == NGX_CONF_UNSET_UINT) {
+        conf->prefix_rate = (prev->prefix_rate == NGX_CONF_UNSET_UINT)
+                            ? 0 : prev->prefix_rate;
+        conf->prefix_burst = prev->prefix_burst;
+        conf->prefix_digits = prev->prefix_digits;
     }
 
     /* Telesign recommends a 30 s window for the JWT */

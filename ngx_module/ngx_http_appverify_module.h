@@ -75,6 +75,14 @@ typedef struct {
 
     ngx_uint_t                   rate;          /* requests per 1000 s */
     ngx_uint_t                   burst;
+
+    /* toll-fraud guards for the endpoints that start verifications */
+    ngx_array_t                 *countries;     /* of unsigned; NULL: all */
+    ngx_uint_t                   client_rate;
+    ngx_uint_t                   client_burst;
+    ngx_uint_t                   prefix_rate;
+    ngx_uint_t                   prefix_burst;
+    ngx_uint_t                   prefix_digits;
     ngx_flag_t                   signature;     /* callbacks must be signed */
     ngx_uint_t                   attempts;      /* finalize tries */
     ngx_msec_t                   lookup_interval;
@@ -127,7 +135,8 @@ ngx_int_t ngx_http_appverify_init_zone(ngx_shm_zone_t *shm_zone, void *data);
 av_err_t ngx_http_appverify_zone_find(ngx_http_appverify_zone_t *zone,
     u_char *xid, size_t len, av_record_t *out);
 av_err_t ngx_http_appverify_zone_start(ngx_http_appverify_zone_t *zone,
-    av_record_t *rec, ngx_http_appverify_loc_conf_t *alcf, ngx_log_t *log);
+    av_record_t *rec, ngx_http_appverify_loc_conf_t *alcf,
+    ngx_str_t *client, const char **why, ngx_log_t *log);
 av_err_t ngx_http_appverify_zone_apply(ngx_http_appverify_zone_t *zone,
     av_status_doc_t *doc, av_record_t *out, av_apply_t *result,
     ngx_log_t *log);

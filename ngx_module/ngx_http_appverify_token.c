@@ -76,6 +76,7 @@ ngx_http_appverify_token(ngx_http_request_t *r)
     ngx_str_t                        type;
     av_params_t                      params;
     av_record_t                      rec;
+    const char                      *why;
     av_jwt_claims_t                  claims;
     ngx_http_appverify_ctx_t        *ctx;
     ngx_http_appverify_zone_t       *zone;
@@ -96,6 +97,12 @@ ngx_http_appverify_token(ngx_http_request_t *r)
     }
 
     rc = av_params_phone(&params, phone, &len);
+
+    if (rc == AV_OK && alcf->countries) {
+        rc = av_phone_check_country(phone, len, alcf->countries->elts,
+                                    alcf->countries->nelts);
+    }
+
     if (rc != AV_OK) {
         return ngx_http_appverify_send_error(r, rc, NULL);
     }
@@ -113,9 +120,11 @@ ngx_http_appverify_token(ngx_http_request_t *r)
     av_record_init(&rec, xid, ngx_strlen(xid), phone, len, AV_FLOW_SDK,
                    ngx_http_appverify_now_ms());
 
-    rc = ngx_http_appverify_zone_start(zone, &rec, alcf, r->connection->log);
+    rc = ngx_http_appverify_zone_start(zone, &rec, alcf,
+                                       &r->connection->addr_text, &why,
+                                       r->connection->log);
     if (rc != AV_OK) {
-        return ngx_http_appverify_send_error(r, rc, NULL);
+        return ngx_http_appverify_send_error(r, rc, why);
     }
 
     claims.iss = (const char *) amcf->customer_id.data;

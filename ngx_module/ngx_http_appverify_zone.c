@@ -6,8 +6,9 @@
  * first.  Two kinds of node share the pool, each with its tree and queue:
  *
  *   record  keyed by xid:   the verification (av_record_t), kept for ttl;
- *   phone   keyed by phone: the per-phone rate bucket and the phone's latest
- *           xid, kept only as long as the duplicate and rate rules need it.
+ *   bucket  keyed by phone, client address or number prefix: a rate
+ *           bucket (a phone's also names its latest xid), kept only as
+ *           long as the duplicate and rate rules need it.
  *
  * Expired nodes are reclaimed two at a time on each write.  When the pool
  * is full, the oldest nodes that hold no verified state are evicted to make
@@ -28,11 +29,18 @@
 #define NGX_HTTP_APPVERIFY_EVICT_MAX  32
 
 
+/*
+ * A rate bucket, keyed "p:<phone>", "c:<client address>" or
+ * "n:<number prefix>"; a phone's also names its latest verification.
+ */
+
+#define AV_LIMIT_KEY_MAX  (2 + NGX_INET6_ADDRSTRLEN)
+
 typedef struct {
     av_rate_t                    rate;
-    char                         phone[AV_PHONE_MAX + 1];
+    char                         key[AV_LIMIT_KEY_MAX + 1];
     char                         xid[AV_XID_MAX + 1];
-} ngx_http_appverify_phone_t;
+} ngx_http_appverify_limit_t;
 
 
 typedef struct {
@@ -44,9 +52,21 @@ typedef struct {
     ngx_uint_t                   lookup_busy;  /* one is in flight */
     union {
         av_record_t              rec;
-        ngx_http_appverify_phone_t  ph;
+        ngx_http_appverify_limit_t  lim;
     } u;
 } ngx_http_appverify_node_t;
+
+
+/* a bucket being checked: the copy that is taken, written back on success */
+
+typedef struct {
+    char                         key[AV_LIMIT_KEY_MAX + 1];
+    ngx_uint_t                   rate;
+    ngx_uint_t                   burst;
+    time_t                       keep;
+    av_rate_t                    state;
+    ngx_http_appverify_node_t   *node;
+} ngx_http_appverify_bucket_t;
 
 
 #define ngx_http_appverify_node_size(member)                                 \
@@ -61,7 +81,13 @@ static ngx_http_appverify_node_t *ngx_http_appverify_node_find(
     time_t now);
 static ngx_http_appverify_node_t *ngx_http_appverify_alloc(
     ngx_http_appverify_zone_t *zone, size_t size,
-    ngx_http_appverify_node_t *keep, time_t now, ngx_log_t *log);
+    ngx_http_appverify_bucket_t *keep, ngx_uint_t nkeep, time_t now,
+    ngx_log_t *log);
+static ngx_uint_t ngx_http_appverify_kept(ngx_http_appverify_node_t *an,
+    ngx_http_appverify_bucket_t *keep, ngx_uint_t nkeep);
+static void ngx_http_appverify_bucket_store(ngx_http_appverify_zone_t *zone,
+    ngx_http_appverify_bucket_t *bk, ngx_http_appverify_bucket_t *all,
+    ngx_uint_t n, char *xid, time_t now, ngx_log_t *log);
 static void ngx_http_appverify_expire(ngx_http_appverify_zone_t *zone,
     time_t now);
 static void ngx_http_appverify_delete(ngx_http_appverify_zone_t *zone,
@@ -77,7 +103,7 @@ static const char *
 ngx_http_appverify_node_key(ngx_http_appverify_node_t *an)
 {
     return an->kind == NGX_HTTP_APPVERIFY_RECORD ? an->u.rec.xid
-                                                 : an->u.ph.phone;
+                                                 : an->u.lim.key;
 }
 
 
@@ -166,36 +192,76 @@ ngx_http_appverify_zone_find(ngx_http_appverify_zone_t *zone, u_char *xid,
 
 /*
  * Starts a verification: refuses a duplicate for a phone whose
- * verification is still running, a caller-chosen xid already in use and a
- * phone over its rate, then stores rec.  Nothing changes on refusal.
+ * verification is still running, a caller-chosen xid already in use, and
+ * a phone, client address or number prefix over its rate; then stores rec.
+ * Nothing changes on refusal: the buckets are taken on copies and written
+ * back only when every one of them said yes.
  */
 
 av_err_t
 ngx_http_appverify_zone_start(ngx_http_appverify_zone_t *zone,
-    av_record_t *rec, ngx_http_appverify_loc_conf_t *alcf, ngx_log_t *log)
+    av_record_t *rec, ngx_http_appverify_loc_conf_t *alcf,
+    ngx_str_t *client, const char **why, ngx_log_t *log)
 {
-    time_t                      now, keep;
-    int64_t                     now_ms;
-    av_err_t                    rc;
-    av_rate_t                   rate;
-    ngx_http_appverify_node_t  *pn, *rn, *last;
+    time_t                       now;
+    int64_t                      now_ms;
+    av_err_t                     rc;
+    ngx_uint_t                   i, n;
+    ngx_http_appverify_node_t   *rn, *last;
+    ngx_http_appverify_bucket_t  b[3];
 
     now = ngx_time();
     now_ms = rec->created_ms;
+    *why = NULL;
+
+    /* the phone's bucket (it also remembers the phone's latest xid) ... */
+
+    n = 0;
+    ngx_snprintf((u_char *) b[n].key, sizeof(b[n].key), "p:%s%Z", rec->phone);
+    b[n].rate = alcf->rate;
+    b[n].burst = alcf->burst;
+    b[n].keep = alcf->pending_timeout;
+    n++;
+
+    /* ... the client address's and the number range's, toll-fraud guards */
+
+    if (alcf->client_rate && client && client->len) {
+        ngx_snprintf((u_char *) b[n].key, sizeof(b[n].key), "c:%*s%Z",
+                     ngx_min(client->len, AV_LIMIT_KEY_MAX - 2),
+                     client->data);
+        b[n].rate = alcf->client_rate;
+        b[n].burst = alcf->client_burst;
+        b[n].keep = 0;
+        n++;
+    }
+
+    if (alcf->prefix_rate) {
+        ngx_snprintf((u_char *) b[n].key, sizeof(b[n].key), "n:%*s%Z",
+                     ngx_min(alcf->prefix_digits, ngx_strlen(rec->phone)),
+                     rec->phone);
+        b[n].rate = alcf->prefix_rate;
+        b[n].burst = alcf->prefix_burst;
+        b[n].keep = 0;
+        n++;
+    }
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
     ngx_http_appverify_expire(zone, now);
 
-    pn = ngx_http_appverify_node_find(&zone->sh->phones,
-                                   NGX_HTTP_APPVERIFY_PHONE,
-                                   rec->phone, ngx_strlen(rec->phone), now);
+    for (i = 0; i < n; i++) {
+        b[i].node = ngx_http_appverify_node_find(&zone->sh->phones,
+                                                 NGX_HTTP_APPVERIFY_PHONE,
+                                                 b[i].key,
+                                                 ngx_strlen(b[i].key), now);
+    }
 
-    if (pn && pn->u.ph.xid[0]) {
+    if (b[0].node && b[0].node->u.lim.xid[0]) {
         last = ngx_http_appverify_node_find(&zone->sh->xids,
-                                         NGX_HTTP_APPVERIFY_RECORD,
-                                         pn->u.ph.xid,
-                                         ngx_strlen(pn->u.ph.xid), now);
+                                            NGX_HTTP_APPVERIFY_RECORD,
+                                            b[0].node->u.lim.xid,
+                                            ngx_strlen(b[0].node->u.lim.xid),
+                                            now);
 
         if (last && av_record_is_running(&last->u.rec, now_ms,
                                          (int64_t) alcf->pending_timeout
@@ -206,68 +272,49 @@ ngx_http_appverify_zone_start(ngx_http_appverify_zone_t *zone,
         }
     }
 
-    if (ngx_http_appverify_node_find(&zone->sh->xids, NGX_HTTP_APPVERIFY_RECORD,
-                                  rec->xid, ngx_strlen(rec->xid), now))
+    if (ngx_http_appverify_node_find(&zone->sh->xids,
+                                     NGX_HTTP_APPVERIFY_RECORD,
+                                     rec->xid, ngx_strlen(rec->xid), now))
     {
         rc = AV_ERR_XID_IN_USE;
         goto done;
     }
 
-    if (pn) {
-        rate = pn->u.ph.rate;
+    for (i = 0; i < n; i++) {
+        if (b[i].node) {
+            b[i].state = b[i].node->u.lim.rate;
 
-    } else {
-        ngx_memzero(&rate, sizeof(av_rate_t));
-    }
+        } else {
+            ngx_memzero(&b[i].state, sizeof(av_rate_t));
+        }
 
-    rc = av_rate_take(&rate, now_ms, alcf->rate, alcf->burst);
-    if (rc != AV_OK) {
-        goto done;
+        rc = av_rate_take(&b[i].state, now_ms, b[i].rate, b[i].burst);
+        if (rc != AV_OK) {
+            *why = b[i].key[0] == 'p' ? "phone over its rate"
+                   : b[i].key[0] == 'c' ? "client address over its rate"
+                   : "number prefix over its rate";
+            goto done;
+        }
     }
 
     rn = ngx_http_appverify_alloc(zone, ngx_http_appverify_node_size(rec),
-                                  pn, now, log);
+                                  b, n, now, log);
     if (rn == NULL) {
         rc = AV_ERR_STORE_FULL;
         goto done;
     }
 
-    if (pn == NULL) {
-        pn = ngx_http_appverify_alloc(zone, ngx_http_appverify_node_size(ph),
-                                      rn, now, log);
-        if (pn == NULL) {
-            ngx_slab_free_locked(zone->shpool, rn);
-            rc = AV_ERR_STORE_FULL;
-            goto done;
-        }
-
-        pn->kind = NGX_HTTP_APPVERIFY_PHONE;
-        ngx_cpystrn((u_char *) pn->u.ph.phone, (u_char *) rec->phone,
-                    sizeof(pn->u.ph.phone));
-        pn->node.key = ngx_crc32_short((u_char *) rec->phone,
-                                       ngx_strlen(rec->phone));
-        ngx_rbtree_insert(&zone->sh->phones, &pn->node);
-
-    } else {
-        ngx_queue_remove(&pn->queue);
-    }
-
     /*
-     * The phone node lives as long as the duplicate rule or the rate
-     * bucket can still say no: the pending window, or the time the bucket
-     * takes to drain.
+     * The buckets first, while the new record is in no queue that an
+     * eviction could take it from.  A bucket we cannot store is not a
+     * reason to refuse: the record is what matters, and a full zone
+     * already alerts.
      */
 
-    keep = alcf->pending_timeout;
-    if ((time_t) ((alcf->burst + 1) * 1000 / alcf->rate + 1) > keep) {
-        keep = (alcf->burst + 1) * 1000 / alcf->rate + 1;
+    for (i = 0; i < n; i++) {
+        ngx_http_appverify_bucket_store(zone, &b[i], b, n,
+                                        i == 0 ? rec->xid : NULL, now, log);
     }
-
-    pn->u.ph.rate = rate;
-    ngx_cpystrn((u_char *) pn->u.ph.xid, (u_char *) rec->xid,
-                sizeof(pn->u.ph.xid));
-    pn->expires = now + keep;
-    ngx_queue_insert_head(&zone->sh->phone_queue, &pn->queue);
 
     rn->kind = NGX_HTTP_APPVERIFY_RECORD;
     rn->lookup_at = 0;
@@ -286,6 +333,61 @@ done:
     ngx_shmtx_unlock(&zone->shpool->mutex);
 
     return rc;
+}
+
+
+/*
+ * Writes a rate bucket back, creating its node when it had none.  The
+ * node lives as long as the bucket can still say no (the time it takes to
+ * drain), or the pending window for a phone's duplicate rule.
+ */
+
+static void
+ngx_http_appverify_bucket_store(ngx_http_appverify_zone_t *zone,
+    ngx_http_appverify_bucket_t *bk, ngx_http_appverify_bucket_t *all,
+    ngx_uint_t n, char *xid, time_t now, ngx_log_t *log)
+{
+    time_t                      keep;
+    ngx_http_appverify_node_t  *an;
+
+    an = bk->node;
+
+    if (an == NULL) {
+        an = ngx_http_appverify_alloc(zone, ngx_http_appverify_node_size(lim),
+                                      all, n, now, log);
+        if (an == NULL) {
+            return;
+        }
+
+        an->kind = NGX_HTTP_APPVERIFY_PHONE;
+        an->lookup_at = 0;
+        an->lookup_busy = 0;
+        an->u.lim.xid[0] = '\0';
+        ngx_cpystrn((u_char *) an->u.lim.key, (u_char *) bk->key,
+                    sizeof(an->u.lim.key));
+        an->node.key = ngx_crc32_short((u_char *) bk->key,
+                                       ngx_strlen(bk->key));
+        ngx_rbtree_insert(&zone->sh->phones, &an->node);
+        bk->node = an;
+
+    } else {
+        ngx_queue_remove(&an->queue);
+    }
+
+    keep = (time_t) ((bk->burst + 1) * 1000 / bk->rate + 1);
+    if (bk->keep > keep) {
+        keep = bk->keep;
+    }
+
+    an->u.lim.rate = bk->state;
+
+    if (xid) {
+        ngx_cpystrn((u_char *) an->u.lim.xid, (u_char *) xid,
+                    sizeof(an->u.lim.xid));
+    }
+
+    an->expires = now + keep;
+    ngx_queue_insert_head(&zone->sh->phone_queue, &an->queue);
 }
 
 
@@ -551,7 +653,7 @@ ngx_http_appverify_new_record(ngx_http_appverify_zone_t *zone, char *xid,
     ngx_http_appverify_node_t  *rn;
 
     rn = ngx_http_appverify_alloc(zone, ngx_http_appverify_node_size(rec),
-                                  NULL, now, log);
+                                  NULL, 0, now, log);
     if (rn == NULL) {
         return NULL;
     }
@@ -708,7 +810,8 @@ ngx_http_appverify_rbtree_insert_value(ngx_rbtree_node_t *temp,
 
 static ngx_http_appverify_node_t *
 ngx_http_appverify_alloc(ngx_http_appverify_zone_t *zone, size_t size,
-    ngx_http_appverify_node_t *keep, time_t now, ngx_log_t *log)
+    ngx_http_appverify_bucket_t *keep, ngx_uint_t nkeep, time_t now,
+    ngx_log_t *log)
 {
     ngx_uint_t                  n, scanned;
     ngx_queue_t                *first, *queue, *q, *prev;
@@ -741,7 +844,7 @@ ngx_http_appverify_alloc(ngx_http_appverify_zone_t *zone, size_t size,
             an = ngx_queue_data(q, ngx_http_appverify_node_t, queue);
             scanned++;
 
-            if (an != keep
+            if (!ngx_http_appverify_kept(an, keep, nkeep)
                 && (an->expires <= now
                     || an->kind == NGX_HTTP_APPVERIFY_PHONE
                     || an->u.rec.state != AV_STATE_VERIFIED))
@@ -776,6 +879,24 @@ ngx_http_appverify_alloc(ngx_http_appverify_zone_t *zone, size_t size,
     }
 
     return NULL;
+}
+
+
+/* 1 when an is a bucket node the caller still holds */
+
+static ngx_uint_t
+ngx_http_appverify_kept(ngx_http_appverify_node_t *an,
+    ngx_http_appverify_bucket_t *keep, ngx_uint_t nkeep)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < nkeep; i++) {
+        if (keep[i].node == an) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

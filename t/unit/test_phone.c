@@ -398,6 +398,31 @@ test_pair_bad_national_number(void)
 }
 
 
+/* toll-fraud guard: the allowlist compares the number's own country code */
+static void
+test_country_allowlist(void)
+{
+    static const unsigned  uk_us[] = { 44, 1 };
+    static const unsigned  four[] = { 4 };
+
+    CHECK_EQ_INT(av_phone_check_country("447981897555", 12, uk_us, 2), AV_OK);
+    CHECK_EQ_INT(av_phone_check_country("13101234567", 11, uk_us, 2), AV_OK);
+    /* 1242 (Bahamas) shares the North American plan's code 1 */
+    CHECK_EQ_INT(av_phone_check_country("12423221234", 11, uk_us, 2), AV_OK);
+    CHECK_EQ_INT(av_phone_check_country("33612345678", 11, uk_us, 2),
+                 AV_ERR_COUNTRY_NOT_ALLOWED);
+    /* 4 is not a code: 44 numbers do not match it by their first digit */
+    CHECK_EQ_INT(av_phone_check_country("447981897555", 12, four, 1),
+                 AV_ERR_COUNTRY_NOT_ALLOWED);
+    /* 2251 is Cote d'Ivoire (225), not a 22x country */
+    CHECK_EQ_INT(av_phone_check_country("2250701234567", 13, uk_us, 2),
+                 AV_ERR_COUNTRY_NOT_ALLOWED);
+    CHECK_EQ_INT(av_phone_check_country("33612345678", 11, NULL, 0), AV_OK);
+    CHECK_EQ_INT(av_phone_check_country("", 0, uk_us, 2),
+                 AV_ERR_COUNTRY_NOT_ALLOWED);
+}
+
+
 int
 main(void)
 {
@@ -423,5 +448,6 @@ main(void)
     RUN(test_pair_bad_country_code);
     RUN(test_pair_bad_national_number);
 
+    RUN(test_country_allowlist);
     return UNIT_DONE();
 }
