@@ -418,7 +418,6 @@ appverify_call(request_rec *r, const appverify_dir_conf_t *dc,
     char             *json;
     size_t            len, cred_len;
     av_err_t          rc;
-    av_state_t        state;
     av_params_t       params;
     av_record_t       rec;
     av_api_answer_t   ans;
@@ -467,16 +466,10 @@ appverify_call(request_rec *r, const appverify_dir_conf_t *dc,
         rc = appverify_client_call(r, dc, &req, &ans);
     }
 
+    /* Telesign may refuse to call: the core says what that means */
     if (rc == AV_OK) {
-        state = av_status_state(ans.doc.code);
-
-        /* Telesign would not call: an invalid, unsupported or blocked
-         * number (the same mapping as nginx's call handler) */
-        if (state != AV_STATE_PENDING) {
-            rc = (ans.doc.code == 2404) ? AV_ERR_INVALID_PHONE
-                 : (state == AV_STATE_BLOCKED) ? AV_ERR_BLOCKED
-                 : (state == AV_STATE_VERIFIED) ? AV_ERR_UPSTREAM
-                 : AV_ERR_FAILED;
+        rc = av_api_call_verdict(&ans);
+        if (rc != AV_OK) {
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                           "appverify: telesign did not place the call: "
                           "code %d", ans.doc.code);
@@ -636,11 +629,8 @@ appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc)
                 ans.doc.phone[0] = '\0';
 
                 rc = appverify_store_apply(r, &ans.doc, &rec, &applied);
-                left = av_state_is_terminal(rec.state)
-                       ? 0
-                       : (unsigned) dc->max_attempts
-                         - (rec.attempts < dc->max_attempts
-                            ? rec.attempts : (unsigned) dc->max_attempts);
+                left = av_record_attempts_left(&rec,
+                                               (unsigned) dc->max_attempts);
 
             } else {
                 rc = AV_ERR_UPSTREAM;

@@ -625,6 +625,31 @@ av_api_classify(av_api_call_t call, int http_status, const char *body,
 
 
 av_err_t
+av_api_call_verdict(const av_api_answer_t *ans)
+{
+    av_state_t  state;
+
+    state = av_status_state(ans->doc.code);
+
+    switch (state) {
+
+    case AV_STATE_PENDING:
+        return AV_OK;
+
+    case AV_STATE_BLOCKED:
+        return AV_ERR_BLOCKED;
+
+    case AV_STATE_VERIFIED:
+        /* verified before the phone even rang: not an answer to trust */
+        return AV_ERR_UPSTREAM;
+
+    default:
+        return ans->doc.code == 2404 ? AV_ERR_INVALID_PHONE : AV_ERR_FAILED;
+    }
+}
+
+
+av_err_t
 av_api_answer(av_api_call_t call, int http_status, const char *body,
     size_t len, av_api_answer_t *ans, const char **msg)
 {

@@ -107,4 +107,12 @@ typedef struct {
 av_err_t av_api_answer(av_api_call_t call, int http_status, const char *body,
     size_t len, av_api_answer_t *ans, const char **msg);
 
+/*
+ * A well-formed initiate answer whose status is not "pending" means
+ * Telesign would not place the call: AV_ERR_INVALID_PHONE (2404),
+ * AV_ERR_BLOCKED, AV_ERR_FAILED (not supported, ...), or AV_ERR_UPSTREAM
+ * for a nonsensical "verified".  AV_OK when the call is on its way.
+ */
+av_err_t av_api_call_verdict(const av_api_answer_t *ans);
+
 #endif /* AV_API_H */

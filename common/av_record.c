@@ -241,6 +241,17 @@ av_record_finalize(av_record_t *rec, int code, unsigned max_attempts,
 }
 
 
+unsigned
+av_record_attempts_left(const av_record_t *rec, unsigned max_attempts)
+{
+    if (av_state_is_terminal((av_state_t) rec->state)) {
+        return 0;
+    }
+
+    return rec->attempts < max_attempts ? max_attempts - rec->attempts : 0;
+}
+
+
 size_t
 av_finalize_json(const av_record_t *rec, unsigned attempts_left, char *out,
     size_t cap)

@@ -85,6 +85,10 @@ size_t     av_record_json(const av_record_t *rec, char *out, size_t cap);
 unsigned   av_record_finalize(av_record_t *rec, int code,
     unsigned max_attempts, int64_t now_ms);
 
+/* Finalize attempts a record has left: 0 once terminal. */
+unsigned   av_record_attempts_left(const av_record_t *rec,
+    unsigned max_attempts);
+
 /* {"verified":bool,"state":"..","status":{"code":N,"description":".."},
  *  "attempts_left":N} and a newline; 0 if cap is too small. */
 size_t     av_finalize_json(const av_record_t *rec, unsigned attempts_left,

@@ -40,7 +40,7 @@ $(APACHE_MOD): $(CORE_SRC) $(CORE_HDR) $(APACHE_SRC) $(APACHE_HDR) mk/apache.mk 
 	    $(notdir $(CORE_SRC) $(APACHE_SRC)) \
 	    -ljansson -lcrypto -lcurl >$(APACHE_DIR)/build.log 2>&1 \
 	    || { cat $(APACHE_DIR)/build.log; exit 1; }
-	cp $(APACHE_DIR)/.libs/mod_appverify.so $@
+	cp $(APACHE_DIR)/.libs/mod_appverify.so $@.tmp && mv -f $@.tmp $@
 
 comma := ,
 

@@ -167,7 +167,6 @@ ngx_http_appverify_call_resume(ngx_http_request_t *r)
     size_t                           len;
     av_err_t                         rc;
     ngx_str_t                        type;
-    av_state_t                       state;
     av_api_answer_t                  ans;
     ngx_http_appverify_ctx_t        *ctx;
     ngx_http_appverify_zone_t       *zone;
@@ -186,17 +185,12 @@ ngx_http_appverify_call_resume(ngx_http_request_t *r)
 
     rc = ngx_http_appverify_upstream_answer(r, ctx, &ans);
 
+    /* Telesign may refuse to call: an invalid, unsupported or blocked number */
+
     if (rc == AV_OK) {
-        state = av_status_state(ans.doc.code);
+        rc = av_api_call_verdict(&ans);
 
-        /* Telesign would not call: an invalid, unsupported or blocked number */
-
-        if (state != AV_STATE_PENDING) {
-            rc = (ans.doc.code == 2404) ? AV_ERR_INVALID_PHONE
-                 : (state == AV_STATE_BLOCKED) ? AV_ERR_BLOCKED
-                 : (state == AV_STATE_VERIFIED) ? AV_ERR_UPSTREAM
-                 : AV_ERR_FAILED;
-
+        if (rc != AV_OK) {
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "appverify: telesign did not place the call: "
                           "code %d", ans.doc.code);
@@ -408,9 +402,7 @@ ngx_http_appverify_finalize_resume(ngx_http_request_t *r)
 
         rc = ngx_http_appverify_zone_apply(zone, &ans.doc, &ctx->rec,
                                            &applied, r->connection->log);
-        left = av_state_is_terminal(ctx->rec.state)
-               ? 0 : alcf->attempts - ngx_min(ctx->rec.attempts,
-                                              alcf->attempts);
+        left = av_record_attempts_left(&ctx->rec, alcf->attempts);
 
     } else if (rc == AV_OK) {
         rc = ngx_http_appverify_zone_finalize(zone, ctx->xid, ans.doc.code,

@@ -912,6 +912,29 @@ get_status_answers_carry_the_status(void)
 }
 
 
+/* an initiate answer that is not "pending": Telesign would not call */
+static void
+call_verdict_says_why_telesign_would_not_call(void)
+{
+    av_api_answer_t  ans;
+
+    memset(&ans, 0, sizeof(ans));
+
+    ans.doc.code = 2400;
+    CHECK_EQ_INT(av_api_call_verdict(&ans), AV_OK);
+    ans.doc.code = 2404;
+    CHECK_EQ_INT(av_api_call_verdict(&ans), AV_ERR_INVALID_PHONE);
+    ans.doc.code = 2405;
+    CHECK_EQ_INT(av_api_call_verdict(&ans), AV_ERR_FAILED);
+    ans.doc.code = 2430;
+    CHECK_EQ_INT(av_api_call_verdict(&ans), AV_ERR_BLOCKED);
+    ans.doc.code = 2401;
+    CHECK_EQ_INT(av_api_call_verdict(&ans), AV_ERR_UPSTREAM);
+    ans.doc.code = 9999;
+    CHECK_EQ_INT(av_api_call_verdict(&ans), AV_ERR_FAILED);
+}
+
+
 int
 main(void)
 {
@@ -932,6 +955,7 @@ main(void)
     RUN(initiate_answer_never_keeps_verify_code);
     RUN(finalize_answers_carry_the_status);
     RUN(finalize_of_a_decided_call_says_so);
+    RUN(call_verdict_says_why_telesign_would_not_call);
     RUN(get_status_answers_carry_the_status);
 
     return UNIT_DONE();

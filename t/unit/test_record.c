@@ -853,6 +853,24 @@ test_rate_extremes(void)
 }
 
 
+/* attempts left: what a finalize answer reports */
+static void
+test_attempts_left(void)
+{
+    av_record_t  rec;
+
+    av_record_init(&rec, "x", 1, "447981897555", 12, AV_FLOW_CALL, 1000);
+    CHECK_EQ_INT(av_record_attempts_left(&rec, 3), 3);
+    rec.attempts = 2;
+    CHECK_EQ_INT(av_record_attempts_left(&rec, 3), 1);
+    rec.attempts = 5;                        /* a reload lowered the limit */
+    CHECK_EQ_INT(av_record_attempts_left(&rec, 3), 0);
+    rec.attempts = 0;
+    rec.state = AV_STATE_VERIFIED;
+    CHECK_EQ_INT(av_record_attempts_left(&rec, 3), 0);
+}
+
+
 int
 main(void)
 {
@@ -887,5 +905,6 @@ main(void)
     RUN(test_rate_clock_going_backwards);
     RUN(test_rate_extremes);
 
+    RUN(test_attempts_left);
     return UNIT_DONE();
 }
