@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# make demo: the SDK verification flow, end to end, on loopback.
+# make demo: both verification flows, end to end, on loopback, then the
+# verification page for a person to try.
 #
-# Starts nginx with the appverify module and the Telesign simulator, then
-# walks both flows step by step, printing each request and answer.
+# Starts nginx with the appverify module and the Telesign simulator
+# (examples/demo/stack), then walks both flows step by step, printing each
+# request and answer.
 # The SDK flow:
 #   1. the app asks the edge for a JWT (token endpoint)
 #   2. the protected page refuses the session while it is pending
@@ -16,6 +18,9 @@
 #   7. the simulated phone shows the missed call; its last five digits
 #   8. are sent to the finalize endpoint, which asks Telesign
 #   9. the protected page lets that session through too
+# Then, when stdin is a terminal (and DEMO_SERVE is not 0), it prints the
+# verification page's URL and keeps serving until Ctrl-C.  Otherwise (CI,
+# scripts, DEMO_SERVE=0) it stops after the walk-through.
 # Everything it started is stopped when it exits.
 set -euo pipefail
 
@@ -23,48 +28,18 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 dir=$root/build/demo
 nginx_port=${DEMO_PORT:-18081}
 sim_port=${DEMO_SIM_PORT:-18080}
-customer_id=FFFFFFFF-EEEE-DDDD-1234-AB1234567890
 base=http://127.0.0.1:$nginx_port
+stack=$root/examples/demo/stack
 
 bold() { printf '\n\033[1m%s\033[0m\n' "$*"; }
 show() { printf '  $ %s\n' "$*"; }
 
-cleanup() {
-    [ -f "$dir/nginx.pid" ] && kill "$(cat "$dir/nginx.pid")" 2>/dev/null || true
-    [ -f "$dir/sim.pid" ] && kill "$(cat "$dir/sim.pid")" 2>/dev/null || true
-}
+cleanup() { "$stack" stop "$dir"; }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
-rm -rf "$dir" && mkdir -p "$dir/html" "$dir/body" "$dir/proxy"
-
-# A fresh random API key for this run: the demo never uses a real one.
-head -c 64 /dev/urandom | base64 -w0 > "$dir/telesign.key"
-chmod 600 "$dir/telesign.key"
-echo "Welcome, verified user." > "$dir/html/index.html"
-
-sed -e "s|@MODULE@|$root/build/ngx_http_appverify_module.so|" \
-    -e "s|@DIR@|$dir|g" -e "s|@PORT@|$nginx_port|" \
-    -e "s|@CUSTOMER_ID@|$customer_id|" -e "s|@SIM_PORT@|$sim_port|" \
-    "$root/examples/demo/nginx.conf.in" > "$dir/nginx.conf"
-
-bold "Starting the Telesign simulator on 127.0.0.1:$sim_port"
-"$root/examples/telesign-sim/telesign-sim" --listen "127.0.0.1:$sim_port" \
-    --customer-id "$customer_id" --api-key-file "$dir/telesign.key" \
-    --callback-url "$base/appverify/callback" --time-scale 0.01 \
-    --pidfile "$dir/sim.pid" --log "$dir/sim.log" >/dev/null &
-
-for _ in $(seq 50); do
-    curl -sf "http://127.0.0.1:$sim_port/_sim/health" >/dev/null && break
-    sleep 0.1
-done
-
-bold "Starting nginx with the appverify module on 127.0.0.1:$nginx_port"
-/usr/sbin/nginx -t -q -p "$dir" -c "$dir/nginx.conf"
-/usr/sbin/nginx -p "$dir" -c "$dir/nginx.conf"
-for _ in $(seq 50); do
-    curl -s -o /dev/null "$base/" && break
-    sleep 0.1
-done
+bold "Starting the Telesign simulator on 127.0.0.1:$sim_port and nginx with the appverify module on 127.0.0.1:$nginx_port"
+"$stack" start "$dir" "$nginx_port" "$sim_port"
 
 # pretty-print a JWT's header and claims (base64url-decoded, not verified)
 jwt_claims() {
@@ -146,10 +121,21 @@ show "curl -si --cookie '$cookie2' $base/account/"
 out=$(curl -si --cookie "$cookie2" "$base/account/")
 printf '%s\n' "$out" | sed 's/^/    /'
 
-if printf '%s' "$out" | head -n1 | grep -q ' 200 '; then
-    bold "Done: both phones were verified and the gate let both sessions through."
-    echo "  (nginx and the simulator are stopped now; logs are in $dir)"
-else
+printf '%s' "$out" | head -n1 | grep -q ' 200 ' || {
     echo "the gate did not let the missed-call session through" >&2
     exit 1
+}
+bold "Done: both phones were verified and the gate let both sessions through."
+
+if [ -t 0 ] && [ "${DEMO_SERVE:-1}" != 0 ]; then
+    bold "Now try it yourself: open the verification page in a browser on this machine"
+    echo
+    printf '    \033[1;4m%s\033[0m\n' "$base/"
+    echo
+    echo "  It calls a simulated phone (shown beside the form); its last five digits are the code."
+    echo "  After verifying, $base/account/ lets that browser in; a private window gets a 401."
+    echo "  nginx and the simulator keep serving until you press Ctrl-C (logs: $dir)."
+    trap 'echo; echo "  Stopping nginx and the simulator."; exit 0' INT TERM
+    while :; do sleep 1; done
 fi
+echo "  (nginx and the simulator are stopped now; logs are in $dir)"
