@@ -78,6 +78,43 @@ fuzz: fuzz-build
 	    fi; \
 	done; exit $$rc
 
+# --- sanitizers -------------------------------------------------------------
+# The core's unit tests, built with ASan+UBSan (gcc's runtimes).
+$(ASAN_DIR)/unit/%: t/unit/%.c $(CORE_SRC) $(CORE_HDR) t/unit/unit.h | deps
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g $(SAN_FLAGS) $(WARN) -Icommon -It/unit -o $@ $< $(CORE_SRC) $(LIBS)
+
+unit-asan: $(patsubst t/unit/%.c,$(ASAN_DIR)/unit/%,$(UNIT_SRC))
+	@rc=0; for t in $^; do \
+	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $$t || rc=1; \
+	done; exit $$rc
+
+# The module: its own copy of nginx's configured tree, configured exactly
+# like build/ (so the module signature matches the stock nginx), compiled
+# and linked with the sanitizers.  The stock /usr/sbin/nginx then runs it
+# with libasan preloaded (t/faults/sanitized-suite).
+$(ASAN_DIR)/nginx-src/objs/Makefile: config | deps
+	@mkdir -p $(ASAN_DIR)
+	rm -rf $(ASAN_DIR)/nginx-src && cp -a $(NGX_SRC) $(ASAN_DIR)/nginx-src
+	cd $(ASAN_DIR)/nginx-src && . ./conf_flags && \
+	    ./configure "$${NGX_CONF_FLAGS[@]}" --add-dynamic-module=$(CURDIR) \
+	    >$(ASAN_DIR)/configure.log 2>&1 || { tail -20 $(ASAN_DIR)/configure.log; exit 1; }
+
+$(ASAN_MOD): $(ASAN_DIR)/nginx-src/objs/Makefile $(NGX_MOD_SRC)
+	$(MAKE) -C $(ASAN_DIR)/nginx-src -f objs/Makefile modules \
+	    CC="$(CC) $(SAN_FLAGS)"
+	cp $(ASAN_DIR)/nginx-src/objs/ngx_http_appverify_module.so $@.tmp
+	mv -f $@.tmp $@
+
+module-asan: $(ASAN_MOD)
+
+# The whole nginx suite against the ASan module, on its own ports and
+# servroot.  Reports go to t/servroot-asan/sanitizer.<pid>; any such file
+# fails the run, as does any test.
+test-asan: $(ASAN_MOD) unit-asan
+	@./t/faults/sanitized-suite asan
+
 # --- fault tests ------------------------------------------------------------
 test-faults-fast:
 	@true
