@@ -1,0 +1,146 @@
+#!/usr/bin/perl
+# bench/table.pl RESULTS...: the Markdown tables of bench/run's results files
+# (BENCH/RSS/ZONE/NOTE lines), with the issue's targets.  Every row NAME was
+# measured right after its own baseline run, base-NAME (the static file, or
+# Apache's for the Apache rows): "× baseline" is NAME / base-NAME, and rows
+# are compared with each other through those ratios, so that a busy moment
+# of the shared machine does not decide a comparison.
+
+use strict;
+use warnings;
+
+# name => [label, whose baseline, target (ratio at least)]
+my @ROWS = (
+    [ 'static',          'static file, 128 bytes (baseline)',                    undef ],
+    [ 'static-lua',      'static file, request made by a Lua function',         undef ],
+    [ 'gate',            '`appverify_require`, verified session (hot path)',    'static', 0.95 ],
+    [ 'token',           '`appverify_token`, a new phone each request',         'static', 0.6 ],
+    [ 'token-429',       '`appverify_token`, one phone over its rate: 429',     'static', 0.9 ],
+    [ 'callback-new',    '`appverify_callback`, a new xid each request',        'static', 0.7 ],
+    [ 'callback-repeat', '`appverify_callback`, one callback repeated',         'static', 0.7 ],
+    [ 'flask-token',     'Flask + PyJWT token service behind `proxy_pass`',     'static' ],
+    [ 'flask-gate',      'static file behind `auth_request` to Flask',          'static' ],
+    [ 'scale-1000',      'gate, 1k records, credentials over all of them',     'static' ],
+    [ 'scale-100000',    'gate, 100k records, credentials over all of them',   'static' ],
+    [ 'scale-1000000',   'gate, 1M records, credentials over all of them',     'static' ],
+    [ 'apache-static',   'Apache: static file (its baseline)',                 undef ],
+    [ 'apache-gate',     'Apache: `Require appverify-verified`, verified',     'apache-static', 0.95 ],
+);
+
+# module row / other row, at least
+my @VERSUS = (
+    [ 'token', 'flask-token', 10, 'token minting vs the Flask token service' ],
+    [ 'gate',  'flask-gate',  10, 'gate vs `auth_request` to Flask' ],
+    [ 'scale-1000000', 'scale-1000', 0.9, 'gate at 1M records vs at 1k' ],
+);
+
+sub met { my ($v, $t) = @_; return defined $t ? ($v >= $t ? 'met' : '**missed**') : '' }
+
+for my $file (@ARGV) {
+    my (%r, @rss, @zone, @notes, @fills, $head);
+    open my $fh, '<', $file or die "$file: $!\n";
+    while (<$fh>) {
+        chomp;
+        my @f = split ' ';
+        if ($f[0] eq 'RUN') {
+            $head = $_;
+        } elsif ($f[0] eq 'BENCH') {
+            my ($name, $n, $us, $p50, $p99, $err, @sock) = @f[1 .. $#f];
+            if ($name =~ /^fill-(\d+)$/) {
+                push @fills, [ $1, { n => $n, us => $us, err => $err, runs => 1,
+                                     p50 => $p50, p99 => $p99, sock => [@sock] } ];
+                next;
+            }
+            # the measured runs of a row add up; latencies are their means
+            my $x = $r{$name} //= { n => 0, us => 0, err => 0, runs => 0, p50 => 0,
+                                    p99 => 0, sock => [0, 0, 0, 0] };
+            $x->{n} += $n; $x->{us} += $us; $x->{err} += $err; $x->{runs}++;
+            $x->{p50} += $p50; $x->{p99} += $p99;
+            $x->{sock}[$_] += $sock[$_] for 0 .. 3;
+        } elsif ($f[0] eq 'RSS') {
+            @rss = @f[1 .. $#f];
+        } elsif ($f[0] eq 'ZONE') {
+            @zone = @f[1 .. $#f];
+        } elsif ($f[0] eq 'NOTE') {
+            push @notes, substr($_, 5);
+        }
+    }
+    close $fh;
+
+    for my $x (values(%r), map { $_->[1] } @fills) {
+        $x->{rps} = $x->{n} / ($x->{us} / 1e6);
+        $x->{secs} = $x->{us} / 1e6;
+        $x->{p50} = $x->{p50} / $x->{runs} / 1000;
+        $x->{p99} = $x->{p99} / $x->{runs} / 1000;
+        $x->{sock} = (grep { $_ } @{ $x->{sock} }) ? join('/', @{ $x->{sock} }) : '';
+    }
+
+    print "\n### $head\n\n" if $head;
+    my $ratio_of = sub {
+        my ($name) = @_;
+        return $r{$name} && $r{"base-$name"} ? $r{$name}{rps} / $r{"base-$name"}{rps} : undef;
+    };
+    print "| row | req/s | p50 ms | p99 ms | status > 399 | its baseline, req/s | × baseline | target | |\n";
+    print "|---|---:|---:|---:|---:|---:|---:|---:|---|\n";
+    for my $row (@ROWS) {
+        my ($name, $label, $vs, $target) = @$row;
+        my $x = $r{$name} or next;
+        my $ratio = $ratio_of->($name);
+        my $b = $r{"base-$name"};
+        my $err = $x->{err} . ($x->{sock} ? " (socket errors c/r/w/t $x->{sock})" : '');
+        $err .= ' (all 429, expected)' if $name eq 'token-429' && $x->{err} == $x->{n};
+        printf "| %s | %.0f | %.2f | %.2f | %s | %s | %s | %s | %s |\n", $label, $x->{rps},
+            $x->{p50}, $x->{p99}, $err, $b ? sprintf('%.0f%s', $b->{rps}, $vs && $vs ne 'static' ? " ($vs)" : '') : '—',
+            defined $ratio ? sprintf('%.2f', $ratio) : '—',
+            defined $target ? "≥ $target" : '', defined $ratio ? met($ratio, $target) : '';
+    }
+
+    my @vs = grep { defined $ratio_of->($_->[0]) && defined $ratio_of->($_->[1]) } @VERSUS;
+    if (@vs) {
+        print "\n| comparison (of the rows' × baseline) | ratio | target | |\n|---|---:|---:|---|\n";
+        for (@vs) {
+            my ($a, $b, $t, $label) = @$_;
+            my $v = $ratio_of->($a) / $ratio_of->($b);
+            printf "| %s | %.2f× | ≥ %s× | %s |\n", $label, $v, $t, met($v, $t);
+        }
+    }
+
+    if (@fills) {
+        my ($total, $refused) = (0, 0);
+        print "\n| zone fill (signed callbacks, distinct xids, one wrk thread) | callbacks | seconds | callbacks/s | 503 store_full |\n";
+        print "|---|---:|---:|---:|---:|\n";
+        my $prev = 0;
+        for (@fills) {
+            my ($to, $x) = @$_;
+            printf "| records %d → %d | %d | %.1f | %.0f | %d |\n", $prev, $to, $x->{n}, $x->{secs},
+                $x->{rps}, $x->{err};
+            $total += $x->{n};
+            $refused += $x->{err};
+            $prev = $to;
+        }
+        if (@zone) {
+            my ($size) = @zone;
+            my $bytes = $size =~ /^(\d+)([km]?)$/i
+                ? $1 * ({ '' => 1, k => 1024, m => 1048576 }->{ lc $2 }) : 0;
+            # every xid offered once (the last fill's end), less those refused
+            my $stored = $prev - $refused;
+            printf "\nZone `%s`: %d verified records stored before the first 503 store_full "
+                 . "(%s); %.1f bytes of zone per record, so 1M records need about %.0f MB "
+                 . "(target: 1M fit in 256 MB: %s).\n",
+                $size, $stored, $refused ? "$refused refused after that" : 'none refused',
+                $bytes / $stored, 1e6 * $bytes / $stored / 1048576,
+                $refused && $stored >= 1e6 ? 'met' : ($refused ? '**missed**' : 'not determined: the zone never filled');
+        }
+    }
+
+    if (@rss) {
+        my ($n, $vb, $ab, $sb, $va, $aa, $sa) = @rss;
+        printf "\nWorker memory over %d gated requests: VmRSS %d → %d kB (%+d), of it private "
+             . "(RssAnon) %d → %d kB (%+d), shared zone pages (RssShmem) %d → %d kB. "
+             . "Target: growth < 1 MB: %s.\n",
+            $n, $vb, $va, $va - $vb, $ab, $aa, $aa - $ab, $sb, $sa,
+            $va - $vb < 1024 ? 'met' : '**missed**';
+    }
+
+    print "\n$_\n" for @notes;
+}
