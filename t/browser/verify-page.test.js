@@ -283,6 +283,16 @@ async function main() {
       await fitsWidth(page);
       wrong = right.split('').map(d => String((Number(d) + 1) % 10)).join('');
     }],
+    ['with Telesign failing, Verify says so in words and uses no attempt', async () => {
+      await sim('/_sim/mode', { mode: 'error503' });
+      await typeCode(page, wrong);
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.waitForSelector('#code-alert:not(:empty)');
+      expectIncludes(await page.textContent('#code-alert'), "can't be reached", '503 message');
+      await noJson(page, '#flow');
+      await waitScreen(page, 'screen-code');
+      await sim('/_sim/mode', { mode: 'ok' });
+    }],
     ['a wrong code says so in words, with the attempts left', async () => {
       await typeCode(page, wrong);
       await page.getByRole('button', { name: 'Verify' }).click();

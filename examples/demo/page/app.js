@@ -319,9 +319,15 @@
       incomingTimer = setTimeout(function () { $('incoming').hidden = true; }, 2500);
     }
 
+    var shown = '';
+
     function render(calls) {
       var list = $('calls');
       calls.sort(function (a, b) { return a.time < b.time ? 1 : a.time > b.time ? -1 : 0; });
+      // redraw (and so announce, the list being aria-live) only when it changed
+      var key = calls.map(function (c) { return c.reference_id; }).join(',');
+      if (key === shown) return;
+      shown = key;
       var fresh = null;
       list.textContent = '';
       calls.forEach(function (c) {
@@ -365,7 +371,7 @@
 
     return {
       watch: function (n) {
-        if (n !== number) { number = n; seen = {}; $('calls').textContent = ''; }
+        if (n !== number) { number = n; seen = {}; shown = ''; $('calls').textContent = ''; }
         $('phone-owner').textContent = 'Calls to ' + formatPhone(number);
         poll();
         if (!timer) timer = setInterval(poll, 1000);
