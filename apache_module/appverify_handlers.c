@@ -25,6 +25,7 @@
 #include "av_credential.h"
 #include "av_jwt.h"
 #include "av_params.h"
+#include "av_phone.h"
 #include "av_tsa.h"
 
 
@@ -38,6 +39,8 @@ static int appverify_call(request_rec *r, const appverify_dir_conf_t *dc,
 static int appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc);
 static av_err_t appverify_params(request_rec *r, av_params_t *params);
 static int appverify_wants_json(request_rec *r);
+static av_err_t appverify_check_country(const appverify_dir_conf_t *dc,
+    const char *phone, size_t len);
 
 
 typedef enum {
@@ -122,6 +125,7 @@ appverify_token(request_rec *r, const appverify_dir_conf_t *dc,
     size_t            len, jwt_len, cred_len;
     int64_t           now;
     av_err_t          rc;
+    const char       *why;
     av_params_t       params;
     av_record_t       rec;
     av_jwt_claims_t   claims;
@@ -142,6 +146,12 @@ appverify_token(request_rec *r, const appverify_dir_conf_t *dc,
     }
 
     rc = av_params_phone(&params, phone, &len);
+
+    /* toll-fraud guard: only the countries the operator pays for */
+    if (rc == AV_OK) {
+        rc = appverify_check_country(dc, phone, len);
+    }
+
     if (rc != AV_OK) {
         return appverify_send_error(r, rc, NULL);
     }
@@ -159,9 +169,9 @@ appverify_token(request_rec *r, const appverify_dir_conf_t *dc,
     av_record_init(&rec, xid, strlen(xid), phone, len, AV_FLOW_SDK,
                    appverify_now_ms());
 
-    rc = appverify_store_start(r, &rec, dc);
+    rc = appverify_store_start(r, &rec, dc, &why);
     if (rc != AV_OK) {
-        return appverify_send_error(r, rc, NULL);
+        return appverify_send_error(r, rc, why);
     }
 
     claims.iss = sc->customer_id;
@@ -422,6 +432,7 @@ appverify_call(request_rec *r, const appverify_dir_conf_t *dc,
     av_record_t       rec;
     av_api_answer_t   ans;
     av_api_request_t  req;
+    const char       *why;
     char              phone[AV_PHONE_MAX + 1];
     char              xid[AV_XID_MAX + 1];
     char              cred[AV_CRED_MAX];
@@ -434,6 +445,11 @@ appverify_call(request_rec *r, const appverify_dir_conf_t *dc,
     rc = appverify_params(r, &params);
     if (rc == AV_OK) {
         rc = av_params_phone(&params, phone, &len);
+    }
+
+    /* toll-fraud guard: no paid call to a country the operator refused */
+    if (rc == AV_OK) {
+        rc = appverify_check_country(dc, phone, len);
     }
 
     if (rc != AV_OK) {
@@ -456,9 +472,9 @@ appverify_call(request_rec *r, const appverify_dir_conf_t *dc,
                    appverify_now_ms());
 
     /* the duplicate and rate rules hold the place before money is spent */
-    rc = appverify_store_start(r, &rec, dc);
+    rc = appverify_store_start(r, &rec, dc, &why);
     if (rc != AV_OK) {
-        return appverify_send_error(r, rc, NULL);
+        return appverify_send_error(r, rc, why);
     }
 
     rc = av_api_initiate(&req, phone, 0);
@@ -711,4 +727,20 @@ appverify_wants_json(request_rec *r)
     accept = apr_table_get(r->headers_in, "Accept");
 
     return accept != NULL && ap_strcasestr(accept, "application/json") != NULL;
+}
+
+
+/* AppVerifyCountries: the core compares the number's own assigned code */
+
+static av_err_t
+appverify_check_country(const appverify_dir_conf_t *dc, const char *phone,
+    size_t len)
+{
+    if (dc->countries == NULL) {
+        return AV_OK;
+    }
+
+    return av_phone_check_country(phone, len,
+                                  (const unsigned *) dc->countries->elts,
+                                  (size_t) dc->countries->nelts);
 }

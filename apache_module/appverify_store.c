@@ -3,7 +3,7 @@
  *
  * The mod_authn_socache model: one socache instance for the whole server
  * (shmcb unless AppVerifyCache names another provider), one global mutex
- * created in post_config and re-attached in child_init.  Three kinds of
+ * created in post_config and re-attached in child_init.  These kinds of
  * entry, each a fixed-size, pointer-free struct stored as bytes:
  *
  *   appverify:1:x:<xid>    the verification (av_record_t), kept record-ttl
@@ -11,6 +11,10 @@
  *   appverify:1:p:<phone>  the phone's rate bucket and latest xid, kept
  *                          only as long as the duplicate and rate rules
  *                          need it;
+ *   appverify:1:c:<addr>   a client address's rate bucket (av_rate_t,
+ *                          AppVerifyClientLimit), and
+ *   appverify:1:n:<digits> a number range's (AppVerifyPrefixLimit), kept
+ *                          while they can still say no;
  *   appverify:1:l:<xid>    "Telesign was asked about this xid", kept for
  *                          the lookup interval: while it exists, nobody
  *                          asks again.
@@ -22,7 +26,8 @@
  * instances sharing a Redis the mutex does not reach: two nodes applying
  * updates to one xid at the same instant may lose one of them (the next
  * callback retry or Get Status mends it), and a phone's rate may be
- * exceeded by the number of nodes.
+ * exceeded by the number of nodes (a client address's and a number range's
+ * likewise).
  *
  * The "1" in the keys is the layout of what is stored: a change of
  * av_record_t bumps it (and AV_RECORD_VERSION), so that old entries are
@@ -390,24 +395,87 @@ appverify_store_find(request_rec *r, const char *xid, av_record_t *out)
 
 
 /*
+ * A rate bucket being checked: taken on a copy, written back only when
+ * every bucket of the request said yes.  The phone's lives in its phone
+ * entry (with the phone's latest xid); a client address's and a number
+ * range's are bare av_rate_t entries.
+ */
+
+typedef struct {
+    const char  *key;
+    const char  *why;           /* the log line's words when it says no */
+    uint32_t     rate;          /* requests per 1000 s */
+    uint32_t     burst;
+    av_rate_t    state;
+} appverify_bucket_t;
+
+
+/* how long a bucket can still say no: the time it takes to drain */
+
+static apr_time_t
+appverify_bucket_keep(const appverify_bucket_t *b)
+{
+    return apr_time_from_sec((apr_int64_t) (b->burst + 1) * 1000 / b->rate
+                             + 1);
+}
+
+
+/*
  * Starts a verification: refuses a duplicate for a phone whose
- * verification is still running, a caller-chosen xid already in use and a
- * phone over its rate, then stores rec.  Nothing changes on refusal.
+ * verification is still running, a caller-chosen xid already in use, and
+ * a phone, client address (r->useragent_ip) or number range over its rate
+ * (*why then names which, for the log line); then stores rec.  Nothing
+ * changes on refusal: the buckets are taken on copies and written back
+ * only when every one of them said yes (nginx's zone_start).
  */
 
 av_err_t
 appverify_store_start(request_rec *r, av_record_t *rec,
-    const appverify_dir_conf_t *dc)
+    const appverify_dir_conf_t *dc, const char **why)
 {
     int                 have_phone;
     int64_t             now_ms, keep;
     av_err_t            rc;
+    apr_size_t          i, n, digits;
     const char         *phone_key;
     av_record_t         last;
     appverify_phone_t   ph;
+    appverify_bucket_t  b[3];
 
     now_ms = rec->created_ms;
     phone_key = appverify_key(r, 'p', rec->phone);
+    *why = NULL;
+
+    /* the phone's bucket is b[0]; the toll-fraud guards' follow */
+
+    n = 0;
+    b[n].key = phone_key;
+    b[n].why = "phone over its rate";
+    b[n].rate = (uint32_t) dc->rate;
+    b[n].burst = (uint32_t) dc->burst;
+    n++;
+
+    if (dc->client_rate > 0 && r->useragent_ip && r->useragent_ip[0]) {
+        b[n].key = appverify_key(r, 'c', r->useragent_ip);
+        b[n].why = "client address over its rate";
+        b[n].rate = (uint32_t) dc->client_rate;
+        b[n].burst = (uint32_t) dc->client_burst;
+        n++;
+    }
+
+    if (dc->prefix_rate > 0) {
+        digits = strlen(rec->phone);
+        if ((apr_size_t) dc->prefix_digits < digits) {
+            digits = (apr_size_t) dc->prefix_digits;
+        }
+
+        b[n].key = appverify_key(r, 'n', apr_pstrmemdup(r->pool, rec->phone,
+                                                        digits));
+        b[n].why = "number prefix over its rate";
+        b[n].rate = (uint32_t) dc->prefix_rate;
+        b[n].burst = (uint32_t) dc->prefix_burst;
+        n++;
+    }
 
     if (!appverify_lock(r)) {
         return AV_ERR_INTERNAL;
@@ -434,10 +502,21 @@ appverify_store_start(request_rec *r, av_record_t *rec,
         memset(&ph, 0, sizeof(ph));
     }
 
-    rc = av_rate_take(&ph.rate, now_ms, (uint32_t) dc->rate,
-                      (uint32_t) dc->burst);
-    if (rc != AV_OK) {
-        goto done;
+    for (i = 0; i < n; i++) {
+        if (i == 0) {
+            b[i].state = ph.rate;
+
+        } else if (!appverify_get(r, b[i].key, &b[i].state,
+                                  sizeof(av_rate_t)))
+        {
+            memset(&b[i].state, 0, sizeof(av_rate_t));
+        }
+
+        rc = av_rate_take(&b[i].state, now_ms, b[i].rate, b[i].burst);
+        if (rc != AV_OK) {
+            *why = b[i].why;
+            goto done;
+        }
     }
 
     if (!appverify_put_record(r, rec)) {
@@ -456,6 +535,7 @@ appverify_store_start(request_rec *r, av_record_t *rec,
         keep = (int64_t) (dc->burst + 1) * 1000 / dc->rate + 1;
     }
 
+    ph.rate = b[0].state;
     apr_cpystrn(ph.xid, rec->xid, sizeof(ph.xid));
 
     if (!appverify_put(r, phone_key, &ph, sizeof(ph),
@@ -464,6 +544,17 @@ appverify_store_start(request_rec *r, av_record_t *rec,
     {
         rc = AV_ERR_STORE_FULL;
         goto done;
+    }
+
+    /*
+     * A guard's bucket that cannot be stored is not a reason to refuse:
+     * the record is what matters, and appverify_put logged the failure.
+     */
+
+    for (i = 1; i < n; i++) {
+        (void) appverify_put(r, b[i].key, &b[i].state, sizeof(av_rate_t),
+                             (apr_time_t) now_ms * 1000
+                             + appverify_bucket_keep(&b[i]));
     }
 
     rc = AV_OK;

@@ -21,6 +21,7 @@
 #include "mod_appverify.h"
 
 #include "av_callback.h"
+#include "av_phone.h"
 
 
 static void *appverify_create_server_conf(apr_pool_t *p, server_rec *s);
@@ -46,6 +47,10 @@ static const char *appverify_set_rate(cmd_parms *cmd, void *dconf,
     const char *arg);
 static const char *appverify_set_max_body(cmd_parms *cmd, void *dconf,
     const char *arg);
+static const char *appverify_set_countries(cmd_parms *cmd, void *dconf,
+    int argc, char *const argv[]);
+static const char *appverify_set_limit(cmd_parms *cmd, void *dconf,
+    int argc, char *const argv[]);
 static const char *appverify_set_signature(cmd_parms *cmd, void *dconf,
     int on);
 static const char *appverify_set_url(cmd_parms *cmd, void *dconf,
@@ -98,6 +103,18 @@ static const command_rec appverify_cmds[] = {
         "(default 6r/m)"),
     AP_INIT_TAKE1("AppVerifyBurst", appverify_set_count, DIR_OFFSET(burst),
         RSRC_CONF|ACCESS_CONF, "Extra requests allowed at once (default 3)"),
+    AP_INIT_TAKE_ARGV("AppVerifyCountries", appverify_set_countries, NULL,
+        RSRC_CONF|ACCESS_CONF, "Toll-fraud guard: token and call only for "
+        "numbers of these country calling codes, e.g. 1 44 49 "
+        "(default: all)"),
+    AP_INIT_TAKE_ARGV("AppVerifyClientLimit", appverify_set_limit, NULL,
+        RSRC_CONF|ACCESS_CONF, "Toll-fraud guard: rate=Nr/s|Nr/m "
+        "[burst=N] new verifications per client address, or off "
+        "(default off)"),
+    AP_INIT_TAKE_ARGV("AppVerifyPrefixLimit", appverify_set_limit,
+        (void *) 1, RSRC_CONF|ACCESS_CONF, "Toll-fraud guard: digits=N "
+        "rate=Nr/s|Nr/m [burst=N] new verifications per number range (the "
+        "first N digits), or off (default off)"),
     AP_INIT_TAKE1("AppVerifyMaxAttempts", appverify_set_count,
         DIR_OFFSET(max_attempts), RSRC_CONF|ACCESS_CONF,
         "Wrong missed-call codes before the verification fails (default 3)"),
@@ -524,6 +541,207 @@ invalid:
 }
 
 
+/*
+ * "Nr/s" or "Nr/m" as requests per 1000 s (limit_req's unit, scaled for
+ * the core's bucket), at most 1000000 a second or a minute; 0 when invalid
+ * (nginx's rate= values).
+ */
+
+static int
+appverify_parse_rate(const char *arg)
+{
+    char   *end;
+    long    n, scale;
+
+    if (!apr_isdigit(*arg)) {
+        return 0;
+    }
+
+    n = strtol(arg, &end, 10);
+    if (n <= 0 || n > 1000000) {
+        return 0;
+    }
+
+    if (strcmp(end, "r/s") == 0) {
+        scale = 1;
+
+    } else if (strcmp(end, "r/m") == 0) {
+        scale = 60;
+
+    } else {
+        return 0;
+    }
+
+    return (int) (n * 1000 / scale);
+}
+
+
+/* a whole decimal number from min to max, or -1 */
+
+static long
+appverify_parse_number(const char *arg, long min, long max)
+{
+    char  *end;
+    long   v;
+
+    if (!apr_isdigit(*arg)) {
+        return -1;
+    }
+
+    v = strtol(arg, &end, 10);
+    if (*end != '\0' || v < min || v > max) {
+        return -1;
+    }
+
+    return v;
+}
+
+
+/*
+ * AppVerifyCountries CODE ...: toll-fraud guard, the token and call
+ * endpoints start verifications only for numbers of these country calling
+ * codes.  A code must be one ITU assigned, as a whole: "4" is not one (it
+ * would read as a prefix of 44 and 49), nor is "4a" or "0044".
+ */
+
+static const char *
+appverify_set_countries(cmd_parms *cmd, void *dconf, int argc,
+    char *const argv[])
+{
+    appverify_dir_conf_t *dc = dconf;
+
+    int          i;
+    size_t       len;
+    unsigned    *code;
+
+    if (argc == 0) {
+        return apr_psprintf(cmd->pool, "%s needs at least one country "
+                            "calling code", cmd->cmd->name);
+    }
+
+    if (dc->countries) {
+        return apr_psprintf(cmd->pool, "%s is duplicate", cmd->cmd->name);
+    }
+
+    dc->countries = apr_array_make(cmd->pool, argc, sizeof(unsigned));
+
+    for (i = 0; i < argc; i++) {
+        len = strlen(argv[i]);
+
+        if (len == 0 || len > 3
+            || appverify_parse_number(argv[i], 1, 999) < 0
+            || av_phone_country_code_len(argv[i], len) != len)
+        {
+            dc->countries = NULL;
+            return apr_psprintf(cmd->pool, "%s: \"%s\" is not a country "
+                                "calling code", cmd->cmd->name, argv[i]);
+        }
+
+        code = apr_array_push(dc->countries);
+        *code = (unsigned) appverify_parse_number(argv[i], 1, 999);
+    }
+
+    return NULL;
+}
+
+
+/*
+ * AppVerifyClientLimit rate=R [burst=N] | off
+ * AppVerifyPrefixLimit digits=N rate=R [burst=N] | off
+ *
+ * Toll-fraud guards on the endpoints that start (paid) verifications: per
+ * client address (r->useragent_ip: mod_remoteip's, behind a proxy), and
+ * per number range (the first N digits of the E.164 number), on top of
+ * the per-phone rate.  The same parameters and bounds as nginx's
+ * appverify_client_limit and appverify_prefix_limit.
+ */
+
+static const char *
+appverify_set_limit(cmd_parms *cmd, void *dconf, int argc,
+    char *const argv[])
+{
+    appverify_dir_conf_t *dc = dconf;
+
+    int    i, prefix, rate, *rate_p, *burst_p;
+    long   burst, digits;
+
+    prefix = cmd->info != NULL;
+
+    if (prefix) {
+        rate_p = &dc->prefix_rate;
+        burst_p = &dc->prefix_burst;
+
+    } else {
+        rate_p = &dc->client_rate;
+        burst_p = &dc->client_burst;
+    }
+
+    if (argc == 0 || argc > (prefix ? 3 : 2)) {
+        return apr_psprintf(cmd->pool, "%s takes %s, or off", cmd->cmd->name,
+                            prefix ? "digits=N rate=R [burst=N]"
+                                   : "rate=R [burst=N]");
+    }
+
+    if (*rate_p != APPVERIFY_UNSET) {
+        return apr_psprintf(cmd->pool, "%s is duplicate", cmd->cmd->name);
+    }
+
+    if (argc == 1 && strcasecmp(argv[0], "off") == 0) {
+        *rate_p = 0;
+        *burst_p = 0;
+        return NULL;
+    }
+
+    rate = 0;
+    burst = 0;
+    digits = 0;
+
+    for (i = 0; i < argc; i++) {
+
+        if (strncmp(argv[i], "rate=", 5) == 0) {
+            rate = appverify_parse_rate(argv[i] + 5);
+            if (rate == 0) {
+                goto invalid;
+            }
+
+        } else if (strncmp(argv[i], "burst=", 6) == 0) {
+            burst = appverify_parse_number(argv[i] + 6, 0, 100000);
+            if (burst < 0) {
+                goto invalid;
+            }
+
+        } else if (prefix && strncmp(argv[i], "digits=", 7) == 0) {
+            digits = appverify_parse_number(argv[i] + 7, 2, AV_PHONE_MAX);
+            if (digits < 0) {
+                goto invalid;
+            }
+
+        } else {
+            goto invalid;
+        }
+    }
+
+    if (rate == 0 || (prefix && digits == 0)) {
+        return apr_psprintf(cmd->pool, "%s needs rate=%s", cmd->cmd->name,
+                            prefix ? " and digits=" : "");
+    }
+
+    *rate_p = rate;
+    *burst_p = (int) burst;
+
+    if (prefix) {
+        dc->prefix_digits = (int) digits;
+    }
+
+    return NULL;
+
+invalid:
+
+    return apr_psprintf(cmd->pool, "%s: invalid parameter \"%s\"",
+                        cmd->cmd->name, argv[i]);
+}
+
+
 static const char *
 appverify_set_max_body(cmd_parms *cmd, void *dconf, const char *arg)
 {
@@ -651,6 +869,8 @@ appverify_create_dir_conf(apr_pool_t *p, char *dir)
     dc->signature = APPVERIFY_UNSET;
     dc->cookie_secure = APPVERIFY_UNSET;
     dc->max_body = APPVERIFY_UNSET;
+    dc->client_rate = APPVERIFY_UNSET;
+    dc->prefix_rate = APPVERIFY_UNSET;
 
     return dc;
 }
@@ -691,6 +911,29 @@ appverify_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE(cookie_secure);
     MERGE(max_body);
 
+    /* a limit's parameters go together: "off" or its own, or the outer */
+
+    if (add->client_rate != APPVERIFY_UNSET) {
+        dc->client_rate = add->client_rate;
+        dc->client_burst = add->client_burst;
+
+    } else {
+        dc->client_rate = base->client_rate;
+        dc->client_burst = base->client_burst;
+    }
+
+    if (add->prefix_rate != APPVERIFY_UNSET) {
+        dc->prefix_rate = add->prefix_rate;
+        dc->prefix_burst = add->prefix_burst;
+        dc->prefix_digits = add->prefix_digits;
+
+    } else {
+        dc->prefix_rate = base->prefix_rate;
+        dc->prefix_burst = base->prefix_burst;
+        dc->prefix_digits = base->prefix_digits;
+    }
+
+    MERGE_PTR(countries);
     MERGE_PTR(cookie_name);
     MERGE_PTR(cookie_samesite);
     MERGE_PTR(telesign_url);
@@ -728,6 +971,8 @@ appverify_conf(request_rec *r, appverify_dir_conf_t *out)
     DEFAULT(signature, 1);
     DEFAULT(cookie_secure, 1);
     DEFAULT(max_body, 16384);
+    DEFAULT(client_rate, 0);            /* the toll-fraud limits: off */
+    DEFAULT(prefix_rate, 0);
 
     if (dc->cookie_name == NULL) {
         dc->cookie_name = "appverify";

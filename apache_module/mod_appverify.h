@@ -49,6 +49,15 @@ typedef struct {
     int          pending_timeout;
     int          rate;               /* requests per 1000 s */
     int          burst;
+
+    /* toll-fraud guards on the endpoints that start verifications */
+    apr_array_header_t  *countries;  /* of unsigned; NULL: all */
+    int          client_rate;        /* per client address; 0: off */
+    int          client_burst;
+    int          prefix_rate;        /* per number range; 0: off */
+    int          prefix_burst;
+    int          prefix_digits;      /* the range: the first N digits */
+
     int          max_attempts;
     int          lookup;             /* On/Off */
     int          lookup_interval;    /* seconds */
@@ -90,7 +99,7 @@ int          appverify_store_pre_config(apr_pool_t *pconf);
 av_err_t     appverify_store_find(request_rec *r, const char *xid,
     av_record_t *out);
 av_err_t     appverify_store_start(request_rec *r, av_record_t *rec,
-    const appverify_dir_conf_t *dc);
+    const appverify_dir_conf_t *dc, const char **why);
 av_err_t     appverify_store_apply(request_rec *r, const av_status_doc_t *doc,
     av_record_t *out, av_apply_t *result);
 int          appverify_store_claim_lookup(request_rec *r, const char *xid,
