@@ -73,6 +73,51 @@ like($out, qr/invalid rate "fast"/, '... naming the value');
 ($rc, $out) = syntax('    AppVerifyMaxBody 512' => '    AppVerifyMaxBody 99999');
 isnt($rc, 0, 'a max body over 16k fails');
 
+# the toll-fraud guards: nginx's rules for appverify_countries,
+# appverify_client_limit and appverify_prefix_limit
+($rc, $out) = syntax('    AppVerifyCountries 44 1' => '    AppVerifyCountries 44 4');
+isnt($rc, 0, 'a number that is not a country calling code fails');
+like($out, qr/AppVerifyCountries: "4" is not a country calling code/, '... naming it');
+
+for my $bad ('0044', '4a', '+44', '1000') {
+    ($rc, $out) = syntax('    AppVerifyCountries 44 1' => "    AppVerifyCountries $bad");
+    like($out, qr/AppVerifyCountries: "\Q$bad\E" is not a country calling code/,
+         "AppVerifyCountries $bad fails, naming it");
+}
+
+($rc, $out) = syntax('    AppVerifyCountries 44 1' => '    AppVerifyCountries');
+isnt($rc, 0, 'AppVerifyCountries without a code fails');
+
+($rc, $out) = syntax('    AppVerifyCountries 44 1' => "    AppVerifyCountries 44\n    AppVerifyCountries 1");
+like($out, qr/AppVerifyCountries is duplicate/, 'AppVerifyCountries twice in one section fails');
+
+($rc, $out) = syntax('    AppVerifyPrefixLimit digits=8 rate=1r/m burst=1' => '    AppVerifyPrefixLimit rate=10r/m');
+isnt($rc, 0, 'a prefix limit without digits fails');
+like($out, qr/AppVerifyPrefixLimit needs rate= and digits=/, '... saying so');
+
+($rc, $out) = syntax('    AppVerifyClientLimit rate=1r/m burst=1' => '    AppVerifyClientLimit burst=3');
+isnt($rc, 0, 'a client limit without a rate fails');
+like($out, qr/AppVerifyClientLimit needs rate=/, '... saying so');
+
+for my $case (['AppVerifyClientLimit rate=fast', 'rate=fast'],
+              ['AppVerifyClientLimit rate=0r/s', 'rate=0r/s'],
+              ['AppVerifyClientLimit rate=1r/m burst=-1', 'burst=-1'],
+              ['AppVerifyClientLimit rate=1r/m digits=8', 'digits=8'],
+              ['AppVerifyPrefixLimit digits=1 rate=1r/m', 'digits=1'],
+              ['AppVerifyPrefixLimit digits=16 rate=1r/m', 'digits=16'])
+{
+    my ($line, $param) = @$case;
+    my ($name) = $line =~ /^(\S+)/;
+    my $orig = $name eq 'AppVerifyClientLimit' ? '    AppVerifyClientLimit rate=1r/m burst=1'
+                                               : '    AppVerifyPrefixLimit digits=8 rate=1r/m burst=1';
+    ($rc, $out) = syntax($orig => "    $line");
+    isnt($rc, 0, "$line fails");
+    like($out, qr/$name: invalid parameter "\Q$param\E"/, '... naming the parameter');
+}
+
+($rc, $out) = syntax('    AppVerifyClientLimit rate=1r/m burst=1' => '    AppVerifyClientLimit rate=1r/m burst=1 off');
+isnt($rc, 0, 'a client limit with too many parameters fails');
+
 ($rc, $out) = syntax('AppVerifyCustomerId' => '');
 isnt($rc, 0, 'an API key without a customer id fails');
 like($out, qr/needs both AppVerifyCustomerId and AppVerifyApiKeyFile/, '... saying so');

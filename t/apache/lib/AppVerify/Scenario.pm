@@ -10,9 +10,11 @@ package AppVerify::Scenario;
 # Sections: request (a string or an eval array: "METHOD /uri\nbody"),
 # more_headers, error_code, response_body, response_body_like,
 # response_headers ("X-Foo: v" equal, "X-Foo:" empty or absent, "! X-Foo"
-# absent), response_headers_like, and servers ("apache" runs the block on
-# httpd only; the reason goes after it, e.g. "apache: nginx has no lookups
-# yet").  A request or more_headers entry may be a sub, called when it is
+# absent), response_headers_like, grep_error_log (a regex) with
+# grep_error_log_out (its matches, one a line, in what the server's error
+# log got during the block, as Test::Nginx::Socket), and servers ("apache"
+# runs the block on httpd only; the reason goes after it, e.g. "apache:
+# nginx has no lookups yet").  A request or more_headers entry may be a sub, called when it is
 # sent, that reads @AppVerify::Scenario::Responses.  "METHOD sim:/path"
 # talks to the Telesign simulator.  Blocks share one running server, so every block uses phone
 # numbers and xids of its own.
@@ -117,6 +119,27 @@ sub check() {
     }
 }
 
+# the server's error log (both write logs/error.log under AV_SERVROOT)
+sub error_log() { ($ENV{AV_SERVROOT} // '.') . '/logs/error.log' }
+
+sub log_size() { -s error_log() // 0 }
+
+sub check_error_log() {
+    my ($block, $from) = @_;
+    my $re = $block->grep_error_log;
+    return unless defined $re;
+    $re = qr/$re/ unless ref $re eq 'Regexp';
+    my $text = '';
+    if (open my $fh, '<', error_log()) {
+        seek $fh, $from, 0;
+        local $/;
+        $text = <$fh> // '';
+    }
+    my $out = join '', map { "$_\n" } $text =~ /$re/g;
+    is($out, $block->grep_error_log_out // '',
+       $block->name . " [$Kind] - grep_error_log");
+}
+
 sub run_scenarios() {
     my $ua = LWP::UserAgent->new(timeout => 15, keep_alive => 0,
                                  max_redirect => 0, agent => 'appverify-test');
@@ -129,6 +152,7 @@ sub run_scenarios() {
             next;
         }
         my $reqs = requests($block);
+        my $log_from = log_size();
         @Responses = ();
         for my $i (0 .. $#$reqs) {
             my $more = $block->more_headers;
@@ -140,6 +164,7 @@ sub run_scenarios() {
             push @Responses, $res;
             check($block, $res, $i);
         }
+        check_error_log($block, $log_from);
     }
 }
 
