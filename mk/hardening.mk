@@ -115,6 +115,13 @@ module-asan: $(ASAN_MOD)
 test-asan: $(ASAN_MOD) unit-asan
 	@./t/faults/sanitized-suite asan
 
+# The nginx suite under valgrind memcheck: any invalid access,
+# uninitialised use or definite/indirect leak fails the run (the script
+# reads valgrind's own logs); t/valgrind.suppress holds nginx's exit-time
+# allocations only.
+test-valgrind: $(NGX_MOD)
+	@./t/faults/sanitized-suite valgrind
+
 # --- fault tests ------------------------------------------------------------
 test-faults-fast:
 	@true
