@@ -2,18 +2,13 @@
 
 use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
-use AppVerify::Test;
+use AppVerify::Test qw(cb signed cookie bearer);
 
 no_shuffle();
 no_long_string();
 log_level('info');
 
-our $http_config = <<'_EOC_';
-    appverify_zone          zone=av:1m;
-    appverify_customer_id   FFFFFFFF-EEEE-DDDD-1234-AB1234567890;
-    appverify_api_key_file  $TEST_NGINX_ROOT/t/data/api.key;
-    appverify_session_key_file $TEST_NGINX_ROOT/t/data/session.key;
-_EOC_
+our $http_config = $AppVerify::Test::HTTP_CONFIG;
 
 our $locations = <<'_EOC_';
     location = /token    { appverify_token zone=av; }
@@ -25,9 +20,6 @@ _EOC_
 our $vector_body = '{"status":{"code":1800,"description":"Verification successful","updated_on":"2016-12-14T18:20:12.000000Z"},"mobile_verification":{"xid":"abc123","phone_number":"15555551234"}}';
 our $vector_sig = 'GykRgq0yWZBpb52Y97YYd/x3PJrZJHcITKWejlGTbYU=';
 
-sub cb { AppVerify::Test::callback_body(@_) }
-sub signed { AppVerify::Test::tsa_header($_[0]) . "\nContent-Type: application/json" }
-sub status_hdr { "Authorization: Bearer " . AppVerify::Test::credential($_[0]) }
 
 run_tests();
 
@@ -68,7 +60,7 @@ Content-Type: application/json
   "GET /status" ]
 --- more_headers eval
 [ "", "Authorization: TSA FFFFFFFF-EEEE-DDDD-1234-AB1234567890:GykRgq0yWZBpb52Y97YYd/x3PJrZJHcITKWejlGTbYU=",
-  main::status_hdr("cb-1") ]
+  main::bearer("cb-1") ]
 --- error_code eval
 [200, 401, 200]
 --- response_body_like eval
@@ -139,7 +131,7 @@ callback signatures are not checked
   main::signed("{\"status\":{\"code\":\"1800\"},\"mobile_verification\":{\"xid\":\"cb-2\"}}"),
   main::signed("not json"),
   main::signed("{\"status\":{\"code\":1800},\"mobile_verification\":{\"xid\":\"cb 2\"}}"),
-  main::status_hdr("cb-2") ]
+  main::bearer("cb-2") ]
 --- error_code eval
 [200, 400, 400, 400, 200]
 --- response_body_like eval
@@ -156,7 +148,7 @@ callback signatures are not checked
   "POST /callback\n" . main::cb(xid => "cb-3"),
   "GET /status" ]
 --- more_headers eval
-[ "", main::signed(main::cb(xid => "cb-3")), main::signed(main::cb(xid => "cb-3")), main::status_hdr("cb-3") ]
+[ "", main::signed(main::cb(xid => "cb-3")), main::signed(main::cb(xid => "cb-3")), main::bearer("cb-3") ]
 --- error_code eval
 [200, 200, 200, 200]
 --- response_body eval
@@ -181,7 +173,7 @@ callback signatures are not checked
   main::signed(main::cb(xid => "cb-4", code => 1800, updated_on => "2026-11-21T10:00:05.000000Z")),
   main::signed(main::cb(xid => "cb-4", code => 1890, updated_on => "2026-11-21T10:00:09.000000Z")),
   main::signed(main::cb(xid => "cb-4", code => 1803, updated_on => "2026-11-21T10:00:01.000000Z")),
-  main::status_hdr("cb-4") ]
+  main::bearer("cb-4") ]
 --- error_code eval
 [200, 200, 200, 200, 200]
 --- response_body_like eval
@@ -197,7 +189,7 @@ callback signatures are not checked
   "POST /callback\n" . main::cb(xid => "cb-5", phone => "15555550000"),
   "GET /status" ]
 --- more_headers eval
-[ "", main::signed(main::cb(xid => "cb-5", phone => "15555550000")), main::status_hdr("cb-5") ]
+[ "", main::signed(main::cb(xid => "cb-5", phone => "15555550000")), main::bearer("cb-5") ]
 --- error_code eval
 [200, 400, 200]
 --- response_body_like eval
@@ -211,7 +203,7 @@ callback signatures are not checked
 --- request eval
 [ "POST /callback\n" . main::cb(xid => "other-node-1"), "GET /status" ]
 --- more_headers eval
-[ main::signed(main::cb(xid => "other-node-1")), main::status_hdr("other-node-1") ]
+[ main::signed(main::cb(xid => "other-node-1")), main::bearer("other-node-1") ]
 --- error_code eval
 [200, 200]
 --- response_body_like eval

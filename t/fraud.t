@@ -4,18 +4,13 @@
 
 use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
-use AppVerify::Test;
+use AppVerify::Test qw(cb signed cookie bearer);
 
 no_shuffle();
 no_long_string();
 log_level('info');
 
-our $http_config = <<'_EOC_';
-    appverify_zone          zone=av:1m;
-    appverify_customer_id   FFFFFFFF-EEEE-DDDD-1234-AB1234567890;
-    appverify_api_key_file  $TEST_NGINX_ROOT/t/data/api.key;
-    appverify_session_key_file $TEST_NGINX_ROOT/t/data/session.key;
-_EOC_
+our $http_config = $AppVerify::Test::HTTP_CONFIG;
 
 run_tests();
 

@@ -2,7 +2,7 @@
 
 use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
-use AppVerify::Test;
+use AppVerify::Test qw(cb signed cookie bearer);
 
 no_shuffle();
 no_long_string();
@@ -29,17 +29,8 @@ our $locations = <<'_EOC_';
     }
 _EOC_
 
-sub cb {
-    my (%a) = @_;
-    return AppVerify::Test::callback_body(%a);
-}
 
-sub signed {
-    my ($body) = @_;
-    return AppVerify::Test::tsa_header($body) . "\nContent-Type: application/json";
-}
 
-sub cookie { return "Cookie: appverify=" . AppVerify::Test::credential(@_) }
 
 run_tests();
 

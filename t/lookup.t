@@ -3,7 +3,7 @@
 
 use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
-use AppVerify::Test;
+use AppVerify::Test qw(cb signed cookie bearer);
 use AppVerify::Sim;
 
 no_shuffle();
@@ -12,12 +12,7 @@ log_level('info');
 
 AppVerify::Sim::start();
 
-our $http_config = <<'_EOC_';
-    appverify_zone          zone=av:1m;
-    appverify_customer_id   FFFFFFFF-EEEE-DDDD-1234-AB1234567890;
-    appverify_api_key_file  $TEST_NGINX_ROOT/t/data/api.key;
-    appverify_session_key_file $TEST_NGINX_ROOT/t/data/session.key;
-_EOC_
+our $http_config = $AppVerify::Test::HTTP_CONFIG;
 
 our $locations = <<'_EOC_';
     location = /token    { appverify_token zone=av; }
@@ -32,7 +27,6 @@ our $locations = <<'_EOC_';
     location /sim/ { proxy_pass http://127.0.0.1:$TEST_NGINX_SIM_PORT/_sim/; }
 _EOC_
 
-sub cookie { "Cookie: appverify=" . AppVerify::Test::credential($_[0]) }
 sub set_status {
     my ($xid, $code) = @_;
     return qq(POST /sim/status\n{"xid":"$xid","code":$code,"phone":"15555551234"});

@@ -2,19 +2,14 @@
 
 use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
-use AppVerify::Test;
+use AppVerify::Test qw(cb signed cookie bearer);
 
 no_shuffle();
 no_long_string();
 use_hup();
 log_level('info');
 
-our $http_config = <<'_EOC_';
-    appverify_zone          zone=av:1m;
-    appverify_customer_id   FFFFFFFF-EEEE-DDDD-1234-AB1234567890;
-    appverify_api_key_file  $TEST_NGINX_ROOT/t/data/api.key;
-    appverify_session_key_file $TEST_NGINX_ROOT/t/data/session.key;
-_EOC_
+our $http_config = $AppVerify::Test::HTTP_CONFIG;
 
 our $locations = <<'_EOC_';
     location = /token    { appverify_token zone=av; }
@@ -22,7 +17,6 @@ our $locations = <<'_EOC_';
     location /acct/      { appverify_require zone=av; alias html/; }
 _EOC_
 
-sub cb { AppVerify::Test::callback_body(@_) }
 
 run_tests();
 

@@ -2,7 +2,7 @@
 
 use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
-use AppVerify::Test;
+use AppVerify::Test qw(cb signed cookie bearer);
 
 no_shuffle();
 no_long_string();
@@ -21,8 +21,6 @@ our $locations = <<'_EOC_';
     location /account/   { appverify_require zone=av; alias html/; }
 _EOC_
 
-sub cb { AppVerify::Test::callback_body(@_) }
-sub signed { AppVerify::Test::tsa_header($_[0]) . "\nContent-Type: application/json" }
 
 our $N = 200;
 

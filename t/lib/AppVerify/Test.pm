@@ -8,10 +8,23 @@ use strict;
 use warnings;
 
 use Digest::SHA qw(hmac_sha256);
+use Exporter qw(import);
+
+# what the test files' eval sections call as main::cb(...) etc.
+our @EXPORT_OK = qw(cb signed cookie bearer);
 use MIME::Base64 qw(encode_base64 decode_base64);
 
 our $CUSTOMER_ID = 'FFFFFFFF-EEEE-DDDD-1234-AB1234567890';
 our $API_KEY_TEXT = 'EXAMPLE----TE8sTgg45yusumoN6BYsBVkh+yRJ5czgsnCehZaOYldPJdmFh6NeX8kunZ2zU1YWaUw/0wV6xfw==';
+
+# The http{} lines every test file starts from: one zone, the test
+# identity of telesign-protocol.md, and a session secret the tests know.
+our $HTTP_CONFIG = <<'_EOC_';
+    appverify_zone          zone=av:1m;
+    appverify_customer_id   FFFFFFFF-EEEE-DDDD-1234-AB1234567890;
+    appverify_api_key_file  $TEST_NGINX_ROOT/t/data/api.key;
+    appverify_session_key_file $TEST_NGINX_ROOT/t/data/session.key;
+_EOC_
 
 # t/data/session.key without its trailing newline
 our $SESSION_KEY = 'this-is-a-test-session-secret-of-48-bytes-......';
@@ -60,5 +73,11 @@ sub credential {
     my $mac = substr(hmac_sha256("av1\0$xid\0$exp", $secret), 0, 16);
     return "$xid.$exp." . b64url($mac);
 }
+
+# short names for the request sections
+sub cb { return callback_body(@_) }
+sub signed { return tsa_header($_[0]) . "\nContent-Type: application/json" }
+sub cookie { return "Cookie: appverify=" . credential(@_) }
+sub bearer { return "Authorization: Bearer " . credential(@_) }
 
 1;
