@@ -27,7 +27,9 @@ ngx_http_appverify_token_handler(ngx_http_request_t *r)
 {
     ngx_int_t  rc;
 
-    if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
+    /* not HEAD: a token request starts a verification, it is no probe */
+
+    if (r->method & NGX_HTTP_GET) {
         rc = ngx_http_discard_request_body(r);
         if (rc != NGX_OK) {
             return rc;

@@ -200,14 +200,16 @@ Accept: application/json
 
 
 
-=== other methods are 405
+=== other methods are 405 (HEAD too: it would start a verification)
 --- http_config eval: $::http_config
 --- config
     location = /token { appverify_token zone=av; }
---- request
-DELETE /token?phone=15555551234
---- error_code: 405
---- response_body_like: "error":"method_not_allowed"
+--- request eval
+["DELETE /token?phone=15555551234", "HEAD /token?phone=15555551234", "GET /token?phone=15555551234"]
+--- error_code eval
+[405, 405, 200]
+--- response_body_like eval
+['"error":"method_not_allowed"', '^$', '^eyJ']
 
 
 
