@@ -332,11 +332,15 @@ appverify_status(request_rec *r, const appverify_dir_conf_t *dc)
 /*
  * The record behind xid, as the gate and the status endpoint see it, and
  * the env for it.  When it is pending or absent here and Telesign's URL is
- * configured, Get Status is asked first (at most once per lookup interval
- * and xid, across processes).  Returns the gate's verdict: AV_OK
- * (verified, *out set), AV_ERR_PENDING / _FAILED / _BLOCKED (*out set),
- * AV_ERR_UNKNOWN_SESSION, or AV_ERR_UPSTREAM when Telesign should have
- * been asked and could not be: never "verified" then (fails closed).
+ * configured, Get Status is asked first: the lookup is claimed in the cache
+ * before the call, so concurrent requests for the xid (any thread, any
+ * process) cause one call and answer from the stored state meanwhile, and
+ * a pending xid is asked at most once per lookup interval.  Missed-call
+ * records are decided by finalize, not asked about.  Returns the gate's
+ * verdict: AV_OK (verified, *out set), AV_ERR_PENDING / _FAILED / _BLOCKED
+ * (*out set), AV_ERR_UNKNOWN_SESSION, or AV_ERR_UPSTREAM when Telesign
+ * should have been asked and could not be: never "verified" then (fails
+ * closed).
  */
 
 av_err_t
@@ -344,24 +348,26 @@ appverify_record(request_rec *r, const appverify_dir_conf_t *dc,
     const char *xid, av_record_t *out)
 {
     int               have;
+    int64_t           claim;
     av_err_t          rc, looked;
-    const char       *msg;
     av_apply_t        applied;
     av_api_answer_t   ans;
     av_api_request_t  req;
 
-    rc = appverify_store_find(r, xid, out);
-    if (rc != AV_OK && rc != AV_ERR_UNKNOWN_SESSION) {
+    rc = appverify_store_lookup_begin(r, xid,
+                                      dc->telesign_url && dc->lookup ? dc
+                                                                     : NULL,
+                                      out, &have, &claim);
+    if (rc != AV_OK) {
         return rc;
     }
 
-    have = rc == AV_OK;
     looked = AV_OK;
 
-    if ((!have || !av_state_is_terminal(out->state))
-        && dc->telesign_url && dc->lookup
-        && appverify_store_claim_lookup(r, xid, dc->lookup_interval))
-    {
+    if (claim) {
+
+        /* the lookup is ours now: whatever happens, end it */
+
         looked = av_api_get_status(&req, xid);
 
         if (looked == AV_OK) {
@@ -380,19 +386,21 @@ appverify_record(request_rec *r, const appverify_dir_conf_t *dc,
             }
         }
 
+        applied = AV_APPLY_SAME;
+
+        rc = appverify_store_lookup_end(r, xid, claim, dc->lookup_interval,
+                                        looked == AV_OK ? &ans.doc : NULL,
+                                        out, &have, &applied);
+
         if (looked == AV_OK) {
-            msg = NULL;
-            looked = appverify_store_apply(r, &ans.doc, out, &applied);
+            looked = rc;
 
             if (looked == AV_OK) {
-                have = 1;
                 ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                               "appverify: get status for xid \"%s\": "
                               "code %d%s", xid, ans.doc.code,
                               applied == AV_APPLY_CHANGED ? ", stored" : "");
             }
-
-            (void) msg;
 
         } else if (looked == AV_ERR_UNKNOWN_SESSION) {
             /* Telesign does not know it either: nothing to store */

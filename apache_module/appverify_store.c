@@ -15,9 +15,10 @@
  *                          AppVerifyClientLimit), and
  *   appverify:1:n:<digits> a number range's (AppVerifyPrefixLimit), kept
  *                          while they can still say no;
- *   appverify:1:l:<xid>    "Telesign was asked about this xid", kept for
- *                          the lookup interval: while it exists, nobody
- *                          asks again.
+ *   appverify:1:l:<xid>    "Telesign is being or was asked about this
+ *                          xid": while the lookup is in flight and for
+ *                          the lookup interval after it was claimed,
+ *                          nobody asks again.
  *
  * The rules are nginx's zone rules (ngx_http_appverify_zone.c), decided by
  * the core: av_record_is_running, av_rate_take, av_record_apply,
@@ -572,22 +573,17 @@ done:
  * creating the record when this node has never seen the xid: the token may
  * have been issued by another node that shares the session secret, and the
  * client's credential is what proves the xid is theirs.  A status naming
- * another phone than the record's is refused.
+ * another phone than the record's is refused.  The cache is locked.
  */
 
-av_err_t
-appverify_store_apply(request_rec *r, const av_status_doc_t *doc,
+static av_err_t
+appverify_apply_locked(request_rec *r, const av_status_doc_t *doc,
     av_record_t *out, av_apply_t *result)
 {
     int64_t      now_ms;
-    av_err_t     rc;
     av_record_t  rec;
 
     now_ms = appverify_now_ms();
-
-    if (!appverify_lock(r)) {
-        return AV_ERR_INTERNAL;
-    }
 
     if (!appverify_get_record(r, doc->xid, &rec)) {
         av_record_init(&rec, doc->xid, strlen(doc->xid), doc->phone,
@@ -609,8 +605,7 @@ appverify_store_apply(request_rec *r, const av_status_doc_t *doc,
                           "appverify: status for xid \"%s\" names another "
                           "phone than the one it was issued for, ignored",
                           doc->xid);
-            rc = AV_ERR_MALFORMED_BODY;
-            goto done;
+            return AV_ERR_MALFORMED_BODY;
         }
 
         *result = av_record_apply(&rec, doc->code, doc->updated_on_ms,
@@ -618,20 +613,31 @@ appverify_store_apply(request_rec *r, const av_status_doc_t *doc,
 
         if (*result != AV_APPLY_CHANGED) {
             *out = rec;
-            rc = AV_OK;
-            goto done;
+            return AV_OK;
         }
     }
 
     if (!appverify_put_record(r, &rec)) {
-        rc = AV_ERR_STORE_FULL;
-        goto done;
+        return AV_ERR_STORE_FULL;
     }
 
     *out = rec;
-    rc = AV_OK;
 
-done:
+    return AV_OK;
+}
+
+
+av_err_t
+appverify_store_apply(request_rec *r, const av_status_doc_t *doc,
+    av_record_t *out, av_apply_t *result)
+{
+    av_err_t  rc;
+
+    if (!appverify_lock(r)) {
+        return AV_ERR_INTERNAL;
+    }
+
+    rc = appverify_apply_locked(r, doc, out, result);
 
     appverify_unlock(r);
 
@@ -640,37 +646,147 @@ done:
 
 
 /*
- * 1 when the caller is to ask Telesign about xid now: nobody did within
- * interval seconds (in any process of this httpd, or any node sharing the
- * cache).  The mark is set here, so concurrent requests ask once.
+ * Get Status for an xid that is pending or absent here, in two steps
+ * around the call to Telesign (nginx's zone_lookup_begin and _end).
+ *
+ * The mark (appverify:1:l:<xid>) says when a lookup was last claimed and
+ * until when it is in flight.  Claiming reads the record and stamps the
+ * mark under the global mutex, before Telesign is called, so of any number
+ * of concurrent requests for the xid, in any thread or process of this
+ * httpd (or any node sharing the cache), one asks and the others answer
+ * from the stored state: while the lookup is in flight, however long
+ * Telesign takes, and for the lookup interval after it was claimed.  A
+ * lookup whose requester vanished (a child that died in the call) is
+ * forgotten once the call's timeout has passed.
  */
 
-int
-appverify_store_claim_lookup(request_rec *r, const char *xid, int interval)
-{
-    int          claimed;
-    int64_t      at;
-    const char  *key;
+typedef struct {
+    int64_t  at_ms;             /* the last lookup was claimed then */
+    int64_t  busy_until_ms;     /* 0, or it is in flight until then */
+} appverify_lookup_t;
 
+
+/*
+ * *claim != 0 (the claim's stamp) when the caller is to ask Telesign now,
+ * and then must call appverify_store_lookup_end with it; 0 when the stored
+ * state is the answer: the record is terminal or a missed call's (decided
+ * by finalize, not Get Status), a lookup is in flight or was claimed less
+ * than the interval ago, or dc is NULL (no lookups here).  out/have: the
+ * record as stored.
+ */
+
+av_err_t
+appverify_store_lookup_begin(request_rec *r, const char *xid,
+    const appverify_dir_conf_t *dc, av_record_t *out, int *have,
+    int64_t *claim)
+{
+    int64_t             now_ms, elapsed, until;
+    const char         *key;
+    appverify_lookup_t  mk;
+
+    *claim = 0;
     key = appverify_key(r, 'l', xid);
 
     if (!appverify_lock(r)) {
-        return 0;
+        return AV_ERR_INTERNAL;
     }
 
-    claimed = 0;
+    *have = appverify_get_record(r, xid, out);
 
-    if (!appverify_get(r, key, &at, sizeof(at))) {
-        at = appverify_now_ms();
-        claimed = appverify_put(r, key, &at, sizeof(at),
-                                apr_time_now()
-                                + apr_time_from_sec(interval > 0 ? interval
-                                                                 : 1));
+    if (dc == NULL
+        || (*have && (av_state_is_terminal(out->state)
+                      || out->flow == AV_FLOW_CALL)))
+    {
+        goto done;
+    }
+
+    now_ms = appverify_now_ms();
+
+    if (appverify_get(r, key, &mk, sizeof(mk))) {
+        elapsed = now_ms - mk.at_ms;
+
+        /* a clock that went back does not hold lookups off until it is
+         * back where it was */
+
+        if (elapsed >= 0
+            && (now_ms < mk.busy_until_ms
+                || elapsed < (int64_t) dc->lookup_interval * 1000))
+        {
+            goto done;
+        }
+    }
+
+    /* the call ends within the timeout (libcurl's, for the whole call) */
+
+    mk.at_ms = now_ms;
+    mk.busy_until_ms = now_ms + ((int64_t) dc->timeout + 1) * 1000;
+
+    until = mk.at_ms + (int64_t) dc->lookup_interval * 1000;
+    if (until < mk.busy_until_ms) {
+        until = mk.busy_until_ms;
+    }
+
+    /* without a mark there is no claim: nobody would see it */
+
+    if (appverify_put(r, key, &mk, sizeof(mk), (apr_time_t) until * 1000)) {
+        *claim = now_ms;
+    }
+
+done:
+
+    appverify_unlock(r);
+
+    return AV_OK;
+}
+
+
+/*
+ * Ends a lookup claimed at claim: applies what Telesign answered (doc), or
+ * nothing when there was no usable answer (the stored state stays as it
+ * was), then marks the lookup no longer in flight, so the next one waits
+ * for the rest of the interval only.  out/have: the record now.  The
+ * status is applied before the mark is cleared, so nobody asks again in
+ * between.  Returns what applying said (AV_OK without doc), or
+ * AV_ERR_INTERNAL when the cache could not be locked.
+ */
+
+av_err_t
+appverify_store_lookup_end(request_rec *r, const char *xid, int64_t claim,
+    int interval, const av_status_doc_t *doc, av_record_t *out, int *have,
+    av_apply_t *result)
+{
+    av_err_t            rc;
+    const char         *key;
+    appverify_lookup_t  mk;
+
+    key = appverify_key(r, 'l', xid);
+    rc = AV_OK;
+
+    /* out/have stay what lookup_begin said; the mark runs out by itself */
+
+    if (!appverify_lock(r)) {
+        return AV_ERR_INTERNAL;
+    }
+
+    if (doc) {
+        rc = appverify_apply_locked(r, doc, out, result);
+    }
+
+    *have = appverify_get_record(r, xid, out);
+
+    /* a newer claim (ours had run out) is not ours to end */
+
+    if (appverify_get(r, key, &mk, sizeof(mk)) && mk.at_ms == claim) {
+        mk.busy_until_ms = 0;
+        (void) appverify_put(r, key, &mk, sizeof(mk),
+                             (apr_time_t) (mk.at_ms
+                                           + (int64_t) interval * 1000)
+                             * 1000);
     }
 
     appverify_unlock(r);
 
-    return claimed;
+    return rc;
 }
 
 

@@ -102,8 +102,12 @@ av_err_t     appverify_store_start(request_rec *r, av_record_t *rec,
     const appverify_dir_conf_t *dc, const char **why);
 av_err_t     appverify_store_apply(request_rec *r, const av_status_doc_t *doc,
     av_record_t *out, av_apply_t *result);
-int          appverify_store_claim_lookup(request_rec *r, const char *xid,
-    int interval);
+av_err_t     appverify_store_lookup_begin(request_rec *r, const char *xid,
+    const appverify_dir_conf_t *dc, av_record_t *out, int *have,
+    int64_t *claim);
+av_err_t     appverify_store_lookup_end(request_rec *r, const char *xid,
+    int64_t claim, int interval, const av_status_doc_t *doc,
+    av_record_t *out, int *have, av_apply_t *result);
 av_err_t     appverify_store_put(request_rec *r, const av_record_t *rec);
 void         appverify_store_remove(request_rec *r, const char *xid);
 av_err_t     appverify_store_finalize(request_rec *r, const char *xid,
