@@ -93,6 +93,20 @@ sub { $_[0] =~ /^\[/ ? main::count_requests("/status/lk-5")->($_[0]) : "other\n"
 
 
 
+=== a missed-call session is decided by finalize, never asked about with Get Status
+--- request eval
+[ "POST /lk/call\nphone=15555000030&xid=lk-call-1", "GET /lk/status", "GET /lk/account/index.html", "GET sim:/_sim/requests" ]
+--- more_headers eval
+[ "Content-Type: application/x-www-form-urlencoded", main::cookie("lk-call-1"), main::cookie("lk-call-1"), "" ]
+--- error_code eval
+[200, 200, 401, 200]
+--- response_body_filters eval
+sub { $_[0] =~ /^\[/ ? main::count_requests("/status/lk-call-1")->($_[0]) : "other\n" }
+--- response_body eval
+[ "other\n", "other\n", "other\n", "0\n" ]
+
+
+
 === when Telesign cannot be reached, a pending session is 503, never verified
 --- request eval
 [ "GET /token?phone=15555000006&xid=lk-6", "GET /lk/down/status" ]
