@@ -135,7 +135,14 @@ appverify_token(request_rec *r, const appverify_dir_conf_t *dc,
     char              cred[AV_CRED_MAX];
     char             *json;
 
-    if (r->method_number != M_GET && r->method_number != M_POST) {
+    /*
+     * Not HEAD (httpd's M_GET with header_only): a token request starts a
+     * verification, it is no probe (as nginx's token handler).
+     */
+
+    if ((r->method_number != M_GET && r->method_number != M_POST)
+        || r->header_only)
+    {
         ap_discard_request_body(r);
         return appverify_send_error(r, AV_ERR_METHOD_NOT_ALLOWED, NULL);
     }

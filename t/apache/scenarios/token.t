@@ -157,13 +157,13 @@ Accept: application/json
 
 
 
-=== other methods are 405
+=== other methods are 405 (HEAD too: it would start a verification)
 --- request eval
-["DELETE /token?phone=15551000016", "PUT /token\nphone=15551000016"]
+["DELETE /token?phone=15551000016", "PUT /token\nphone=15551000016", "HEAD /token?phone=15551000016&xid=tok-head", "GET /token?phone=15551000016&xid=tok-head"]
 --- error_code eval
-[405, 405]
+[405, 405, 405, 200]
 --- response_body_like eval
-['"error":"method_not_allowed"', '"error":"method_not_allowed"']
+['"error":"method_not_allowed"', '"error":"method_not_allowed"', '^$', '^eyJ']
 
 
 
