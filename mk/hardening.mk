@@ -123,5 +123,13 @@ test-valgrind: $(NGX_MOD)
 	@./t/faults/sanitized-suite valgrind
 
 # --- fault tests ------------------------------------------------------------
-test-faults-fast:
-	@true
+# wrk drives the module in a master+workers nginx of its own (ports
+# 19950/19951, build/faults/); each scenario prints what it showed.
+# Fast: callback storms and a worker killed under load (about 12 s).
+# All: also nginx -s reload under load, a full zone, and the simulator
+# slow/5xx/429/garbage/hanging/dropping during lookups and calls (~50 s).
+test-faults-fast: $(NGX_MOD) | deps
+	@./t/faults/faults storm kill
+
+test-faults: $(NGX_MOD) | deps
+	@./t/faults/faults
