@@ -4023,6 +4023,26 @@ __DATA__
 
 
 
+=== chunked bodies within the limits work (their empty last buffer is skipped when the body is joined)
+--- http_config eval: $::http_config
+--- config eval: $::locations
+--- request eval
+[ "POST /token\n" . main::chunked("phone=15555550999&xid=ch-1"),
+  "POST /callback\n" . main::chunked(main::cb(xid => "ch-1", phone => "15555550999")),
+  "GET /status" ]
+--- more_headers eval
+[ "Content-Type: application/x-www-form-urlencoded\nTransfer-Encoding: chunked",
+  main::signed(main::cb(xid => "ch-1", phone => "15555550999")) . "\nTransfer-Encoding: chunked",
+  main::bearer("ch-1") ]
+--- error_code eval
+[200, 200, 200]
+--- response_body_like eval
+[ "^eyJ", '"state":"verified"', '"xid":"ch-1","phone":"15555550999","verified":true' ]
+--- no_error_log
+[error]
+
+
+
 === secrets: every endpoint runs with a debug-level log (checked after the blocks)
 --- log_level: debug
 --- http_config eval: $::http_config
