@@ -57,6 +57,10 @@ for my $file (@ARGV) {
             $x->{n} += $n; $x->{us} += $us; $x->{err} += $err; $x->{runs}++;
             $x->{p50} += $p50; $x->{p99} += $p99;
             $x->{sock}[$_] += $sock[$_] for 0 .. 3;
+        } elsif ($f[0] eq 'CPU') {
+            my ($name, $ticks, $hz) = @f[1 .. 3];
+            if ($name =~ /^fill-/) { $_->[1]{cpu} += $ticks / $hz for grep { "fill-$_->[0]" eq $name } @fills }
+            else { $r{$name}{cpu} += $ticks / $hz }
         } elsif ($f[0] eq 'RSS') {
             @rss = @f[1 .. $#f];
         } elsif ($f[0] eq 'ZONE') {
@@ -73,6 +77,7 @@ for my $file (@ARGV) {
         $x->{p50} = $x->{p50} / $x->{runs} / 1000;
         $x->{p99} = $x->{p99} / $x->{runs} / 1000;
         $x->{sock} = (grep { $_ } @{ $x->{sock} }) ? join('/', @{ $x->{sock} }) : '';
+        $x->{cpu_us} = defined $x->{cpu} ? $x->{cpu} * 1e6 / $x->{n} : undef;
     }
 
     print "\n### $head\n\n" if $head;
@@ -80,8 +85,14 @@ for my $file (@ARGV) {
         my ($name) = @_;
         return $r{$name} && $r{"base-$name"} ? $r{$name}{rps} / $r{"base-$name"}{rps} : undef;
     };
-    print "| row | req/s | p50 ms | p99 ms | status > 399 | its baseline, req/s | × baseline | target | |\n";
-    print "|---|---:|---:|---:|---:|---:|---:|---:|---|\n";
+    # the servers' CPU per request, and the baseline's over the row's
+    my $cost_of = sub {
+        my ($name) = @_;
+        my ($x, $b) = ($r{$name}, $r{"base-$name"});
+        return $x && $b && $x->{cpu_us} && $b->{cpu_us} ? $b->{cpu_us} / $x->{cpu_us} : undef;
+    };
+    print "| row | req/s | p50 ms | p99 ms | status > 399 | its baseline, req/s | × baseline | target | | server CPU µs/req (baseline's) | × by CPU |\n";
+    print "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n";
     for my $row (@ROWS) {
         my ($name, $label, $vs, $target) = @$row;
         my $x = $r{$name} or next;
@@ -89,10 +100,13 @@ for my $file (@ARGV) {
         my $b = $r{"base-$name"};
         my $err = $x->{err} . ($x->{sock} ? " (socket errors c/r/w/t $x->{sock})" : '');
         $err .= ' (all 429, expected)' if $name eq 'token-429' && $x->{err} == $x->{n};
-        printf "| %s | %.0f | %.2f | %.2f | %s | %s | %s | %s | %s |\n", $label, $x->{rps},
+        my $cost = $cost_of->($name);
+        printf "| %s | %.0f | %.2f | %.2f | %s | %s | %s | %s | %s | %s | %s |\n", $label, $x->{rps},
             $x->{p50}, $x->{p99}, $err, $b ? sprintf('%.0f%s', $b->{rps}, $vs && $vs ne 'static' ? " ($vs)" : '') : '—',
             defined $ratio ? sprintf('%.2f', $ratio) : '—',
-            defined $target ? "≥ $target" : '', defined $ratio ? met($ratio, $target) : '';
+            defined $target ? "≥ $target" : '', defined $ratio ? met($ratio, $target) : '',
+            defined $x->{cpu_us} ? sprintf('%.1f', $x->{cpu_us}) . ($b && $b->{cpu_us} ? sprintf(' (%.1f)', $b->{cpu_us}) : '') : '—',
+            defined $cost ? sprintf('%.2f', $cost) : '—';
     }
 
     my @vs = grep { defined $ratio_of->($_->[0]) && defined $ratio_of->($_->[1]) } @VERSUS;
