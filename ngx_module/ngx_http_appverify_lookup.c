@@ -15,6 +15,16 @@
 #include "ngx_http_appverify_module.h"
 
 
+static void ngx_http_appverify_lookup_cleanup(void *data);
+
+
+typedef struct {
+    ngx_http_appverify_ctx_t    *ctx;
+    ngx_shm_zone_t              *shm_zone;
+    ngx_log_t                   *log;
+} ngx_http_appverify_lookup_cleanup_t;
+
+
 /*
  * One step.  NGX_OK: ctx->rec / have_rec / lookup_err are the answer.
  * NGX_AGAIN: the subrequest is in flight; call again when it is done.
@@ -25,11 +35,13 @@ ngx_http_appverify_lookup(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx, ngx_shm_zone_t *shm_zone, ngx_str_t *uri,
     ngx_msec_t interval)
 {
-    av_err_t                    rc;
-    ngx_int_t                   n;
-    ngx_uint_t                  have;
-    av_api_answer_t             ans;
-    ngx_http_appverify_zone_t  *zone;
+    av_err_t                              rc;
+    ngx_int_t                             n;
+    ngx_uint_t                            have;
+    av_api_answer_t                       ans;
+    ngx_pool_cleanup_t                   *cln;
+    ngx_http_appverify_zone_t            *zone;
+    ngx_http_appverify_lookup_cleanup_t  *lc;
 
     zone = shm_zone->data;
 
@@ -93,9 +105,17 @@ ngx_http_appverify_lookup(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    /* we own the lookup now: whatever happens, end it */
+    /*
+     * We own the lookup now: whatever happens, end it, also when the
+     * client goes away before Telesign answers (the request's pool
+     * cleanup), or other requests would wait out the in-flight mark.
+     */
 
-    if (av_api_get_status(&ctx->api, (const char *) ctx->xid) != AV_OK
+    cln = ngx_pool_cleanup_add(r->pool,
+                               sizeof(ngx_http_appverify_lookup_cleanup_t));
+
+    if (cln == NULL
+        || av_api_get_status(&ctx->api, (const char *) ctx->xid) != AV_OK
         || ngx_http_appverify_upstream(r, uri, ctx, 1) != NGX_OK)
     {
         ngx_http_appverify_zone_lookup_end(zone, ctx->xid, NULL, 0,
@@ -106,9 +126,36 @@ ngx_http_appverify_lookup(ngx_http_request_t *r,
         return NGX_OK;
     }
 
+    lc = cln->data;
+    lc->ctx = ctx;
+    lc->shm_zone = shm_zone;
+    lc->log = r->connection->log;
+    cln->handler = ngx_http_appverify_lookup_cleanup;
+
     ctx->lookup_state = NGX_HTTP_APPVERIFY_LOOKUP_SENT;
 
     return NGX_AGAIN;
+}
+
+
+/* The request ends with its lookup still out: clear the in-flight mark. */
+
+static void
+ngx_http_appverify_lookup_cleanup(void *data)
+{
+    ngx_http_appverify_lookup_cleanup_t  *lc = data;
+
+    ngx_uint_t   have;
+    av_record_t  rec;
+
+    if (lc->ctx->lookup_state != NGX_HTTP_APPVERIFY_LOOKUP_SENT) {
+        return;
+    }
+
+    lc->ctx->lookup_state = NGX_HTTP_APPVERIFY_LOOKUP_DONE;
+
+    ngx_http_appverify_zone_lookup_end(lc->shm_zone->data, lc->ctx->xid, NULL,
+                                       0, &rec, &have, lc->log);
 }
 
 

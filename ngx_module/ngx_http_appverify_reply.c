@@ -156,7 +156,16 @@ ngx_http_appverify_deny(ngx_http_request_t *r, av_err_t err,
 static ngx_uint_t
 ngx_http_appverify_log_level(av_err_t err)
 {
-    /* the client's mistakes at info, ours at error (limit_req's levels) */
+    /*
+     * The client's mistakes at info, ours at error (limit_req's levels).
+     * A full zone is reported by its own alert, at most once a minute;
+     * each refusal then is only info, or a flood would drown the log.
+     */
+
+    if (err == AV_ERR_STORE_FULL) {
+        return NGX_LOG_INFO;
+    }
+
     return av_err_http_status(err) >= 500 ? NGX_LOG_ERR : NGX_LOG_INFO;
 }
 
