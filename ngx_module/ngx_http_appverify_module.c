@@ -44,6 +44,8 @@ static ngx_shm_zone_t *ngx_http_appverify_zone_ref(ngx_conf_t *cf,
     ngx_str_t *value);
 static ngx_int_t ngx_http_appverify_read_key(ngx_conf_t *cf, ngx_str_t *file,
     av_key_t *key, ngx_uint_t base64);
+static av_key_t *ngx_http_appverify_secret_alloc(ngx_conf_t *cf);
+static void ngx_http_appverify_secret_free(void *data);
 
 
 #define NGX_HTTP_APPVERIFY_VAR_PHONE     0
@@ -519,7 +521,7 @@ ngx_http_appverify_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    key = ngx_pcalloc(cf->pool, sizeof(av_key_t));
+    key = ngx_http_appverify_secret_alloc(cf);
     if (key == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -572,6 +574,11 @@ ngx_http_appverify_read_key(ngx_conf_t *cf, ngx_str_t *file, av_key_t *key,
         goto done;
     }
 
+    if (fi.st_mode & S_IROTH) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "key file \"%V\" is readable by every user", file);
+    }
+
     if (ngx_file_size(&fi) > (off_t) sizeof(buf) - 1) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "key file \"%V\" is too large", file);
@@ -620,6 +627,53 @@ done:
     }
 
     return rc;
+}
+
+
+/*
+ * A key lives on a page of its own, left out of core dumps where the
+ * system allows (MADV_DONTDUMP), and wiped when the configuration that
+ * read it is freed (reload, exit).
+ */
+
+static av_key_t *
+ngx_http_appverify_secret_alloc(ngx_conf_t *cf)
+{
+    void                *page;
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    page = mmap(NULL, ngx_pagesize, PROT_READ|PROT_WRITE,
+                MAP_PRIVATE|MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno, "mmap() failed");
+        return NULL;
+    }
+
+#if (NGX_LINUX && defined MADV_DONTDUMP)
+    if (madvise(page, ngx_pagesize, MADV_DONTDUMP) == -1) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, ngx_errno,
+                           "madvise(MADV_DONTDUMP) failed, keys may appear "
+                           "in core dumps");
+    }
+#endif
+
+    cln->handler = ngx_http_appverify_secret_free;
+    cln->data = page;
+
+    return page;
+}
+
+
+static void
+ngx_http_appverify_secret_free(void *data)
+{
+    av_key_wipe(data);
+    munmap(data, ngx_pagesize);
 }
 
 
@@ -1097,7 +1151,7 @@ ngx_http_appverify_init_main_conf(ngx_conf_t *cf, void *conf)
          * the JWTs Telesign sees.
          */
 
-        amcf->session_key = ngx_pcalloc(cf->pool, sizeof(av_key_t));
+        amcf->session_key = ngx_http_appverify_secret_alloc(cf);
         if (amcf->session_key == NULL) {
             return NGX_CONF_ERROR;
         }
