@@ -25,11 +25,11 @@
 #include "av_record.h"
 
 
-/* one zone: the limit_req model, plus a second rbtree for phones */
+/* one zone: the limit_req model; records in a hash table, buckets in a tree */
 
 typedef struct {
-    ngx_rbtree_t                 xids;
-    ngx_rbtree_node_t            xid_sentinel;
+    void                       **xid_hash;     /* record nodes by xid */
+    ngx_uint_t                   xid_hash_mask;
     ngx_rbtree_t                 phones;
     ngx_rbtree_node_t            phone_sentinel;
     ngx_queue_t                  record_queue; /* newest first */
