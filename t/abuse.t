@@ -11,11 +11,12 @@
 # secret and a minted JWT.
 #
 # Generated once from a table of cases (see the git history of this file);
-# edit the blocks directly.
+# edit the blocks directly.  What they share is set below, before
+# run_tests(), by a block preprocessor.
 
 use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
-use AppVerify::Test;
+use AppVerify::Test qw(cb signed bearer);
 use AppVerify::Sim;
 use Digest::SHA ();
 use MIME::Base64 ();
@@ -26,12 +27,7 @@ log_level('info');
 
 AppVerify::Sim::start();
 
-our $http_config = <<'_EOC_';
-    appverify_zone          zone=av:1m;
-    appverify_customer_id   FFFFFFFF-EEEE-DDDD-1234-AB1234567890;
-    appverify_api_key_file  $TEST_NGINX_ROOT/t/data/api.key;
-    appverify_session_key_file $TEST_NGINX_ROOT/t/data/session.key;
-_EOC_
+our $http_config = $AppVerify::Test::HTTP_CONFIG;
 
 our $locations = <<'_EOC_';
     location = /token    { appverify_token zone=av rate=60r/m burst=10; }
@@ -57,10 +53,7 @@ our $all_locations = <<'_EOC_';
     location /sim/ { proxy_pass http://127.0.0.1:$TEST_NGINX_SIM_PORT/_sim/; }
 _EOC_
 
-sub cb     { AppVerify::Test::callback_body(@_) }
 sub sig    { AppVerify::Test::signature($_[0]) }
-sub signed { AppVerify::Test::tsa_header($_[0]) . "\nContent-Type: application/json" }
-sub bearer { "Authorization: Bearer " . AppVerify::Test::credential($_[0]) }
 sub b64    { AppVerify::Test::b64($_[0]) }
 sub b64url { AppVerify::Test::b64url($_[0]) }
 sub sig_url { my $s = sig($_[0]); $s =~ tr{+/}{-_}; $s =~ s/=+$//; $s }
@@ -112,6 +105,17 @@ sub chunked { my $d = shift; sprintf("%x", length $d) . "\r\n$d\r\n0\r\n\r\n" }
 
 our $minted_jwt;
 
+# What every block has unless it says otherwise: the http{} lines, the
+# endpoints, and no line at error level or worse in the log.
+add_block_preprocessor(sub {
+    my $block = shift;
+    $block->set_value(http_config => $::http_config)
+        unless defined $block->http_config;
+    $block->set_value(config => $::locations) unless defined $block->config;
+    $block->set_value(no_error_log => "[error]\n[alert]\n[crit]\n")
+        unless defined $block->no_error_log;
+});
+
 run_tests();
 
 # The last block ran every endpoint with a debug-level log; the server is
@@ -147,8 +151,6 @@ run_tests();
 __DATA__
 
 === token: a form body over 4k is 413 body_too_large and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\nphone=15555550001&xid=tk-1&pad=" . ("x" x 4100),
   "GET /token?phone=15555550001&xid=tk-1" ]
@@ -162,16 +164,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a JSON body over 4k is 413 body_too_large and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\n{\"phone\":\"15555550002\",\"pad\":\"" . ("x" x 4100) . "\"}",
   "GET /token?phone=15555550002&xid=tk-2" ]
@@ -185,16 +181,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a query string over 4k is 413 body_too_large and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555550003&pad=" . ("x" x 4100),
   "GET /token?phone=15555550003&xid=tk-3" ]
@@ -208,16 +198,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a chunked body over 4k is 413 body_too_large and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\n" . main::chunked("phone=15555550004&xid=tk-4&pad=" . ("x" x 4200)),
   "GET /token?phone=15555550004&xid=tk-4" ]
@@ -231,16 +215,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a bad %-escape is 400 malformed_body and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\nphone=15555550005&xid=%zz",
   "GET /token?phone=15555550005&xid=tk-5" ]
@@ -254,16 +232,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a truncated %-escape is 400 malformed_body and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\nphone=15555550006&xid=%4",
   "GET /token?phone=15555550006&xid=tk-6" ]
@@ -277,16 +249,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: %00 in the phone is 400 malformed_body and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555550007%00",
   "GET /token?phone=15555550007&xid=tk-7" ]
@@ -300,16 +266,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: %00 in the xid is 400 malformed_body and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555550008&xid=tk-8%00x",
   "GET /token?phone=15555550008&xid=tk-8" ]
@@ -323,16 +283,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a raw NUL byte in a form body is 400 malformed_body and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\nphone=15555550009\0&xid=tk-9",
   "GET /token?phone=15555550009&xid=tk-9" ]
@@ -346,16 +300,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a raw NUL byte in a JSON body is 400 malformed_body and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\n{\"phone\":\"15555550010\0\"}",
   "GET /token?phone=15555550010&xid=tk-10" ]
@@ -369,16 +317,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: \u0000 in a JSON string is 400 malformed_body and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\n{\"phone\":\"15555550011\\u0000\"}",
   "GET /token?phone=15555550011&xid=tk-11" ]
@@ -392,16 +334,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a repeated phone field is 400 malformed_body and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555550012&phone=15555559999",
   "GET /token?phone=15555550012&xid=tk-12" ]
@@ -415,16 +351,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a repeated xid field is 400 malformed_body and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555550013&xid=tk-13&xid=other",
   "GET /token?phone=15555550013&xid=tk-13" ]
@@ -438,16 +368,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a JSON array is 400 malformed_body and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\n[\"15555550014\"]",
   "GET /token?phone=15555550014&xid=tk-14" ]
@@ -461,16 +385,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a JSON string is 400 malformed_body and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\n\"15555550015\"",
   "GET /token?phone=15555550015&xid=tk-15" ]
@@ -484,16 +402,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a JSON number is 400 malformed_body and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\n15555550016",
   "GET /token?phone=15555550016&xid=tk-16" ]
@@ -507,16 +419,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: truncated JSON is 400 malformed_body and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\n{\"phone\":\"15555550017\"",
   "GET /token?phone=15555550017&xid=tk-17" ]
@@ -530,16 +436,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: JSON with duplicate keys is 400 malformed_body and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\n{\"phone\":\"15555559999\",\"phone\":\"15555550018\"}",
   "GET /token?phone=15555550018&xid=tk-18" ]
@@ -553,16 +453,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a JSON phone that is true is 400 malformed_body and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\n{\"phone\":true,\"xid\":\"tk-19\"}",
   "GET /token?phone=15555550019&xid=tk-19" ]
@@ -576,16 +470,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a JSON phone that is an array is 400 malformed_body and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\n{\"phone\":[\"15555550020\"],\"xid\":\"tk-20\"}",
   "GET /token?phone=15555550020&xid=tk-20" ]
@@ -599,16 +487,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a JSON phone that is an object is 400 malformed_body and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\n{\"phone\":{\"n\":\"15555550021\"},\"xid\":\"tk-21\"}",
   "GET /token?phone=15555550021&xid=tk-21" ]
@@ -622,16 +504,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a negative JSON phone is 400 malformed_body and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\n{\"phone\":-15555550022,\"xid\":\"tk-22\"}",
   "GET /token?phone=15555550022&xid=tk-22" ]
@@ -645,16 +521,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a fractional JSON phone is 400 malformed_body and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\n{\"phone\":15555550023.5,\"xid\":\"tk-23\"}",
   "GET /token?phone=15555550023&xid=tk-23" ]
@@ -668,16 +538,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a JSON xid that is a number is 400 malformed_body and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\n{\"phone\":\"15555550024\",\"xid\":12345}",
   "GET /token?phone=15555550024&xid=tk-24" ]
@@ -691,16 +555,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: JSON nested 3000 deep is 400 malformed_body and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\n" . ("[" x 2000) . ("]" x 2000),
   "GET /token?phone=15555550025&xid=tk-25" ]
@@ -714,16 +572,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: JSON with invalid UTF-8 is 400 malformed_body and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\n{\"phone\":\"15555550026\",\"x\":\"\xff\xfe\"}",
   "GET /token?phone=15555550026&xid=tk-26" ]
@@ -737,16 +589,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a form body sent as application/json is 400 malformed_body and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\nphone=15555550027&xid=tk-27",
   "GET /token?phone=15555550027&xid=tk-27" ]
@@ -760,16 +606,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a JSON body sent as a form is 400 missing_phone and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\n{\"phone\":\"15555550028\"}",
   "GET /token?phone=15555550028&xid=tk-28" ]
@@ -783,16 +623,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: an XML body (text/xml) is 400 missing_phone and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\n<phone>15555550029</phone>",
   "GET /token?phone=15555550029&xid=tk-29" ]
@@ -806,16 +640,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a multipart body is 400 missing_phone and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\n--b\r\nContent-Disposition: form-data; name=\"phone\"\r\n\r\n15555550030\r\n--b--",
   "GET /token?phone=15555550030&xid=tk-30" ]
@@ -829,16 +657,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: no phone at all is 400 missing_phone and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?xid=tk-31",
   "GET /token?phone=15555550031&xid=tk-31" ]
@@ -852,16 +674,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a country code without a number is 400 missing_phone and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?country_code=1&xid=tk-32",
   "GET /token?phone=15555550032&xid=tk-32" ]
@@ -875,16 +691,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: PUT is 405 method_not_allowed and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "PUT /token\nphone=15555550033",
   "GET /token?phone=15555550033&xid=tk-33" ]
@@ -898,16 +708,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: DELETE is 405 method_not_allowed and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "DELETE /token?phone=15555550034",
   "GET /token?phone=15555550034&xid=tk-34" ]
@@ -921,16 +725,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: OPTIONS is 405 method_not_allowed and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "OPTIONS /token?phone=15555550035",
   "GET /token?phone=15555550035&xid=tk-35" ]
@@ -944,16 +742,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a phone with CRLF (%0d%0a) and a header after it is 400 invalid_phone and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555550036%0d%0aX-Injected:%201&xid=tk-36",
   "GET /token?phone=15555550036&xid=tk-36" ]
@@ -967,16 +759,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a phone with a bare LF is 400 invalid_phone and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555550037%0a&xid=tk-37",
   "GET /token?phone=15555550037&xid=tk-37" ]
@@ -990,16 +776,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a phone with fullwidth digits (UTF-8) is 400 invalid_phone and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=%EF%BC%91%EF%BC%95%EF%BC%95%EF%BC%95%EF%BC%95%EF%BC%95%EF%BC%95%EF%BC%95%EF%BC%95&xid=tk-38",
   "GET /token?phone=15555550038&xid=tk-38" ]
@@ -1013,16 +793,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a phone with Arabic-Indic digits is 400 invalid_phone and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=%D9%A1%D9%A5%D9%A5%D9%A5%D9%A5%D9%A5%D9%A5%D9%A5%D9%A5&xid=tk-39",
   "GET /token?phone=15555550039&xid=tk-39" ]
@@ -1036,16 +810,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a phone with one superscript digit is 400 invalid_phone and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=1555555%C2%B9234&xid=tk-40",
   "GET /token?phone=15555550040&xid=tk-40" ]
@@ -1059,16 +827,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a JSON phone with \u0661 digits is 400 invalid_phone and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\n{\"phone\":\"\\u0661\\u0665\\u0665\\u0665\\u0665\\u0665\\u0665\\u0665\\u0665\\u0665\\u0665\",\"xid\":\"tk-41\"}",
   "GET /token?phone=15555550041&xid=tk-41" ]
@@ -1082,16 +844,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a phone with letters is 400 invalid_phone and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=1555CALLNOW&xid=tk-42",
   "GET /token?phone=15555550042&xid=tk-42" ]
@@ -1105,16 +861,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a phone with a second + is 400 invalid_phone and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=%2B1%2B5555551234&xid=tk-43",
   "GET /token?phone=15555550043&xid=tk-43" ]
@@ -1128,16 +878,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a phone with a semicolon is 400 invalid_phone and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234;ext=1&xid=tk-44",
   "GET /token?phone=15555550044&xid=tk-44" ]
@@ -1151,16 +895,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a 16-digit phone is 400 invalid_phone and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=1555555123456789&xid=tk-45",
   "GET /token?phone=15555550045&xid=tk-45" ]
@@ -1174,16 +912,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a 7-digit phone is 400 invalid_phone and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=1555555&xid=tk-46",
   "GET /token?phone=15555550046&xid=tk-46" ]
@@ -1197,16 +929,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a phone of 65 characters is 400 invalid_phone and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=" . ("1" x 65) . "&xid=tk-47",
   "GET /token?phone=15555550047&xid=tk-47" ]
@@ -1220,16 +946,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a phone of 5000 spaces is 400 invalid_phone and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\nphone=" . ("+" x 4000) . "&xid=tk-48",
   "GET /token?phone=15555550048&xid=tk-48" ]
@@ -1243,16 +963,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: an unassigned country code (+999) is 400 invalid_country_code and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=%2B999123456789&xid=tk-49",
   "GET /token?phone=15555550049&xid=tk-49" ]
@@ -1266,16 +980,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: international freephone (+800) is 400 invalid_country_code and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=%2B80012345678&xid=tk-50",
   "GET /token?phone=15555550050&xid=tk-50" ]
@@ -1289,16 +997,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a country code with a letter is 400 invalid_country_code and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?country_code=1x&phone_number=5555551234&xid=tk-51",
   "GET /token?phone=15555550051&xid=tk-51" ]
@@ -1312,16 +1014,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a country code with CRLF is 400 invalid_country_code and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?country_code=1%0d%0a&phone_number=5555551234&xid=tk-52",
   "GET /token?phone=15555550052&xid=tk-52" ]
@@ -1335,16 +1031,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: an xid with CRLF and Set-Cookie is 400 invalid_xid and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555550053&xid=x%0d%0aSet-Cookie:%20evil=1",
   "GET /token?phone=15555550053&xid=tk-53" ]
@@ -1360,16 +1050,10 @@ __DATA__
 [ "Content-Type: application/json", "" ]
 --- raw_response_headers_unlike eval
 [ qr/evil|Set-Cookie/i, qr/evil/i ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: an xid with %0a only is 400 invalid_xid and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555550054&xid=x%0aX-Evil:1",
   "GET /token?phone=15555550054&xid=tk-54" ]
@@ -1385,16 +1069,10 @@ __DATA__
 [ "Content-Type: application/json", "" ]
 --- raw_response_headers_unlike eval
 [ qr/X-Evil/i, qr/X-Evil/i ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: an xid with a quote (JSON injection) is 400 invalid_xid and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555550055&xid=a%22,%22verified%22:true",
   "GET /token?phone=15555550055&xid=tk-55" ]
@@ -1408,16 +1086,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: an xid with a script tag is 400 invalid_xid and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555550056&xid=%3Cscript%3E",
   "GET /token?phone=15555550056&xid=tk-56" ]
@@ -1431,16 +1103,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: an xid with a slash (path traversal) is 400 invalid_xid and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555550057&xid=..%2F..%2Fetc",
   "GET /token?phone=15555550057&xid=tk-57" ]
@@ -1454,16 +1120,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: an xid with a space is 400 invalid_xid and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555550058&xid=a+b",
   "GET /token?phone=15555550058&xid=tk-58" ]
@@ -1477,16 +1137,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: an xid with a semicolon (cookie attribute) is 400 invalid_xid and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555550059&xid=a;Domain=evil",
   "GET /token?phone=15555550059&xid=tk-59" ]
@@ -1500,16 +1154,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: an xid in UTF-8 is 400 invalid_xid and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555550060&xid=%C3%A9t%C3%A9",
   "GET /token?phone=15555550060&xid=tk-60" ]
@@ -1523,16 +1171,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: an empty xid is 400 invalid_xid and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555550061&xid=",
   "GET /token?phone=15555550061&xid=tk-61" ]
@@ -1546,16 +1188,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: an xid of 65 characters is 400 invalid_xid and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555550062&xid=" . ("a" x 65),
   "GET /token?phone=15555550062&xid=tk-62" ]
@@ -1569,16 +1205,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: an xid of 3000 characters is 400 invalid_xid and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\nphone=15555550063&xid=" . ("a" x 3000),
   "GET /token?phone=15555550063&xid=tk-63" ]
@@ -1592,16 +1222,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === token: a code of 20 digits is 400 invalid_code and reserves nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555550064&code=" . ("1" x 20) . "&xid=tk-64",
   "GET /token?phone=15555550064&xid=tk-64" ]
@@ -1615,16 +1239,10 @@ __DATA__
   '^eyJ' ]
 --- response_headers eval
 [ "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: no signature is 401 no_signature and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-65",
   "POST /callback\n" . main::cb(xid => "cb-65"),
@@ -1641,16 +1259,10 @@ __DATA__
   '^\{"xid":"cb-65","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a forged signature is 401 bad_signature and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-66",
   "POST /callback\n" . main::cb(xid => "cb-66"),
@@ -1667,16 +1279,10 @@ __DATA__
   '^\{"xid":"cb-66","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a forged X-TS-Authorization is 401 bad_signature and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-67",
   "POST /callback\n" . main::cb(xid => "cb-67"),
@@ -1693,16 +1299,10 @@ __DATA__
   '^\{"xid":"cb-67","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a real signature of another body (pending, replayed onto a verified body) is 401 bad_signature and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-68",
   "POST /callback\n" . main::cb(xid => "cb-68"),
@@ -1719,16 +1319,10 @@ __DATA__
   '^\{"xid":"cb-68","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: the protocol vector signature on another body is 401 bad_signature and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-69",
   "POST /callback\n" . main::cb(xid => "cb-69"),
@@ -1745,16 +1339,10 @@ __DATA__
   '^\{"xid":"cb-69","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signature with the body changed by one byte is 401 bad_signature and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-70",
   "POST /callback\n" . main::cb(xid => "cb-70"),
@@ -1771,16 +1359,10 @@ __DATA__
   '^\{"xid":"cb-70","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signature for another customer id is 401 bad_signature and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-71",
   "POST /callback\n" . main::cb(xid => "cb-71"),
@@ -1797,16 +1379,10 @@ __DATA__
   '^\{"xid":"cb-71","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signature without the customer id is 401 bad_signature and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-72",
   "POST /callback\n" . main::cb(xid => "cb-72"),
@@ -1823,16 +1399,10 @@ __DATA__
   '^\{"xid":"cb-72","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a lower-case scheme is 401 bad_signature and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-73",
   "POST /callback\n" . main::cb(xid => "cb-73"),
@@ -1849,16 +1419,10 @@ __DATA__
   '^\{"xid":"cb-73","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a Bearer scheme is 401 bad_signature and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-74",
   "POST /callback\n" . main::cb(xid => "cb-74"),
@@ -1875,16 +1439,10 @@ __DATA__
   '^\{"xid":"cb-74","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a Basic scheme with the key is 401 bad_signature and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-75",
   "POST /callback\n" . main::cb(xid => "cb-75"),
@@ -1901,16 +1459,10 @@ __DATA__
   '^\{"xid":"cb-75","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signature without its padding is 401 bad_signature and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-76",
   "POST /callback\n" . main::cb(xid => "cb-76"),
@@ -1927,16 +1479,10 @@ __DATA__
   '^\{"xid":"cb-76","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signature in base64url is 401 bad_signature and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-77",
   "POST /callback\n" . main::cb(xid => "cb-77"),
@@ -1953,16 +1499,10 @@ __DATA__
   '^\{"xid":"cb-77","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a hex signature is 401 bad_signature and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-78",
   "POST /callback\n" . main::cb(xid => "cb-78"),
@@ -1979,16 +1519,10 @@ __DATA__
   '^\{"xid":"cb-78","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signature made with the session key (key confusion) is 401 bad_signature and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-79",
   "POST /callback\n" . main::cb(xid => "cb-79"),
@@ -2005,16 +1539,10 @@ __DATA__
   '^\{"xid":"cb-79","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signature made with the undecoded key text is 401 bad_signature and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-80",
   "POST /callback\n" . main::cb(xid => "cb-80"),
@@ -2031,16 +1559,10 @@ __DATA__
   '^\{"xid":"cb-80","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signature made with an empty key is 401 bad_signature and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-81",
   "POST /callback\n" . main::cb(xid => "cb-81"),
@@ -2057,16 +1579,10 @@ __DATA__
   '^\{"xid":"cb-81","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a SHA-1 signature (algorithm downgrade) is 401 bad_signature and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-82",
   "POST /callback\n" . main::cb(xid => "cb-82"),
@@ -2083,16 +1599,10 @@ __DATA__
   '^\{"xid":"cb-82","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a plain SHA-256 of the body (no key) is 401 bad_signature and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-83",
   "POST /callback\n" . main::cb(xid => "cb-83"),
@@ -2109,16 +1619,10 @@ __DATA__
   '^\{"xid":"cb-83","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signature of 44 "=" is 401 bad_signature and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-84",
   "POST /callback\n" . main::cb(xid => "cb-84"),
@@ -2135,16 +1639,10 @@ __DATA__
   '^\{"xid":"cb-84","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: an empty Authorization is 401 bad_signature and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-85",
   "POST /callback\n" . main::cb(xid => "cb-85"),
@@ -2161,16 +1659,10 @@ __DATA__
   '^\{"xid":"cb-85","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a good Authorization with a bad X-TS-Authorization is 401 bad_signature and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-86",
   "POST /callback\n" . main::cb(xid => "cb-86"),
@@ -2187,16 +1679,10 @@ __DATA__
   '^\{"xid":"cb-86","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signature with %0d%0a appended is 401 bad_signature and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-87",
   "POST /callback\n" . main::cb(xid => "cb-87"),
@@ -2213,16 +1699,10 @@ __DATA__
   '^\{"xid":"cb-87","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signature followed by another one is 401 bad_signature and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-88",
   "POST /callback\n" . main::cb(xid => "cb-88"),
@@ -2239,16 +1719,10 @@ __DATA__
   '^\{"xid":"cb-88","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signed body over the limit is 413 body_too_large and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-89",
   "POST /callback\n" . main::cb(xid => "cb-89", description => "x" x 17000),
@@ -2265,16 +1739,10 @@ __DATA__
   '^\{"xid":"cb-89","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a chunked body over the limit is 413 body_too_large and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-90",
   "POST /callback\n" . main::chunked(main::cb(xid => "cb-90", description => "x" x 17000)),
@@ -2291,16 +1759,10 @@ __DATA__
   '^\{"xid":"cb-90","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signed body that is not JSON is 400 malformed_body and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-91",
   "POST /callback\nxid=cb-91&code=1800",
@@ -2317,16 +1779,10 @@ __DATA__
   '^\{"xid":"cb-91","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signed empty JSON object is 400 malformed_body and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-92",
   "POST /callback\n{}",
@@ -2343,16 +1799,10 @@ __DATA__
   '^\{"xid":"cb-92","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signed JSON array is 400 malformed_body and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-93",
   "POST /callback\n[1800]",
@@ -2369,16 +1819,10 @@ __DATA__
   '^\{"xid":"cb-93","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signed body with the code as a string is 400 malformed_body and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-94",
   "POST /callback\n{\"status\":{\"code\":\"1800\"},\"xid\":\"cb-94\"}",
@@ -2395,16 +1839,10 @@ __DATA__
   '^\{"xid":"cb-94","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signed body with code 0 is 400 malformed_body and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-95",
   "POST /callback\n{\"status\":{\"code\":0},\"xid\":\"cb-95\"}",
@@ -2421,16 +1859,10 @@ __DATA__
   '^\{"xid":"cb-95","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signed body with a negative code is 400 malformed_body and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-96",
   "POST /callback\n{\"status\":{\"code\":-1800},\"xid\":\"cb-96\"}",
@@ -2447,16 +1879,10 @@ __DATA__
   '^\{"xid":"cb-96","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signed body with a 20-digit code is 400 malformed_body and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-97",
   "POST /callback\n{\"status\":{\"code\":18000000000000000000},\"xid\":\"cb-97\"}",
@@ -2473,16 +1899,10 @@ __DATA__
   '^\{"xid":"cb-97","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signed body with a bad updated_on is 400 malformed_body and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-98",
   "POST /callback\n" . main::cb(xid => "cb-98", updated_on => "yesterday"),
@@ -2499,16 +1919,10 @@ __DATA__
   '^\{"xid":"cb-98","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signed body with two xids (duplicate key) is 400 malformed_body and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-99",
   "POST /callback\n{\"status\":{\"code\":1800},\"xid\":\"cb-99\",\"xid\":\"other\"}",
@@ -2525,16 +1939,10 @@ __DATA__
   '^\{"xid":"cb-99","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signed body with a raw NUL byte is 400 malformed_body and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-100",
   "POST /callback\n" . main::cb(xid => "cb-100") . "\0",
@@ -2551,16 +1959,10 @@ __DATA__
   '^\{"xid":"cb-100","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signed body with \u0000 in the xid is 400 malformed_body and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-101",
   "POST /callback\n" . main::cb(xid => "cb-101\\u0000"),
@@ -2577,16 +1979,10 @@ __DATA__
   '^\{"xid":"cb-101","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signed body with CRLF in the xid is 400 invalid_xid and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-102",
   "POST /callback\n" . main::cb(xid => "cb-102\\r\\nX-Evil: 1"),
@@ -2603,16 +1999,10 @@ __DATA__
   '^\{"xid":"cb-102","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signed body with a 65-character xid is 400 invalid_xid and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-103",
   "POST /callback\n" . main::cb(xid => "cb-103" . "a" x 65),
@@ -2629,16 +2019,10 @@ __DATA__
   '^\{"xid":"cb-103","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signed body nested 40 deep is 400 malformed_body and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-104",
   "POST /callback\n" . ("[" x 40) . ("]" x 40),
@@ -2655,16 +2039,10 @@ __DATA__
   '^\{"xid":"cb-104","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signed body naming another phone is 400 malformed_body and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-105",
   "POST /callback\n" . main::cb(xid => "cb-105", phone => "15555550000"),
@@ -2681,16 +2059,10 @@ __DATA__
   '^\{"xid":"cb-105","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signed body with Arabic-Indic digits in the phone is 400 malformed_body and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-106",
   "POST /callback\n" . main::cb(xid => "cb-106", phone => "\\u0661555"),
@@ -2707,16 +2079,10 @@ __DATA__
   '^\{"xid":"cb-106","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a signed body with invalid UTF-8 is 400 malformed_body and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-107",
   "POST /callback\n" . main::cb(xid => "cb-107", description => "\xff\xfe"),
@@ -2733,16 +2099,10 @@ __DATA__
   '^\{"xid":"cb-107","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: GET is 405 method_not_allowed and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-108",
   "GET /callback",
@@ -2759,16 +2119,10 @@ __DATA__
   '^\{"xid":"cb-108","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: PUT with a signed body is 405 method_not_allowed and changes nothing
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cb-109",
   "PUT /callback\n" . main::cb(xid => "cb-109"),
@@ -2785,16 +2139,10 @@ __DATA__
   '^\{"xid":"cb-109","phone":"15555551234","verified":false,"state":"pending"' ]
 --- response_headers eval
 [ "", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: no credential at all is 401 no_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-110",
   "POST /callback\n" . main::cb(xid => "cr-110"),
@@ -2817,16 +2165,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: the minted JWT as a Bearer is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-111",
   "POST /callback\n" . main::cb(xid => "cr-111"),
@@ -2849,16 +2191,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: the minted JWT as the cookie is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-112",
   "POST /callback\n" . main::cb(xid => "cr-112"),
@@ -2881,16 +2217,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: an alg=none JWT is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-113",
   "POST /callback\n" . main::cb(xid => "cr-113"),
@@ -2913,16 +2243,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a JWT signed with the session key is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-114",
   "POST /callback\n" . main::cb(xid => "cr-114"),
@@ -2945,16 +2269,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a credential MAC made with the API key is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-115",
   "POST /callback\n" . main::cb(xid => "cr-115"),
@@ -2977,16 +2295,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a credential MAC made with the API key text is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-116",
   "POST /callback\n" . main::cb(xid => "cr-116"),
@@ -3009,16 +2321,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a credential with an empty MAC (alg=none style) is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-117",
   "POST /callback\n" . main::cb(xid => "cr-117"),
@@ -3041,16 +2347,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a credential with a MAC of zeros is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-118",
   "POST /callback\n" . main::cb(xid => "cr-118"),
@@ -3073,16 +2373,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a credential with the full 32-byte MAC is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-119",
   "POST /callback\n" . main::cb(xid => "cr-119"),
@@ -3105,16 +2399,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a credential with the MAC in standard base64 is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-120",
   "POST /callback\n" . main::cb(xid => "cr-120"),
@@ -3137,16 +2425,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a credential with the MAC over "xid.exp" (no domain separation) is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-121",
   "POST /callback\n" . main::cb(xid => "cr-121"),
@@ -3169,16 +2451,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a credential with one bit flipped in the xid is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-122",
   "POST /callback\n" . main::cb(xid => "cr-122"),
@@ -3201,16 +2477,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a credential with one bit flipped in the expiry is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-123",
   "POST /callback\n" . main::cb(xid => "cr-123"),
@@ -3233,16 +2503,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a credential with one bit flipped in the MAC is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-124",
   "POST /callback\n" . main::cb(xid => "cr-124"),
@@ -3265,16 +2529,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a credential with the MAC's last character changed is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-125",
   "POST /callback\n" . main::cb(xid => "cr-125"),
@@ -3297,16 +2555,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a credential truncated by one character is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-126",
   "POST /callback\n" . main::cb(xid => "cr-126"),
@@ -3329,16 +2581,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a credential with a character appended is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-127",
   "POST /callback\n" . main::cb(xid => "cr-127"),
@@ -3361,16 +2607,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a credential whose expiry was extended is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-128",
   "POST /callback\n" . main::cb(xid => "cr-128"),
@@ -3393,16 +2633,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a credential for another xid with this MAC is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-129",
   "POST /callback\n" . main::cb(xid => "cr-129"),
@@ -3425,16 +2659,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: an expired credential is 401 expired_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-130",
   "POST /callback\n" . main::cb(xid => "cr-130"),
@@ -3457,16 +2685,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a credential that expired at 0 is 401 expired_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-131",
   "POST /callback\n" . main::cb(xid => "cr-131"),
@@ -3489,16 +2711,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: an expired credential as the cookie is 401 expired_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-132",
   "POST /callback\n" . main::cb(xid => "cr-132"),
@@ -3521,16 +2737,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a credential with a leading zero in the expiry is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-133",
   "POST /callback\n" . main::cb(xid => "cr-133"),
@@ -3553,16 +2763,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a credential with a negative expiry is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-134",
   "POST /callback\n" . main::cb(xid => "cr-134"),
@@ -3585,16 +2789,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a credential with a 20-digit expiry is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-135",
   "POST /callback\n" . main::cb(xid => "cr-135"),
@@ -3617,16 +2815,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a credential with a signed xid of 65 characters is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-136",
   "POST /callback\n" . main::cb(xid => "cr-136"),
@@ -3649,16 +2841,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a credential with a signed xid holding "/" is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-137",
   "POST /callback\n" . main::cb(xid => "cr-137"),
@@ -3681,16 +2867,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a credential with a signed xid holding %0d%0a is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-138",
   "POST /callback\n" . main::cb(xid => "cr-138"),
@@ -3713,16 +2893,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a credential with a signed UTF-8 xid is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-139",
   "POST /callback\n" . main::cb(xid => "cr-139"),
@@ -3745,16 +2919,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a signed credential for an xid never issued is 401 unknown_session at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-140",
   "POST /callback\n" . main::cb(xid => "cr-140"),
@@ -3777,16 +2945,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a 4000-character cookie is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-141",
   "POST /callback\n" . main::cb(xid => "cr-141"),
@@ -3809,16 +2971,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a quoted cookie value is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-142",
   "POST /callback\n" . main::cb(xid => "cr-142"),
@@ -3841,16 +2997,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a bad Bearer beside a good cookie (Bearer wins) is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-143",
   "POST /callback\n" . main::cb(xid => "cr-143"),
@@ -3873,16 +3023,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a bad first cookie before a good one (the first decides) is 401 bad_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-144",
   "POST /callback\n" . main::cb(xid => "cr-144"),
@@ -3905,16 +3049,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: the credential under another cookie name is 401 no_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-145",
   "POST /callback\n" . main::cb(xid => "cr-145"),
@@ -3937,16 +3075,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === credential: a Basic Authorization is 401 no_credential at status and gate
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=cr-146",
   "POST /callback\n" . main::cb(xid => "cr-146"),
@@ -3969,16 +3101,10 @@ __DATA__
   'It works' ]
 --- response_headers eval
 [ "", "", "Content-Type: application/json", "Content-Type: application/json", "" ]
---- no_error_log
-[error]
-[alert]
-[crit]
 
 
 
 === callback: a valid callback replayed, and an older pending one after it, is harmless
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "GET /token?phone=15555551234&xid=rp-1",
   "POST /callback\n" . main::cb(xid => "rp-1"),
@@ -4006,8 +3132,6 @@ __DATA__
 
 
 === callback: a replayed verified callback for an xid never issued stores it once; replaying it for another xid is forged
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /callback\n" . main::cb(xid => "rp-3"),
   "POST /callback\n" . main::cb(xid => "rp-3"),
@@ -4024,8 +3148,6 @@ __DATA__
 
 
 === chunked bodies within the limits work (their empty last buffer is skipped when the body is joined)
---- http_config eval: $::http_config
---- config eval: $::locations
 --- request eval
 [ "POST /token\n" . main::chunked("phone=15555550999&xid=ch-1"),
   "POST /callback\n" . main::chunked(main::cb(xid => "ch-1", phone => "15555550999")),
@@ -4045,7 +3167,6 @@ __DATA__
 
 === secrets: every endpoint runs with a debug-level log (checked after the blocks)
 --- log_level: debug
---- http_config eval: $::http_config
 --- config eval: $::all_locations
 --- request eval
 [ "POST /sim/reset\n",
