@@ -23,7 +23,7 @@ UNIT_BIN   := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 NGX_MOD    := $(BUILD)/ngx_http_appverify_module.so
 LIBS       := -lssl -lcrypto -ljansson
 
-.PHONY: all deps module unit test test-sim test-nginx demo clean
+.PHONY: all deps module unit test test-keys test-sim test-nginx demo clean
 
 all: module
 
@@ -93,11 +93,16 @@ module: $(NGX_MOD)
 # Each part of the project adds its own suites to TEST_TARGETS from its own
 # makefile in mk/ (Apache, browser, fuzz corpora, ...), so "make test" runs
 # everything without this file naming every part.
-TEST_TARGETS := unit test-sim test-nginx
+TEST_TARGETS := test-keys unit test-sim test-nginx
 
 -include $(sort $(wildcard mk/*.mk))
 
 test: $(TEST_TARGETS)
+
+# git keeps no read bits: the test keys get the mode a real key file has,
+# or every nginx started by the suites warns that they are world-readable
+test-keys:
+	@chmod 600 t/data/*.key
 
 # the simulator checks itself against every vector of telesign-protocol.md
 test-sim: | deps
