@@ -47,6 +47,41 @@
 #define APPVERIFY_DENY_FILTER  "APPVERIFY_DENY"
 
 
+/*
+ * Verified is almost final: only a later terminal status from Telesign
+ * (blocked, say) replaces it.  So each worker thread remembers the last
+ * few sessions it found verified for one second, and a busy session does
+ * not take the global mutex (shmcb needs it around every read) on each of
+ * its requests: that mutex was the Apache gate's whole cost
+ * (bench/RESULTS.md).  The credential is still checked every time; a block
+ * arriving for a verified session reaches the gate within that second.
+ * Thread-local, so the cache itself needs no lock.
+ */
+
+#define APPVERIFY_SEEN_SLOTS  8
+#define APPVERIFY_SEEN_TTL    apr_time_from_sec(1)
+
+typedef struct {
+    apr_time_t   until;
+    av_record_t  rec;
+} appverify_seen_t;
+
+static __thread appverify_seen_t  appverify_seen[APPVERIFY_SEEN_SLOTS];
+
+
+static appverify_seen_t *
+appverify_seen_slot(const char *xid)
+{
+    unsigned  h;
+
+    for (h = 5381; *xid; xid++) {
+        h = h * 33 + (unsigned char) *xid;
+    }
+
+    return &appverify_seen[h % APPVERIFY_SEEN_SLOTS];
+}
+
+
 static authz_status
 appverify_check_authorization(request_rec *r, const char *require_args,
     const void *parsed_require_args)
@@ -54,6 +89,7 @@ appverify_check_authorization(request_rec *r, const char *require_args,
     av_err_t               err;
     av_record_t            rec;
     appverify_req_t       *rq;
+    appverify_seen_t      *seen;
     appverify_dir_conf_t   dc;
     char                   xid[AV_XID_MAX + 1];
 
@@ -63,7 +99,20 @@ appverify_check_authorization(request_rec *r, const char *require_args,
     err = appverify_credential(r, &dc, xid);
 
     if (err == AV_OK) {
+        seen = appverify_seen_slot(xid);
+
+        if (seen->until > apr_time_now() && strcmp(seen->rec.xid, xid) == 0) {
+            appverify_set_env(r, &seen->rec);
+            rq->denied = 0;
+            return AUTHZ_GRANTED;
+        }
+
         err = appverify_record(r, &dc, xid, &rec);
+
+        if (err == AV_OK) {
+            seen->rec = rec;
+            seen->until = apr_time_now() + APPVERIFY_SEEN_TTL;
+        }
     }
 
     if (err == AV_OK) {
