@@ -508,71 +508,23 @@ appverify_set_rate(cmd_parms *cmd, void *dconf, const char *arg)
 {
     appverify_dir_conf_t *dc = dconf;
 
-    char   *end;
-    long    n, scale;
+    dc->rate = (int) av_rate_parse(arg, strlen(arg));
 
-    n = strtol(arg, &end, 10);
-
-    if (end == arg || n <= 0 || n > 100000) {
-        goto invalid;
-    }
-
-    if (strcmp(end, "r/s") == 0) {
-        scale = 1;
-
-    } else if (strcmp(end, "r/m") == 0) {
-        scale = 60;
-
-    } else {
-        goto invalid;
-    }
-
-    dc->rate = (int) (n * 1000 / scale);
     if (dc->rate == 0) {
-        goto invalid;
+        return apr_psprintf(cmd->pool, "%s: invalid rate \"%s\" (use Nr/s "
+                            "or Nr/m)", cmd->cmd->name, arg);
     }
 
     return NULL;
-
-invalid:
-
-    return apr_psprintf(cmd->pool, "%s: invalid rate \"%s\" (use Nr/s or "
-                        "Nr/m)", cmd->cmd->name, arg);
 }
 
 
-/*
- * "Nr/s" or "Nr/m" as requests per 1000 s (limit_req's unit, scaled for
- * the core's bucket), at most 1000000 a second or a minute; 0 when invalid
- * (nginx's rate= values).
- */
+/* "6r/m" after "rate=": the core's parser, as nginx's rate= (0: invalid) */
 
 static int
 appverify_parse_rate(const char *arg)
 {
-    char   *end;
-    long    n, scale;
-
-    if (!apr_isdigit(*arg)) {
-        return 0;
-    }
-
-    n = strtol(arg, &end, 10);
-    if (n <= 0 || n > 1000000) {
-        return 0;
-    }
-
-    if (strcmp(end, "r/s") == 0) {
-        scale = 1;
-
-    } else if (strcmp(end, "r/m") == 0) {
-        scale = 60;
-
-    } else {
-        return 0;
-    }
-
-    return (int) (n * 1000 / scale);
+    return (int) av_rate_parse(arg, strlen(arg));
 }
 
 

@@ -114,4 +114,12 @@ typedef struct {
 av_err_t   av_rate_take(av_rate_t *r, int64_t now_ms, uint32_t rate_per_ks,
     uint32_t burst);
 
+/*
+ * A rate as operators write it, limit_req's syntax: "6r/m" or "1r/s"
+ * (N from 1 to 1000000), as requests per 1000 s for av_rate_take().
+ * 0 when invalid.  Both servers' directives parse it here, so the same
+ * words mean the same rate on both.
+ */
+uint32_t   av_rate_parse(const char *s, size_t len);
+
 #endif /* AV_RECORD_H */

@@ -846,39 +846,17 @@ invalid:
 }
 
 
-/*
- * "rate=Nr/s" or "rate=Nr/m" as requests per 1000 s (limit_req's unit,
- * scaled for the core's bucket); 0 when invalid.
- */
+/* "rate=6r/m": the core parses the rate, as for the Apache module; 0 when
+ * invalid */
 
 static ngx_uint_t
 ngx_http_appverify_parse_rate(ngx_str_t *value)
 {
-    u_char     *p;
-    ngx_int_t   n, scale;
-
-    if (value->len <= 8 || ngx_strncmp(value->data, "rate=", 5) != 0) {
+    if (value->len <= 5 || ngx_strncmp(value->data, "rate=", 5) != 0) {
         return 0;
     }
 
-    p = value->data + value->len - 3;
-
-    if (ngx_strncmp(p, "r/s", 3) == 0) {
-        scale = 1;
-
-    } else if (ngx_strncmp(p, "r/m", 3) == 0) {
-        scale = 60;
-
-    } else {
-        return 0;
-    }
-
-    n = ngx_atoi(value->data + 5, value->len - 8);
-    if (n <= 0 || n > 1000000) {
-        return 0;
-    }
-
-    return (ngx_uint_t) (n * 1000 / scale);
+    return av_rate_parse((const char *) value->data + 5, value->len - 5);
 }
 
 

@@ -871,6 +871,28 @@ test_attempts_left(void)
 }
 
 
+/* limit_req's rate syntax, parsed once for both servers */
+static void
+test_rate_parse(void)
+{
+    CHECK_EQ_INT(av_rate_parse("6r/m", 4), 100);
+    CHECK_EQ_INT(av_rate_parse("1r/s", 4), 1000);
+    CHECK_EQ_INT(av_rate_parse("1r/m", 4), 16);
+    CHECK_EQ_INT(av_rate_parse("1000000r/s", 10), 1000000000);
+    CHECK_EQ_INT(av_rate_parse("1000001r/s", 10), 0);
+    CHECK_EQ_INT(av_rate_parse("0r/s", 4), 0);
+    CHECK_EQ_INT(av_rate_parse("r/s", 3), 0);
+    CHECK_EQ_INT(av_rate_parse("-1r/s", 5), 0);
+    CHECK_EQ_INT(av_rate_parse("+1r/s", 5), 0);
+    CHECK_EQ_INT(av_rate_parse("6r/h", 4), 0);
+    CHECK_EQ_INT(av_rate_parse("6r/mm", 5), 0);
+    CHECK_EQ_INT(av_rate_parse("6", 1), 0);
+    CHECK_EQ_INT(av_rate_parse("fast", 4), 0);
+    /* the length counts: a prefix of a longer string is judged alone */
+    CHECK_EQ_INT(av_rate_parse("6r/mX", 4), 100);
+}
+
+
 int
 main(void)
 {
@@ -906,5 +928,6 @@ main(void)
     RUN(test_rate_extremes);
 
     RUN(test_attempts_left);
+    RUN(test_rate_parse);
     return UNIT_DONE();
 }
