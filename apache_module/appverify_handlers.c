@@ -415,17 +415,12 @@ appverify_record(request_rec *r, const appverify_dir_conf_t *dc,
         }
     }
 
-    if (!have) {
-        return looked != AV_OK ? looked : AV_ERR_UNKNOWN_SESSION;
+    if (have) {
+        appverify_set_env(r, out);
     }
 
-    appverify_set_env(r, out);
-
-    if (!av_state_is_terminal(out->state) && looked != AV_OK) {
-        return AV_ERR_UPSTREAM;
-    }
-
-    return av_record_gate(out);
+    /* fail closed, as nginx: the core decides */
+    return av_record_verdict(have ? out : NULL, looked);
 }
 
 

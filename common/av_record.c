@@ -356,6 +356,26 @@ av_call_json(const av_record_t *rec, const char *session, size_t session_len,
  * would take excess above burst * 1000 is refused and not counted:
  * burst 0 allows one request per 1/rate, burst N allows N more at once.
  */
+av_err_t
+av_record_verdict(const av_record_t *rec, av_err_t lookup)
+{
+    int  failed;
+
+    failed = (lookup == AV_ERR_UPSTREAM || lookup == AV_ERR_INTERNAL);
+
+    if (rec == NULL) {
+        return failed ? AV_ERR_UPSTREAM
+               : lookup == AV_OK ? AV_ERR_UNKNOWN_SESSION : lookup;
+    }
+
+    if (failed && !av_state_is_terminal((av_state_t) rec->state)) {
+        return AV_ERR_UPSTREAM;
+    }
+
+    return av_record_gate(rec);
+}
+
+
 uint32_t
 av_rate_parse(const char *s, size_t len)
 {

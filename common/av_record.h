@@ -61,6 +61,17 @@ av_apply_t av_record_apply(av_record_t *rec, int code, int64_t updated_on_ms,
  * AV_ERR_PENDING, AV_ERR_FAILED or AV_ERR_BLOCKED. */
 av_err_t   av_record_gate(const av_record_t *rec);
 
+/*
+ * The gate's answer after a Get Status lookup, or without one.  rec is
+ * NULL when no record is stored here; lookup is AV_OK (asked and
+ * answered, or not asked), AV_ERR_UNKNOWN_SESSION (Telesign does not know
+ * the xid either) or why no usable answer came (AV_ERR_UPSTREAM,
+ * AV_ERR_INTERNAL, AV_ERR_STORE_FULL).  Fails closed: a record that is
+ * not terminal and could not be asked about is AV_ERR_UPSTREAM (503),
+ * never a pass.
+ */
+av_err_t   av_record_verdict(const av_record_t *rec, av_err_t lookup);
+
 /* 1 when a new verification for this record's phone must be refused as a
  * duplicate: it is still pending and younger than pending_ms. */
 int        av_record_is_running(const av_record_t *rec, int64_t now_ms,

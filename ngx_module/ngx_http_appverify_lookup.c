@@ -168,20 +168,6 @@ ngx_http_appverify_lookup_cleanup(void *data)
 av_err_t
 ngx_http_appverify_lookup_verdict(ngx_http_appverify_ctx_t *ctx)
 {
-    if (!ctx->have_rec) {
-        return ctx->lookup_err == AV_OK ? AV_ERR_UNKNOWN_SESSION
-                                        : (ctx->lookup_err
-                                           == AV_ERR_INTERNAL
-                                           ? AV_ERR_UPSTREAM
-                                           : ctx->lookup_err);
-    }
-
-    if (!av_state_is_terminal(ctx->rec.state)
-        && (ctx->lookup_err == AV_ERR_UPSTREAM
-            || ctx->lookup_err == AV_ERR_INTERNAL))
-    {
-        return AV_ERR_UPSTREAM;
-    }
-
-    return av_record_gate(&ctx->rec);
+    return av_record_verdict(ctx->have_rec ? &ctx->rec : NULL,
+                             ctx->lookup_err);
 }

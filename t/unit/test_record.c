@@ -893,6 +893,39 @@ test_rate_parse(void)
 }
 
 
+/* the gate after a lookup: fail closed, for both servers */
+static void
+test_verdict_fails_closed(void)
+{
+    av_record_t  rec;
+
+    av_record_init(&rec, "x", 1, "15555551234", 11, AV_FLOW_SDK, 1000);
+
+    /* pending: asked and answered, or not asked */
+    CHECK_EQ_INT(av_record_verdict(&rec, AV_OK), AV_ERR_PENDING);
+    /* pending and Telesign unknown: still just pending */
+    CHECK_EQ_INT(av_record_verdict(&rec, AV_ERR_UNKNOWN_SESSION),
+                 AV_ERR_PENDING);
+    /* pending and no usable answer: 503, never a pass */
+    CHECK_EQ_INT(av_record_verdict(&rec, AV_ERR_UPSTREAM), AV_ERR_UPSTREAM);
+    CHECK_EQ_INT(av_record_verdict(&rec, AV_ERR_INTERNAL), AV_ERR_UPSTREAM);
+
+    /* terminal records need no answer */
+    rec.state = AV_STATE_VERIFIED;
+    CHECK_EQ_INT(av_record_verdict(&rec, AV_ERR_UPSTREAM), AV_OK);
+    rec.state = AV_STATE_BLOCKED;
+    CHECK_EQ_INT(av_record_verdict(&rec, AV_ERR_UPSTREAM), AV_ERR_BLOCKED);
+
+    /* nothing stored here */
+    CHECK_EQ_INT(av_record_verdict(NULL, AV_OK), AV_ERR_UNKNOWN_SESSION);
+    CHECK_EQ_INT(av_record_verdict(NULL, AV_ERR_UNKNOWN_SESSION),
+                 AV_ERR_UNKNOWN_SESSION);
+    CHECK_EQ_INT(av_record_verdict(NULL, AV_ERR_INTERNAL), AV_ERR_UPSTREAM);
+    CHECK_EQ_INT(av_record_verdict(NULL, AV_ERR_STORE_FULL),
+                 AV_ERR_STORE_FULL);
+}
+
+
 int
 main(void)
 {
@@ -929,5 +962,6 @@ main(void)
 
     RUN(test_attempts_left);
     RUN(test_rate_parse);
+    RUN(test_verdict_fails_closed);
     return UNIT_DONE();
 }
