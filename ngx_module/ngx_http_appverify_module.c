@@ -25,6 +25,7 @@ static char *ngx_http_appverify_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static ngx_int_t ngx_http_appverify_init(ngx_conf_t *cf);
 
+static void ngx_http_appverify_zone_cleanup(void *data);
 static char *ngx_http_appverify_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_appverify_customer_id(ngx_conf_t *cf,
@@ -257,6 +258,32 @@ static ngx_http_variable_t  ngx_http_appverify_vars[] = {
     { ngx_string("appverify_verified"), NULL, ngx_http_appverify_variable,
       NGX_HTTP_APPVERIFY_VAR_VERIFIED, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    /* the signed call to Telesign, for conf/appverify_params */
+
+    { ngx_string("appverify_telesign_method"), NULL,
+      ngx_http_appverify_telesign_variable,
+      NGX_HTTP_APPVERIFY_TS_METHOD, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("appverify_telesign_authorization"), NULL,
+      ngx_http_appverify_telesign_variable,
+      NGX_HTTP_APPVERIFY_TS_AUTHORIZATION, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("appverify_telesign_date"), NULL,
+      ngx_http_appverify_telesign_variable,
+      NGX_HTTP_APPVERIFY_TS_DATE, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("appverify_telesign_nonce"), NULL,
+      ngx_http_appverify_telesign_variable,
+      NGX_HTTP_APPVERIFY_TS_NONCE, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("appverify_telesign_content_type"), NULL,
+      ngx_http_appverify_telesign_variable,
+      NGX_HTTP_APPVERIFY_TS_CONTENT_TYPE, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("appverify_telesign_content_length"), NULL,
+      ngx_http_appverify_telesign_variable,
+      NGX_HTTP_APPVERIFY_TS_CONTENT_LENGTH, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
       ngx_http_null_variable
 };
 
@@ -353,6 +380,7 @@ ngx_http_appverify_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_uint_t                  i;
     time_t                      ttl;
     ngx_shm_zone_t             *shm_zone;
+    ngx_pool_cleanup_t         *cln;
     ngx_http_appverify_zone_t  *ctx;
 
     value = cf->args->elts;
@@ -443,11 +471,30 @@ ngx_http_appverify_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* the hash context init_zone makes lives as long as this cycle */
+    cln->handler = ngx_http_appverify_zone_cleanup;
+    cln->data = ctx;
+
     ctx->shm_zone = shm_zone;
     shm_zone->init = ngx_http_appverify_init_zone;
     shm_zone->data = ctx;
 
     return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_appverify_zone_cleanup(void *data)
+{
+    ngx_http_appverify_zone_t  *zone = data;
+
+    av_hash_free(zone->hash);
+    zone->hash = NULL;
 }
 
 
@@ -1157,13 +1204,13 @@ ngx_http_appverify_create_loc_conf(ngx_conf_t *cf)
      *
      *     conf->role = NGX_HTTP_APPVERIFY_NONE;
      *     conf->zone = NULL;
-     *     conf->rate = 0;
-     *     conf->burst = 0;
      *     conf->cookie_name = { 0, NULL };
      *     conf->cookie_samesite = { 0, NULL };
      */
 
     conf->require_zone = NGX_CONF_UNSET_PTR;
+    conf->rate = NGX_CONF_UNSET_UINT;
+    conf->burst = NGX_CONF_UNSET_UINT;
     conf->signature = 1;
     conf->lookup_interval = NGX_CONF_UNSET_MSEC;
     conf->countries = NGX_CONF_UNSET_PTR;
@@ -1185,6 +1232,7 @@ ngx_http_appverify_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_appverify_loc_conf_t *prev = parent;
     ngx_http_appverify_loc_conf_t *conf = child;
 
+    ngx_http_core_loc_conf_t        *clcf;
     ngx_http_appverify_main_conf_t  *amcf;
 
     if (conf->require_zone == NGX_CONF_UNSET_PTR) {
@@ -1234,17 +1282,36 @@ ngx_http_appverify_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->cookie_samesite, prev->cookie_samesite,
                              "Lax");
 
-    if (conf->rate == 0) {
-        conf->rate = 100;          /* 6r/m */
-        if (conf->burst == 0) {
-            conf->burst = 3;
-        }
+    /* 6r/m burst=3 by default; a rate of one's own bursts as limit_req */
+
+    if (conf->burst == NGX_CONF_UNSET_UINT) {
+        conf->burst = (conf->rate == NGX_CONF_UNSET_UINT) ? 3 : 0;
+    }
+
+    if (conf->rate == NGX_CONF_UNSET_UINT) {
+        conf->rate = 100;
     }
 
     if (conf->role == NGX_HTTP_APPVERIFY_NONE
         && conf->require_zone == NULL)
     {
         return NGX_CONF_OK;
+    }
+
+    if (conf->role == NGX_HTTP_APPVERIFY_CALLBACK) {
+
+        /*
+         * A callback up to appverify_max_body is read into memory: a body
+         * past client_body_buffer_size would go to a temporary file.  The
+         * core module's conf of this location is merged already (it is
+         * the first HTTP module) and cf->ctx points at this location's.
+         */
+
+        clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+        if (clcf->client_body_buffer_size < conf->max_body) {
+            clcf->client_body_buffer_size = conf->max_body;
+        }
     }
 
     amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_appverify_module);

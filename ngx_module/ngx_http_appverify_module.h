@@ -21,6 +21,7 @@
 #include "av_credential.h"
 #include "av_params.h"
 #include "av_error.h"
+#include "av_hash.h"
 #include "av_key.h"
 #include "av_record.h"
 
@@ -30,6 +31,7 @@
 typedef struct {
     void                       **xid_hash;     /* record nodes by xid */
     ngx_uint_t                   xid_hash_mask;
+    u_char                       hash_key[AV_HASH_KEY_LEN]; /* the zone's own */
     ngx_rbtree_t                 phones;
     ngx_rbtree_node_t            phone_sentinel;
     ngx_queue_t                  record_queue; /* newest first */
@@ -45,6 +47,7 @@ typedef struct {
     ngx_slab_pool_t             *shpool;
     time_t                       ttl;
     ngx_shm_zone_t              *shm_zone;
+    av_hash_t                   *hash;         /* keyed with sh->hash_key */
 } ngx_http_appverify_zone_t;
 
 
@@ -107,8 +110,10 @@ typedef struct {
     ngx_uint_t                   up_status;     /* 0: no answer */
     u_char                      *up_body;
     size_t                       up_len;
+    ngx_http_request_t          *up_sr;         /* the call in flight */
     unsigned                     up_sent:1;
     unsigned                     up_done:1;
+    unsigned                     up_signed:1;   /* it sent our signature */
     unsigned                     outcome_asked:1; /* finalize: lost answer */
     ngx_uint_t                   lookup_state;
     av_err_t                     lookup_err;    /* what the lookup said */
@@ -172,6 +177,17 @@ ngx_int_t ngx_http_appverify_upstream(ngx_http_request_t *r,
     ngx_str_t *prefix, ngx_http_appverify_ctx_t *ctx, ngx_uint_t waited);
 av_err_t ngx_http_appverify_upstream_answer(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx, av_api_answer_t *ans);
+
+/* $appverify_telesign_*, by data */
+#define NGX_HTTP_APPVERIFY_TS_METHOD          0
+#define NGX_HTTP_APPVERIFY_TS_AUTHORIZATION   1
+#define NGX_HTTP_APPVERIFY_TS_DATE            2
+#define NGX_HTTP_APPVERIFY_TS_NONCE           3
+#define NGX_HTTP_APPVERIFY_TS_CONTENT_TYPE    4
+#define NGX_HTTP_APPVERIFY_TS_CONTENT_LENGTH  5
+
+ngx_int_t ngx_http_appverify_telesign_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 
 /* ngx_http_appverify_reply.c */
 

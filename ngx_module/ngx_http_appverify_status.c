@@ -10,6 +10,7 @@
 #include "ngx_http_appverify_module.h"
 
 
+static void ngx_http_appverify_status_body(ngx_http_request_t *r);
 static void ngx_http_appverify_status_resume(ngx_http_request_t *r);
 static ngx_int_t ngx_http_appverify_status_reply(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx);
@@ -18,55 +19,91 @@ static ngx_int_t ngx_http_appverify_status_reply(ngx_http_request_t *r,
 ngx_int_t
 ngx_http_appverify_status_handler(ngx_http_request_t *r)
 {
-    size_t                          xid_len;
-    av_err_t                        err;
-    ngx_int_t                       rc;
-    ngx_http_appverify_ctx_t       *ctx;
-    ngx_http_appverify_loc_conf_t  *alcf;
+    ngx_int_t  rc;
 
-    rc = ngx_http_discard_request_body(r);
-    if (rc != NGX_OK) {
-        return rc;
-    }
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))
+        || r->headers_in.content_length_n > AV_PARAMS_BODY_MAX)
+    {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        return ngx_http_appverify_send_error(r, AV_ERR_METHOD_NOT_ALLOWED,
+        return ngx_http_appverify_send_error(r,
+                                             (r->method
+                                              & (NGX_HTTP_GET|NGX_HTTP_HEAD))
+                                             ? AV_ERR_BODY_TOO_LARGE
+                                             : AV_ERR_METHOD_NOT_ALLOWED,
                                              NULL);
     }
 
+    /*
+     * A body, if any, is read to its end before Telesign is asked: a
+     * subrequest must never run while nginx still discards the client's
+     * bytes from under it.
+     */
+
+    return ngx_http_appverify_read_body(r, ngx_http_appverify_status_body);
+}
+
+
+static void
+ngx_http_appverify_status_body(ngx_http_request_t *r)
+{
+    size_t                          xid_len;
+    av_err_t                        err;
+    ngx_int_t                       rc;
+    ngx_str_t                       body;
+    ngx_http_appverify_ctx_t       *ctx;
+    ngx_http_appverify_loc_conf_t  *alcf;
+
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
 
+    rc = ngx_http_appverify_body(r, &body);
+
+    if (rc == NGX_DECLINED || body.len > AV_PARAMS_BODY_MAX) {
+        ngx_http_finalize_request(r,
+            ngx_http_appverify_send_error(r, AV_ERR_BODY_TOO_LARGE, NULL));
+        return;
+    }
+
     ctx = ngx_http_appverify_get_ctx(r);
-    if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+    if (rc != NGX_OK || ctx == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
     }
 
     err = ngx_http_appverify_credential(r, alcf, ctx->xid, &xid_len);
     if (err != AV_OK) {
-        return ngx_http_appverify_send_error(r, err, NULL);
+        ngx_http_finalize_request(r,
+                                  ngx_http_appverify_send_error(r, err, NULL));
+        return;
     }
 
     if (alcf->upstream.len == 0) {
         err = ngx_http_appverify_zone_find(alcf->zone->data, ctx->xid,
                                            xid_len, &ctx->rec);
         if (err != AV_OK) {
-            return ngx_http_appverify_send_error(r, err, NULL);
+            ngx_http_finalize_request(r,
+                ngx_http_appverify_send_error(r, err, NULL));
+            return;
         }
 
         ctx->have_rec = 1;
 
-        return ngx_http_appverify_status_reply(r, ctx);
+        ngx_http_finalize_request(r, ngx_http_appverify_status_reply(r, ctx));
+        return;
     }
 
     rc = ngx_http_appverify_lookup(r, ctx, alcf->zone, &alcf->upstream,
                                    alcf->lookup_interval);
     if (rc == NGX_AGAIN) {
         r->write_event_handler = ngx_http_appverify_status_resume;
-        r->main->count++;
-        return NGX_DONE;
+        return;
     }
 
-    return ngx_http_appverify_status_reply(r, ctx);
+    ngx_http_finalize_request(r, ngx_http_appverify_status_reply(r, ctx));
 }
 
 

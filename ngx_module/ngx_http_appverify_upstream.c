@@ -7,8 +7,13 @@
  * timeouts, TLS verification, keepalive and resolvers are plain proxy_*
  * settings and nothing blocks a worker.  The subrequest goes to
  * <that location><API path> with the request the core built and signed
- * (fresh date and nonce each time) and a header list of its own: the
- * client's cookies and Authorization never reach Telesign.
+ * (fresh date and nonce each time).  The location sends it with
+ * "include appverify_params;": proxy_pass_request_headers off, so the
+ * client's cookies and Authorization never reach Telesign, and the method
+ * and signed headers from the $appverify_telesign_* variables below.  The
+ * module rewrites none of the subrequest's internals, so this holds on
+ * every nginx version; a location without the include is detected on its
+ * first call and logged.
  *
  * The internal location must read the whole answer into memory:
  * subrequest_output_buffer_size must be at least 16k (AV_API_ANSWER_MAX);
@@ -22,8 +27,6 @@
 
 static ngx_int_t ngx_http_appverify_upstream_done(ngx_http_request_t *sr,
     void *data, ngx_int_t rc);
-static ngx_int_t ngx_http_appverify_upstream_header(ngx_http_request_t *sr,
-    const char *key, const char *value, size_t len, ngx_table_elt_t **ref);
 
 
 ngx_int_t
@@ -34,13 +37,12 @@ ngx_http_appverify_upstream(ngx_http_request_t *r, ngx_str_t *prefix,
     size_t                           len;
     ngx_buf_t                       *b;
     ngx_str_t                        uri;
-    ngx_uint_t                       flags, post;
+    ngx_uint_t                       flags;
     ngx_chain_t                     *cl;
     av_api_request_t                *api;
     ngx_http_request_t              *sr;
     ngx_http_request_body_t         *rb;
     ngx_http_post_subrequest_t      *ps;
-    ngx_http_core_main_conf_t       *cmcf;
     ngx_http_appverify_main_conf_t  *amcf;
 
     amcf = ngx_http_get_module_main_conf(r, ngx_http_appverify_module);
@@ -96,62 +98,19 @@ ngx_http_appverify_upstream(ngx_http_request_t *r, ngx_str_t *prefix,
     }
 
     /*
-     * ngx_http_subrequest() copies the parent's headers_in, whose list
-     * shares its storage with the parent: start from an empty one.
+     * Nothing of the subrequest's internals is rewritten: the internal
+     * location sends the signed headers from $appverify_telesign_*
+     * (conf/appverify_params), which read ctx->api through ctx->up_sr.
+     * Only the body is ours, as auth_request gives its subrequest one:
+     * an empty one for GET, or the subrequest would inherit the client's.
      */
-
-    ngx_memzero(&sr->headers_in, sizeof(ngx_http_headers_in_t));
-
-    if (ngx_list_init(&sr->headers_in.headers, r->pool, 8,
-                      sizeof(ngx_table_elt_t))
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    sr->headers_in.content_length_n = -1;
-    sr->headers_in.keep_alive_n = -1;
-
-    if (ngx_http_appverify_upstream_header(sr, "Authorization",
-                                           api->authorization,
-                                           ngx_strlen(api->authorization),
-                                           &sr->headers_in.authorization)
-        != NGX_OK
-        || ngx_http_appverify_upstream_header(sr, "Date", api->date,
-                                              ngx_strlen(api->date), NULL)
-           != NGX_OK
-        || ngx_http_appverify_upstream_header(sr, "x-ts-auth-method",
-                                              "HMAC-SHA256", 11, NULL)
-           != NGX_OK
-        || ngx_http_appverify_upstream_header(sr, "x-ts-nonce", api->nonce,
-                                              ngx_strlen(api->nonce), NULL)
-           != NGX_OK
-        || ngx_http_appverify_upstream_header(sr, "Accept",
-                                              "application/json", 16, NULL)
-           != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    post = (ngx_strcmp(api->method, "POST") == 0);
-
-    /* an empty body of our own, or the subrequest inherits the client's */
 
     rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
     if (rb == NULL) {
         return NGX_ERROR;
     }
 
-    if (post) {
-        if (ngx_http_appverify_upstream_header(sr, "Content-Type",
-                                               api->content_type,
-                                               ngx_strlen(api->content_type),
-                                               &sr->headers_in.content_type)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
+    if (ngx_strcmp(api->method, "POST") == 0) {
         b = ngx_create_temp_buf(r->pool, api->body_len);
         cl = ngx_alloc_chain_link(r->pool);
         if (b == NULL || cl == NULL) {
@@ -163,72 +122,16 @@ ngx_http_appverify_upstream(ngx_http_request_t *r, ngx_str_t *prefix,
         cl->next = NULL;
         rb->bufs = cl;
         rb->buf = b;
-
-        /* the proxy's Content-Length comes from here */
-        sr->headers_in.content_length_n = api->body_len;
-
-        sr->method = NGX_HTTP_POST;
-        ngx_str_set(&sr->method_name, "POST");
-
-    } else {
-        sr->method = NGX_HTTP_GET;
-        ngx_str_set(&sr->method_name, "GET");
     }
 
     sr->request_body = rb;
 
-    /* the parent's variable cache is not the subrequest's */
-
-    cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
-
-    sr->variables = ngx_pcalloc(r->pool, cmcf->variables.nelts
-                                         * sizeof(ngx_http_variable_value_t));
-    if (sr->variables == NULL) {
-        return NGX_ERROR;
-    }
-
+    ctx->up_sr = sr;
+    ctx->up_signed = 0;
     ctx->up_sent = 1;
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "appverify: %s %V", api->method, &uri);
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_appverify_upstream_header(ngx_http_request_t *sr, const char *key,
-    const char *value, size_t len, ngx_table_elt_t **ref)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(&sr->headers_in.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->key.len = ngx_strlen(key);
-    h->key.data = (u_char *) key;
-
-    h->value.len = len;
-    h->value.data = ngx_pnalloc(sr->pool, len + 1);
-    if (h->value.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_cpystrn(h->value.data, (u_char *) value, len + 1);
-
-    h->lowcase_key = ngx_pnalloc(sr->pool, h->key.len);
-    if (h->lowcase_key == NULL) {
-        return NGX_ERROR;
-    }
-
-    /* the proxy skips a header by this hash: it must be the real one */
-    h->hash = ngx_hash_strlow(h->lowcase_key, h->key.data, h->key.len);
-
-    if (ref) {
-        *ref = h;
-    }
 
     return NGX_OK;
 }
@@ -252,6 +155,17 @@ ngx_http_appverify_upstream_done(ngx_http_request_t *sr, void *data,
 
     ctx->up_status = (rc == NGX_OK || rc == NGX_DONE)
                      ? sr->headers_out.status : 0;
+
+    if (!ctx->up_signed) {
+
+        /* whatever came back answers a request Telesign could not trust */
+
+        ngx_log_error(NGX_LOG_ERR, sr->connection->log, 0,
+                      "appverify: the location of \"%V\" sent no "
+                      "$appverify_telesign_authorization: add "
+                      "\"include appverify_params;\" to it", &sr->uri);
+        ctx->up_status = 0;
+    }
 
     if (sr->out && sr->out->buf) {
         ctx->up_body = sr->out->buf->pos;
@@ -292,4 +206,84 @@ ngx_http_appverify_upstream_answer(ngx_http_request_t *r,
     }
 
     return rc;
+}
+
+
+/*
+ * $appverify_telesign_*: the signed request's method and headers, for
+ * the subrequest this module started (conf/appverify_params sends them).
+ * Empty anywhere else, so an operator's other locations see nothing.
+ */
+
+ngx_int_t
+ngx_http_appverify_telesign_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                    *p;
+    const char                *s;
+    av_api_request_t          *api;
+    ngx_http_appverify_ctx_t  *ctx;
+
+    ctx = (r->parent == NULL) ? NULL
+          : ngx_http_get_module_ctx(r->parent, ngx_http_appverify_module);
+
+    if (ctx == NULL || ctx->up_sr != r || ctx->up_done) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    api = &ctx->api;
+
+    switch (data) {
+
+    case NGX_HTTP_APPVERIFY_TS_METHOD:
+        s = api->method;
+        break;
+
+    case NGX_HTTP_APPVERIFY_TS_AUTHORIZATION:
+        ctx->up_signed = 1;
+        s = api->authorization;
+        break;
+
+    case NGX_HTTP_APPVERIFY_TS_DATE:
+        s = api->date;
+        break;
+
+    case NGX_HTTP_APPVERIFY_TS_NONCE:
+        s = api->nonce;
+        break;
+
+    case NGX_HTTP_APPVERIFY_TS_CONTENT_TYPE:
+        s = api->content_type;
+        break;
+
+    default: /* NGX_HTTP_APPVERIFY_TS_CONTENT_LENGTH */
+
+        if (ngx_strcmp(api->method, "POST") != 0) {
+            s = "";
+            break;
+        }
+
+        p = ngx_pnalloc(r->pool, NGX_SIZE_T_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        v->data = p;
+        v->len = ngx_sprintf(p, "%uz", api->body_len) - p;
+        goto found;
+    }
+
+    /* an empty value: proxy_set_header then sends no such header */
+
+    v->data = (u_char *) s;
+    v->len = ngx_strlen(s);
+
+found:
+
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
 }

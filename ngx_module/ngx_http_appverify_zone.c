@@ -5,14 +5,18 @@
  * The limit_req model: a slab pool with lookup structures and queues,
  * newest first.  Two kinds of node share the pool, each with its own:
  *
- *   record  keyed by xid, in a hash table sized with the zone: the
- *           verification (av_record_t), kept for ttl;
+ *   record  keyed by xid, in a hash table sized with the zone and keyed
+ *           with a random secret of the zone's own (a client chooses its
+ *           xid, and must not be able to choose xids that share a chain):
+ *           the verification (av_record_t), kept for ttl;
  *   bucket  keyed by phone, client address or number prefix, in an rbtree
  *           (they are few and short-lived): a rate
  *           bucket (a phone's also names its latest xid), kept only as
  *           long as the duplicate and rate rules need it.
  *
- * Expired nodes are reclaimed two at a time on each write.  When the pool
+ * Expired nodes are reclaimed two at a time on each write, and an expired
+ * node that a lookup meets is reclaimed on the spot, so that a key is
+ * never stored twice.  When the pool
  * is full, the oldest nodes that hold no verified state are evicted to make
  * room; a verified record is never evicted before its ttl, so when nothing
  * else is left the new verification is refused (503 store_full) and an
@@ -91,8 +95,9 @@ typedef char ngx_http_appverify_record_fits_a_chunk[
 static void ngx_http_appverify_rbtree_insert_value(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
 static ngx_http_appverify_node_t *ngx_http_appverify_node_find(
-    ngx_rbtree_t *tree, ngx_uint_t kind, const char *key, size_t len,
-    time_t now);
+    ngx_http_appverify_zone_t *zone, const char *key, size_t len, time_t now);
+static ngx_rbtree_key_t ngx_http_appverify_xid_hash(
+    ngx_http_appverify_zone_t *zone, const char *xid, size_t len);
 static ngx_http_appverify_node_t *ngx_http_appverify_alloc(
     ngx_http_appverify_zone_t *zone, size_t size,
     ngx_http_appverify_bucket_t *keep, ngx_uint_t nkeep, time_t now,
@@ -142,14 +147,14 @@ ngx_http_appverify_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         /* reload: keep the state the previous cycle built */
         zone->sh = ozone->sh;
         zone->shpool = ozone->shpool;
-        return NGX_OK;
+        goto hash;
     }
 
     zone->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
 
     if (shm_zone->shm.exists) {
         zone->sh = zone->shpool->data;
-        return NGX_OK;
+        goto hash;
     }
 
     zone->sh = ngx_slab_alloc(zone->shpool,
@@ -195,6 +200,22 @@ ngx_http_appverify_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     /* a full zone is our business to report, once, not the slab's */
     zone->shpool->log_nomem = 0;
+
+    if (av_hash_key_random(zone->sh->hash_key) != 0) {
+        return NGX_ERROR;
+    }
+
+hash:
+
+    /* each cycle its own context, every process the zone's one key */
+
+    zone->hash = av_hash_new(zone->sh->hash_key);
+    if (zone->hash == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                      "appverify: no SipHash in OpenSSL for zone \"%V\"",
+                      &shm_zone->shm.name);
+        return NGX_ERROR;
+    }
 
     return NGX_OK;
 }
@@ -285,9 +306,7 @@ ngx_http_appverify_zone_start(ngx_http_appverify_zone_t *zone,
     ngx_http_appverify_expire(zone, now);
 
     for (i = 0; i < n; i++) {
-        b[i].node = ngx_http_appverify_node_find(&zone->sh->phones,
-                                                 NGX_HTTP_APPVERIFY_PHONE,
-                                                 b[i].key,
+        b[i].node = ngx_http_appverify_node_find(zone, b[i].key,
                                                  ngx_strlen(b[i].key), now);
     }
 
@@ -352,7 +371,8 @@ ngx_http_appverify_zone_start(ngx_http_appverify_zone_t *zone,
     rn->lookup_busy = 0;
     rn->u.rec = *rec;
     rn->expires = now + zone->ttl;
-    rn->node.key = ngx_crc32_short((u_char *) rec->xid, ngx_strlen(rec->xid));
+    rn->node.key = ngx_http_appverify_xid_hash(zone, rec->xid,
+                                               ngx_strlen(rec->xid));
     ngx_http_appverify_record_link(zone, rn);
     ngx_queue_insert_head(&zone->sh->record_queue, &rn->queue);
     zone->sh->records++;
@@ -696,7 +716,7 @@ ngx_http_appverify_new_record(ngx_http_appverify_zone_t *zone, char *xid,
     rn->u.rec.updated_ms = 0;
 
     rn->expires = now + zone->ttl;
-    rn->node.key = ngx_crc32_short((u_char *) xid, ngx_strlen(xid));
+    rn->node.key = ngx_http_appverify_xid_hash(zone, xid, ngx_strlen(xid));
     ngx_http_appverify_record_link(zone, rn);
     ngx_queue_insert_head(&zone->sh->record_queue, &rn->queue);
     zone->sh->records++;
@@ -736,16 +756,27 @@ ngx_http_appverify_apply_locked(ngx_http_appverify_node_t *rn,
 }
 
 
-/* The record for xid, unless it has expired. */
+static ngx_rbtree_key_t
+ngx_http_appverify_xid_hash(ngx_http_appverify_zone_t *zone, const char *xid,
+    size_t len)
+{
+    return (ngx_rbtree_key_t) av_hash(zone->hash, xid, len);
+}
+
+
+/*
+ * The record for xid.  One that has expired is deleted here, so that the
+ * new record a caller may then store is the only one for its xid.
+ */
 
 static ngx_http_appverify_node_t *
 ngx_http_appverify_record_find(ngx_http_appverify_zone_t *zone,
     const char *xid, size_t len, time_t now)
 {
-    uint32_t                    hash;
+    ngx_rbtree_key_t            hash;
     ngx_http_appverify_node_t  *rn;
 
-    hash = ngx_crc32_short((u_char *) xid, len);
+    hash = ngx_http_appverify_xid_hash(zone, xid, len);
 
     for (rn = ((ngx_http_appverify_node_t **) zone->sh->xid_hash)
                   [hash & zone->sh->xid_hash_mask];
@@ -756,7 +787,12 @@ ngx_http_appverify_record_find(ngx_http_appverify_zone_t *zone,
             && ngx_strncmp(rn->u.rec.xid, xid, len) == 0
             && rn->u.rec.xid[len] == '\0')
         {
-            return (rn->expires > now) ? rn : NULL;
+            if (rn->expires > now) {
+                return rn;
+            }
+
+            ngx_http_appverify_delete(zone, rn);
+            return NULL;
         }
     }
 
@@ -799,8 +835,15 @@ ngx_http_appverify_record_unlink(ngx_http_appverify_zone_t *zone,
 }
 
 
+/*
+ * The rate bucket for key.  One that has expired is deleted here (its
+ * bucket has drained anyway): left in the tree, it would be shadowed by a
+ * second node for the same key, and the old one found again later with
+ * its old state, which is how limits were bypassed.
+ */
+
 static ngx_http_appverify_node_t *
-ngx_http_appverify_node_find(ngx_rbtree_t *tree, ngx_uint_t kind,
+ngx_http_appverify_node_find(ngx_http_appverify_zone_t *zone,
     const char *key, size_t len, time_t now)
 {
     ngx_int_t                   rc;
@@ -811,8 +854,8 @@ ngx_http_appverify_node_find(ngx_rbtree_t *tree, ngx_uint_t kind,
 
     hash = ngx_crc32_short((u_char *) key, len);
 
-    node = tree->root;
-    sentinel = tree->sentinel;
+    node = zone->sh->phones.root;
+    sentinel = zone->sh->phones.sentinel;
 
     while (node != sentinel) {
 
@@ -837,13 +880,16 @@ ngx_http_appverify_node_find(ngx_rbtree_t *tree, ngx_uint_t kind,
         }
 
         if (rc == 0) {
-            return (an->expires > now) ? an : NULL;
+            if (an->expires > now) {
+                return an;
+            }
+
+            ngx_http_appverify_delete(zone, an);
+            return NULL;
         }
 
         node = (rc < 0) ? node->left : node->right;
     }
-
-    (void) kind;
 
     return NULL;
 }

@@ -20,6 +20,7 @@ our $locations = <<'_EOC_';
     location /account/   { appverify_require zone=av lookup=/_telesign; alias html/; }
     location /_telesign/ {
         internal;
+        include $TEST_NGINX_ROOT/conf/appverify_params;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SIM_PORT/;
         proxy_read_timeout 1s;
         subrequest_output_buffer_size 16k;
