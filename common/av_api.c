@@ -502,7 +502,8 @@ av_api_prefix(const char *body, size_t len, av_api_answer_t *ans,
 
     v = json_object_get(root, "prefix");
 
-    if (v == NULL) {
+    /* null is Telesign's way of writing an absent member */
+    if (v == NULL || json_is_null(v)) {
         *msg = "initiate answer has no prefix";
 
     } else if (!json_is_string(v)) {

@@ -102,6 +102,8 @@ typedef struct {
  *                         status, garbage, an answer over
  *                         AV_API_ANSWER_MAX, an initiate answer without
  *                         reference id or prefix
+ * JSON null is read as an absent member, as Telesign writes it
+ * ("reference_id": null in its error answers).
  * *msg gets a short static reason for the log.
  */
 av_err_t av_api_answer(av_api_call_t call, int http_status, const char *body,

@@ -6,6 +6,12 @@
  * type-checked and length-checked before it is copied; a wrong type is a
  * malformed body rather than a guess.  Unknown members are ignored so that
  * Telesign can add fields (verify.code_state, additional_info, ...).
+ *
+ * A member that is null counts as absent: Telesign's servers write every
+ * member they have no value for as null (each error answer carries
+ * "reference_id": null, "sub_resource": null), so null is how Telesign
+ * says "absent", not a wrong type.  It never stands in for a member that
+ * is needed: a null status.code or xid is as missing as an absent one.
  */
 
 #include <stddef.h>
@@ -247,6 +253,18 @@ av_copy_text(char *dst, size_t cap, const char *src, size_t len)
 }
 
 
+/* A member, or NULL when it is absent or null (see the top of the file). */
+static json_t *
+av_get(json_t *obj, const char *key)
+{
+    json_t  *v;
+
+    v = json_object_get(obj, key);
+
+    return json_is_null(v) ? NULL : v;
+}
+
+
 /* A member that must be absent or a string; returns -1 on a wrong type. */
 static int
 av_get_string(json_t *obj, const char *key, const char **s, size_t *len)
@@ -256,7 +274,7 @@ av_get_string(json_t *obj, const char *key, const char **s, size_t *len)
     *s = NULL;
     *len = 0;
 
-    v = json_object_get(obj, key);
+    v = av_get(obj, key);
     if (v == NULL) {
         return 0;
     }
@@ -281,7 +299,7 @@ av_parse_status(json_t *status, av_status_doc_t *doc, const char **msg)
     const char  *s;
     json_int_t   code;
 
-    v = json_object_get(status, "code");
+    v = av_get(status, "code");
 
     if (v != NULL) {
         if (!json_is_integer(v)) {
@@ -428,7 +446,7 @@ av_parse_doc(json_t *root, av_status_doc_t *doc, int callback,
 
     /* status */
 
-    status = json_object_get(root, "status");
+    status = av_get(root, "status");
 
     if (status != NULL) {
         if (!json_is_object(status)) {
@@ -445,7 +463,7 @@ av_parse_doc(json_t *root, av_status_doc_t *doc, int callback,
     /* errors: checked before status.code is required, since a Get Status
      * answer may carry only errors */
 
-    errors = json_object_get(root, "errors");
+    errors = av_get(root, "errors");
 
     if (errors != NULL) {
         rc = av_parse_errors(errors, doc, msg);
@@ -464,7 +482,7 @@ av_parse_doc(json_t *root, av_status_doc_t *doc, int callback,
     mv_xid = NULL;
     mv_len = 0;
 
-    mv = json_object_get(root, "mobile_verification");
+    mv = av_get(root, "mobile_verification");
 
     if (mv != NULL) {
         if (!json_is_object(mv)) {

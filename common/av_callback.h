@@ -7,8 +7,9 @@
  *    "mobile_verification":{"phone_number":"...","xid":"..."},
  *    "errors":[{"code":-50059,"description":"..."}]}
  * xid may also stand at the top level.  Types are strict: a code that is
- * not an integer, an xid that is not a string, etc. is malformed.  Unknown
- * members are ignored.
+ * not an integer, an xid that is not a string, etc. is malformed.  A
+ * member that is null is absent (Telesign writes "reference_id": null
+ * when it has none).  Unknown members are ignored.
  */
 #ifndef AV_CALLBACK_H
 #define AV_CALLBACK_H

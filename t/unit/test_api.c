@@ -912,6 +912,131 @@ get_status_answers_carry_the_status(void)
 }
 
 
+/*
+ * Telesign's own error answer, byte for byte as its servers write it
+ * (key order, spacing): every member is there, and the ones it has no
+ * value for are null.  The SDKs hand it to their callers as it is.
+ */
+#define TS_ERROR(ecode, desc)                                               \
+    "{\"errors\": [{\"code\": " #ecode ", \"description\": \"" desc "\"}], " \
+    "\"reference_id\": null, \"status\": {\"code\": 500, \"description\": " \
+    "\"Transaction not attempted\", \"updated_on\": "                       \
+    "\"2016-12-14T18:20:12Z\"}, \"sub_resource\": null}"
+
+
+/* JSON null is what Telesign writes for a member without a value: the
+ * same as the member being absent, never a malformed answer */
+static void
+telesign_errors_with_null_members_are_read(void)
+{
+    av_api_answer_t  ans;
+
+    /* the unknown xid: 401 unknown_session, not 503 */
+    CHECK_EQ_INT(answer(AV_API_GET_STATUS, 400,
+                        TS_ERROR(-50059, "xid not found."), &ans),
+                 AV_ERR_UNKNOWN_SESSION);
+    CHECK_EQ_INT(ans.doc.error_code, -50059);
+    CHECK_EQ_STR(ans.doc.reference_id, "");
+    CHECK_EQ_STR(ans.doc.sub_resource, "");
+    CHECK_EQ_INT(answer(AV_API_GET_STATUS, 404,
+                        TS_ERROR(-50059, "xid not found."), &ans),
+                 AV_ERR_UNKNOWN_SESSION);
+
+    /* the decided call: ask for its outcome, not 503 */
+    CHECK_EQ_INT(answer(AV_API_FINALIZE, 400,
+                        TS_ERROR(-30014, "Invalid finalize."), &ans),
+                 AV_ERR_ALREADY_FINAL);
+    CHECK_EQ_INT(answer(AV_API_FINALIZE_CALLERID, 400,
+                        TS_ERROR(-30014, "Invalid finalize."), &ans),
+                 AV_ERR_ALREADY_FINAL);
+
+    /* the other errors stay what they were */
+    CHECK_EQ_INT(answer(AV_API_GET_STATUS, 401,
+                        TS_ERROR(-30006, "Invalid Signature."), &ans),
+                 AV_ERR_UPSTREAM);
+    CHECK_EQ_INT(answer(AV_API_GET_STATUS, 400,
+                        TS_ERROR(-10001, "Invalid Request."), &ans),
+                 AV_ERR_UPSTREAM);
+    CHECK_EQ_INT(answer(AV_API_INITIATE, 400,
+                        TS_ERROR(-10001, "Invalid Request."), &ans),
+                 AV_ERR_UPSTREAM);
+
+    /* a null stands for nothing: it never fills a member that is needed */
+    CHECK_EQ_INT(answer(AV_API_GET_STATUS, 400,
+                        "{\"errors\":[{\"code\":null}]}", &ans),
+                 AV_ERR_UPSTREAM);
+    CHECK_EQ_INT(answer(AV_API_GET_STATUS, 200,
+                        "{\"status\":null,\"errors\":[]}", &ans),
+                 AV_ERR_UPSTREAM);
+    CHECK_EQ_INT(answer(AV_API_GET_STATUS, 200,
+                        "{\"status\":{\"code\":null}}", &ans),
+                 AV_ERR_UPSTREAM);
+    CHECK_EQ_INT(answer(AV_API_INITIATE, 200,
+                        "{\"reference_id\":null,\"sub_resource\":null,"
+                        "\"status\":{\"code\":2400},\"prefix\":\"4478730\"}",
+                        &ans),
+                 AV_ERR_UPSTREAM);
+}
+
+
+/* the same nulls in answers that carry a status */
+static void
+answers_with_null_members_are_read(void)
+{
+    av_api_answer_t  ans;
+
+    CHECK_EQ_INT(answer(AV_API_GET_STATUS, 200,
+                        "{\"reference_id\": null, \"sub_resource\": null, "
+                        "\"errors\": [], \"status\": {\"code\": 1800, "
+                        "\"description\": \"Success\", \"updated_on\": "
+                        "\"2016-12-14T18:20:12Z\"}, \"mobile_verification\": "
+                        "{\"phone_number\": \"15555551234\", \"xid\": "
+                        "\"abc123\"}, \"verify\": null}", &ans),
+                 AV_OK);
+    CHECK_EQ_INT(ans.doc.code, 1800);
+    CHECK_EQ_STR(ans.doc.xid, "abc123");
+    CHECK_EQ_STR(ans.doc.phone, "15555551234");
+    CHECK_EQ_STR(ans.doc.reference_id, "");
+    CHECK_EQ_STR(ans.doc.sub_resource, "");
+    CHECK_EQ_INT(ans.doc.updated_on_ms, 1481739612000LL);
+
+    /* in status, in mobile_verification, and the containers themselves */
+    CHECK_EQ_INT(answer(AV_API_GET_STATUS, 200,
+                        "{\"status\":{\"code\":1890,\"description\":null,"
+                        "\"updated_on\":null},\"errors\":null,"
+                        "\"mobile_verification\":{\"phone_number\":null,"
+                        "\"xid\":null},\"xid\":\"abc123\"}", &ans),
+                 AV_OK);
+    CHECK_EQ_INT(ans.doc.code, 1890);
+    CHECK_EQ_STR(ans.doc.description, "");
+    CHECK_EQ_INT(ans.doc.updated_on_ms, 0);
+    CHECK_EQ_STR(ans.doc.phone, "");
+    CHECK_EQ_STR(ans.doc.xid, "abc123");
+    CHECK_EQ_INT(ans.doc.error_code, 0);
+
+    CHECK_EQ_INT(answer(AV_API_GET_STATUS, 200,
+                        "{\"status\":{\"code\":1803},"
+                        "\"mobile_verification\":null}", &ans),
+                 AV_OK);
+    CHECK_EQ_STR(ans.doc.xid, "");
+
+    CHECK_EQ_INT(answer(AV_API_FINALIZE, 200,
+                        "{\"reference_id\":\"" REF "\",\"sub_resource\":null,"
+                        "\"errors\":[],\"status\":{\"code\":2401}}", &ans),
+                 AV_OK);
+    CHECK_EQ_INT(ans.doc.code, 2401);
+    CHECK_EQ_STR(ans.doc.reference_id, REF);
+
+    CHECK_EQ_INT(answer(AV_API_INITIATE, 200,
+                        "{\"reference_id\":\"" REF "\",\"sub_resource\":null,"
+                        "\"errors\":null,\"status\":{\"code\":2400,"
+                        "\"description\":null},\"prefix\":\"4478730\","
+                        "\"verify_code\":null}", &ans),
+                 AV_OK);
+    CHECK_EQ_STR(ans.prefix, "4478730");
+}
+
+
 /* an initiate answer that is not "pending": Telesign would not call */
 static void
 call_verdict_says_why_telesign_would_not_call(void)
@@ -957,6 +1082,8 @@ main(void)
     RUN(finalize_of_a_decided_call_says_so);
     RUN(call_verdict_says_why_telesign_would_not_call);
     RUN(get_status_answers_carry_the_status);
+    RUN(telesign_errors_with_null_members_are_read);
+    RUN(answers_with_null_members_are_read);
 
     return UNIT_DONE();
 }

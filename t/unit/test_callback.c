@@ -302,6 +302,63 @@ test_unknown_members_are_ignored(void)
 }
 
 
+/*
+ * Telesign writes a member it has no value for as null (its error answers
+ * carry "reference_id": null, "sub_resource": null): the same as absent.
+ */
+static void
+test_null_members_are_absent(void)
+{
+    av_status_doc_t     doc;
+    static const char  body[] =
+        "{\"status\": {\"code\": 1800, \"description\": null, "
+        "\"updated_on\": null}, \"submit_timestamp\": null, \"errors\": null, "
+        "\"sub_resource\": null, \"verify\": null, \"additional_info\": null, "
+        "\"mobile_verification\": {\"phone_number\": null, "
+        "\"xid\": \"4325217a-742e-11e4-b116-123b93f75cba\"}, "
+        "\"reference_id\": null}";
+    static const char  top_xid[] =
+        "{\"status\":{\"code\":1803},\"mobile_verification\":null,"
+        "\"xid\":\"top-1\",\"reference_id\":null}";
+    static const char  errors_only[] =
+        "{\"errors\": [{\"code\": -50059, \"description\": \"xid not found.\"}],"
+        " \"reference_id\": null, \"status\": {\"code\": null, "
+        "\"description\": \"Transaction not attempted\", "
+        "\"updated_on\": \"2016-12-14T18:20:12Z\"}, \"sub_resource\": null}";
+
+    CHECK_EQ_INT(av_callback_parse(body, sizeof(body) - 1, &doc, NULL),
+                 AV_OK);
+    CHECK_EQ_INT(doc.code, 1800);
+    CHECK_EQ_STR(doc.description, "");
+    CHECK_EQ_INT(doc.updated_on_ms, 0);
+    CHECK_EQ_STR(doc.xid, "4325217a-742e-11e4-b116-123b93f75cba");
+    CHECK_EQ_STR(doc.phone, "");
+    CHECK_EQ_STR(doc.reference_id, "");
+    CHECK_EQ_STR(doc.sub_resource, "");
+    CHECK_EQ_INT(doc.error_code, 0);
+
+    CHECK_EQ_INT(av_callback_parse(top_xid, sizeof(top_xid) - 1, &doc, NULL),
+                 AV_OK);
+    CHECK_EQ_STR(doc.xid, "top-1");
+
+    CHECK_EQ_INT(av_status_doc_parse(errors_only, sizeof(errors_only) - 1,
+                                     &doc, NULL), AV_OK);
+    CHECK_EQ_INT(doc.code, 0);
+    CHECK_EQ_INT(doc.error_code, -50059);
+
+    /* absent is still not enough where a value is needed */
+    CB_ERR_MSG("{\"status\":{\"code\":1800},\"xid\":null}",
+               AV_ERR_MALFORMED_BODY, "xid is missing");
+    CB_ERR_MSG("{\"status\":null,\"xid\":\"a\"}",
+               AV_ERR_MALFORMED_BODY, "status.code is missing");
+    CB_ERR_MSG("{\"status\":{\"code\":1800},\"xid\":\"a\","
+               "\"errors\":[{\"code\":null}]}",
+               AV_ERR_MALFORMED_BODY, "errors[].code is not an integer");
+    CB_ERR("{\"status\":{\"code\":1800},\"xid\":\"a\",\"errors\":[null]}",
+           AV_ERR_MALFORMED_BODY);
+}
+
+
 static void
 test_duplicate_keys_are_malformed(void)
 {
@@ -656,6 +713,7 @@ main(void)
     RUN(test_longest_fields_fit);
     RUN(test_formatted_phone_number_is_stripped);
     RUN(test_unknown_members_are_ignored);
+    RUN(test_null_members_are_absent);
     RUN(test_duplicate_keys_are_malformed);
     RUN(test_oversize_body);
     RUN(test_not_json);
