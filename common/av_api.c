@@ -5,7 +5,8 @@
  * Every value that goes into a path or a form body is validated here
  * against a charset that needs no escaping, so a request can never carry
  * anything but what its builder was meant to send.  Answers fail closed:
- * only a well-formed document with a status code is AV_OK.
+ * only a well-formed document with a status code of the API that was
+ * asked is AV_OK.
  */
 
 #include <stddef.h>
@@ -16,6 +17,7 @@
 
 #include "av_api.h"
 #include "av_params.h"
+#include "av_status.h"
 #include "av_tsa.h"
 
 
@@ -529,6 +531,18 @@ av_api_prefix(const char *body, size_t len, av_api_answer_t *ans,
 }
 
 
+/*
+ * The API whose codes an answer to call may carry: Get Status answers
+ * with the SDK's codes, the missed-call endpoints with theirs.
+ */
+static av_status_api_t
+av_api_codes(av_api_call_t call)
+{
+    return call == AV_API_GET_STATUS ? AV_STATUS_API_SDK
+                                     : AV_STATUS_API_CALL;
+}
+
+
 static av_err_t
 av_api_classify(av_api_call_t call, int http_status, const char *body,
     size_t len, av_api_answer_t *ans, const char **msg)
@@ -600,6 +614,20 @@ av_api_classify(av_api_call_t call, int http_status, const char *body,
     /* the parser lets an answer carrying only errors[] through */
     if (ans->doc.code == 0) {
         *msg = "Telesign's answer has no status code";
+        return AV_ERR_UPSTREAM;
+    }
+
+    /*
+     * A code means something only in the API that documents it: a Get
+     * Status answer carrying the missed call's 2401 "Success", or a
+     * finalize answer carrying the SDK's 1800, is no answer to apply.
+     * A code no API documents is refused alike, rather than stored as a
+     * state nobody can act on.
+     */
+    if (!av_status_in_api(av_api_codes(call), ans->doc.code)) {
+        *msg = call == AV_API_GET_STATUS
+               ? "Telesign's status code is not a Get Status code"
+               : "Telesign's status code is not a missed-call API code";
         return AV_ERR_UPSTREAM;
     }
 

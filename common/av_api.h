@@ -90,7 +90,8 @@ typedef struct {
  * Classifies an answer.  http_status is the upstream's status (0 when
  * there was none: refused, timed out, reset, too big).
  *   AV_OK                 a well-formed answer; ans->doc.code holds
- *                         Telesign's status code (1800, 2401, ...)
+ *                         Telesign's status code, one of the asked API's
+ *                         (Get Status: 18xx; the missed call: 24xx)
  *   AV_ERR_UNKNOWN_SESSION Get Status: Telesign does not know the xid
  *                         (400 with error -50059), so nothing to store
  *   AV_ERR_ALREADY_FINAL  finalize: Telesign says the call was decided
@@ -101,7 +102,8 @@ typedef struct {
  *                         signature), 429, Telesign errors[] without a
  *                         status, garbage, an answer over
  *                         AV_API_ANSWER_MAX, an initiate answer without
- *                         reference id or prefix
+ *                         reference id or prefix, a status code of
+ *                         another API (Get Status saying 2401) or of none
  * JSON null is read as an absent member, as Telesign writes it
  * ("reference_id": null in its error answers).
  * *msg gets a short static reason for the log.

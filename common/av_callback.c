@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "av_callback.h"
+#include "av_status.h"
 
 
 /*
@@ -474,6 +475,18 @@ av_parse_doc(json_t *root, av_status_doc_t *doc, int callback,
 
     if (doc->code == 0 && (callback || doc->error_code == 0)) {
         *msg = "status.code is missing";
+        return AV_ERR_MALFORMED_BODY;
+    }
+
+    /*
+     * A callback is the SDK's Verify Transaction Callback and carries the
+     * Get Status codes.  Another API's code (the missed call's 2401
+     * "Success") or one never heard of is no status to store.  A Get
+     * Status document is judged by av_api_answer(), which knows which API
+     * it asked.
+     */
+    if (callback && !av_status_in_api(AV_STATUS_API_SDK, doc->code)) {
+        *msg = "status.code is not a code the SDK's callbacks carry";
         return AV_ERR_MALFORMED_BODY;
     }
 

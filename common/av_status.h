@@ -5,6 +5,11 @@
  * 24xx: App Verify API missed-call flow (initiate/finalize).
  * Every code is mapped to one state; codes we have never heard of are
  * AV_STATE_UNKNOWN, which the gate treats as not verified.
+ *
+ * A code means something only in the API that documents it: 2401 is the
+ * missed call's "Success", and a Get Status answer carrying it is no
+ * success at all.  av_status_in_api() is that rule; what reads an answer
+ * or a callback asks it before a code goes anywhere near a record.
  */
 #ifndef AV_STATUS_H
 #define AV_STATUS_H
@@ -17,7 +22,17 @@ typedef enum {
     AV_STATE_BLOCKED
 } av_state_t;
 
+typedef enum {
+    AV_STATUS_API_SDK = 0,  /* Get Status and the Verify Transaction
+                               Callback: 1800, 1803, ... 1890 */
+    AV_STATUS_API_CALL      /* the missed call's initiate, finalize and
+                               call status: 2400 ... 2430 */
+} av_status_api_t;
+
 av_state_t  av_status_state(int code);
+
+/* 1 when api documents code, 0 for another API's code or an unknown one */
+int         av_status_in_api(av_status_api_t api, int code);
 
 /* Telesign's own short description ("Success", "Pending", ...), or
  * "Unknown" for codes not in the table. */

@@ -1037,6 +1037,143 @@ answers_with_null_members_are_read(void)
 }
 
 
+/* the Get Status codes (SDK seed, "Get Status by XID Codes") */
+static const int  sdk_codes[] = {
+    1800, 1803, 1805, 1806, 1807, 1808, 1829, 1830, 1890
+};
+
+/* the missed-call API's codes (telesign-protocol.md section 5) */
+static const int  call_codes[] = {
+    2400, 2401, 2402, 2403, 2404, 2405, 2407, 2408, 2409, 2410, 2411, 2429,
+    2430
+};
+
+/* codes no API of ours answers with: neighbours, other products' */
+static const int  other_codes[] = {
+    1, 300, 301, 500, 501, 599, 1801, 1804, 1809, 1889, 1891, 2399, 2406,
+    2412, 2428, 2431, 3800, 99999
+};
+
+#define N(a)  (sizeof(a) / sizeof((a)[0]))
+
+
+static const char *
+status_doc(char *buf, size_t cap, int code)
+{
+    snprintf(buf, cap,
+             "{\"status\":{\"code\":%d,\"description\":\"x\","
+             "\"updated_on\":\"2016-12-14T18:20:12.000000Z\"},"
+             "\"sub_resource\":\"standard\",\"errors\":[],"
+             "\"mobile_verification\":{\"phone_number\":\"15555551234\","
+             "\"xid\":\"abc123\"}}", code);
+
+    return buf;
+}
+
+
+static const char *
+call_doc(char *buf, size_t cap, int code)
+{
+    snprintf(buf, cap,
+             "{\"reference_id\":\"" REF "\",\"sub_resource\":\"auto_verify\","
+             "\"errors\":[],\"status\":{\"code\":%d,\"description\":\"x\","
+             "\"updated_on\":\"2016-12-14T18:20:12.000000Z\"},"
+             "\"prefix\":\"4478730\"}", code);
+
+    return buf;
+}
+
+
+static const av_api_call_t  call_calls[] = {
+    AV_API_INITIATE, AV_API_FINALIZE, AV_API_FINALIZE_CALLERID,
+    AV_API_FINALIZE_TIMEOUT, AV_API_CALL_STATUS
+};
+
+
+/* Get Status answers with the SDK's codes: a missed-call "Success" (2401)
+ * there is no success, and no answer to apply */
+static void
+get_status_answers_only_with_get_status_codes(void)
+{
+    char              buf[512];
+    size_t            i;
+    const char       *msg;
+    av_api_answer_t   ans;
+
+    for (i = 0; i < N(sdk_codes); i++) {
+        CHECK_EQ_INT(answer(AV_API_GET_STATUS, 200,
+                            status_doc(buf, sizeof(buf), sdk_codes[i]), &ans),
+                     AV_OK);
+        CHECK_EQ_INT(ans.doc.code, sdk_codes[i]);
+    }
+
+    for (i = 0; i < N(call_codes); i++) {
+        CHECK_EQ_INT(answer(AV_API_GET_STATUS, 200,
+                            status_doc(buf, sizeof(buf), call_codes[i]), &ans),
+                     AV_ERR_UPSTREAM);
+    }
+
+    for (i = 0; i < N(other_codes); i++) {
+        CHECK_EQ_INT(answer(AV_API_GET_STATUS, 200,
+                            status_doc(buf, sizeof(buf), other_codes[i]),
+                            &ans),
+                     AV_ERR_UPSTREAM);
+    }
+
+    /* the log says why */
+    msg = NULL;
+    status_doc(buf, sizeof(buf), 2401);
+    CHECK_EQ_INT(av_api_answer(AV_API_GET_STATUS, 200, buf, strlen(buf), &ans,
+                               &msg), AV_ERR_UPSTREAM);
+    CHECK(msg != NULL && strstr(msg, "status code") != NULL);
+}
+
+
+/* and the missed-call API answers with its own: the SDK's "Success"
+ * (1800) finalizes nothing */
+static void
+call_answers_only_with_call_codes(void)
+{
+    char              buf[512];
+    size_t            i, c;
+    const char       *msg;
+    av_api_answer_t   ans;
+
+    for (c = 0; c < N(call_calls); c++) {
+
+        for (i = 0; i < N(call_codes); i++) {
+            CHECK_EQ_INT(answer(call_calls[c], 200,
+                                call_doc(buf, sizeof(buf), call_codes[i]),
+                                &ans),
+                         AV_OK);
+            CHECK_EQ_INT(ans.doc.code, call_codes[i]);
+        }
+
+        for (i = 0; i < N(sdk_codes); i++) {
+            CHECK_EQ_INT(answer(call_calls[c], 200,
+                                call_doc(buf, sizeof(buf), sdk_codes[i]),
+                                &ans),
+                         AV_ERR_UPSTREAM);
+        }
+
+        for (i = 0; i < N(other_codes); i++) {
+            CHECK_EQ_INT(answer(call_calls[c], 200,
+                                call_doc(buf, sizeof(buf), other_codes[i]),
+                                &ans),
+                         AV_ERR_UPSTREAM);
+        }
+    }
+
+    /* the case, with the log's reason */
+    msg = NULL;
+    CHECK_EQ_INT(av_api_answer(AV_API_FINALIZE, 200, FINALIZE_DOC(1800),
+                               sizeof(FINALIZE_DOC(1800)) - 1, &ans, &msg),
+                 AV_ERR_UPSTREAM);
+    CHECK(msg != NULL && strstr(msg, "status code") != NULL);
+    CHECK_EQ_INT(ans.doc.code, 0);
+}
+
+
 /* an initiate answer that is not "pending": Telesign would not call */
 static void
 call_verdict_says_why_telesign_would_not_call(void)
@@ -1084,6 +1221,8 @@ main(void)
     RUN(get_status_answers_carry_the_status);
     RUN(telesign_errors_with_null_members_are_read);
     RUN(answers_with_null_members_are_read);
+    RUN(get_status_answers_only_with_get_status_codes);
+    RUN(call_answers_only_with_call_codes);
 
     return UNIT_DONE();
 }

@@ -256,7 +256,8 @@ test_longest_fields_fit(void)
         "\",\"sub_resource\":\"012345678901234567890123456789012345678\","
         "\"mobile_verification\":{\"phone_number\":\"123456789012345\"}}";
 
-    CHECK_EQ_INT(av_callback_parse(body, sizeof(body) - 1, &doc, NULL),
+    /* a Get Status document: a callback carries only the SDK's codes */
+    CHECK_EQ_INT(av_status_doc_parse(body, sizeof(body) - 1, &doc, NULL),
                  AV_OK);
     CHECK_EQ_INT(doc.code, 99999);
     CHECK_EQ_INT(strlen(doc.reference_id), AV_REFERENCE_MAX);
@@ -289,7 +290,7 @@ test_unknown_members_are_ignored(void)
 {
     av_status_doc_t     doc;
     static const char  body[] =
-        "{\"status\":{\"code\":2401,\"extra\":[1,{\"a\":null}]},"
+        "{\"status\":{\"code\":1800,\"extra\":[1,{\"a\":null}]},"
         "\"verify\":{\"code_state\":\"VALID\",\"code_entered\":\"20085\"},"
         "\"additional_info\":{\"a\":{\"b\":{\"c\":[[[true]]]}}},"
         "\"mobile_verification\":{\"xid\":\"x-1\",\"carrier\":7},"
@@ -297,7 +298,7 @@ test_unknown_members_are_ignored(void)
 
     CHECK_EQ_INT(av_callback_parse(body, sizeof(body) - 1, &doc, NULL),
                  AV_OK);
-    CHECK_EQ_INT(doc.code, 2401);
+    CHECK_EQ_INT(doc.code, 1800);
     CHECK_EQ_STR(doc.xid, "x-1");
 }
 
@@ -356,6 +357,53 @@ test_null_members_are_absent(void)
                AV_ERR_MALFORMED_BODY, "errors[].code is not an integer");
     CB_ERR("{\"status\":{\"code\":1800},\"xid\":\"a\",\"errors\":[null]}",
            AV_ERR_MALFORMED_BODY);
+}
+
+
+/*
+ * A callback is the SDK's Verify Transaction Callback: it carries the
+ * Get Status codes.  Another API's code (the missed call's 2401 Success)
+ * or one never heard of is no status to store.
+ */
+static void
+test_callback_carries_only_sdk_codes(void)
+{
+    char             body[128];
+    size_t           i;
+    int              n;
+    av_status_doc_t  doc;
+    const char      *msg;
+
+    static const int  sdk[] = {
+        1800, 1803, 1805, 1806, 1807, 1808, 1829, 1830, 1890
+    };
+    static const int  other[] = {
+        2400, 2401, 2402, 2409, 2410, 2430, 1, 300, 500, 501, 1801, 1899,
+        99999
+    };
+
+    for (i = 0; i < sizeof(sdk) / sizeof(sdk[0]); i++) {
+        n = snprintf(body, sizeof(body),
+                     "{\"status\":{\"code\":%d},\"xid\":\"a\"}", sdk[i]);
+        CHECK_EQ_INT(av_callback_parse(body, (size_t) n, &doc, NULL), AV_OK);
+        CHECK_EQ_INT(doc.code, sdk[i]);
+    }
+
+    for (i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+        n = snprintf(body, sizeof(body),
+                     "{\"status\":{\"code\":%d},\"xid\":\"a\"}", other[i]);
+        memset(&doc, 'x', sizeof(doc));
+        msg = NULL;
+        CHECK_EQ_INT(av_callback_parse(body, (size_t) n, &doc, &msg),
+                     AV_ERR_MALFORMED_BODY);
+        CHECK(msg != NULL && strstr(msg, "status.code") != NULL);
+        CHECK_EQ_INT(doc.code, 0);
+        CHECK_EQ_STR(doc.xid, "");
+
+        /* a Get Status document is only read; av_api_answer judges it */
+        CHECK_EQ_INT(av_status_doc_parse(body, (size_t) n, &doc, NULL),
+                     AV_OK);
+    }
 }
 
 
@@ -714,6 +762,7 @@ main(void)
     RUN(test_formatted_phone_number_is_stripped);
     RUN(test_unknown_members_are_ignored);
     RUN(test_null_members_are_absent);
+    RUN(test_callback_carries_only_sdk_codes);
     RUN(test_duplicate_keys_are_malformed);
     RUN(test_oversize_body);
     RUN(test_not_json);

@@ -94,6 +94,40 @@ test_unlisted_codes_are_unknown_never_verified(void)
 }
 
 
+/* each code belongs to the API that documents it, and only to that one */
+static void
+test_codes_belong_to_their_api_only(void)
+{
+    size_t  i;
+
+    static const int  neither[] = {
+        0, -1, 1, 300, 500, 501, 1801, 1804, 1891, 2406, 2412, 2428, 2431,
+        99999
+    };
+
+    for (i = 0; i < sizeof(sdk_codes) / sizeof(sdk_codes[0]); i++) {
+        CHECK(av_status_in_api(AV_STATUS_API_SDK, sdk_codes[i].code));
+        CHECK(!av_status_in_api(AV_STATUS_API_CALL, sdk_codes[i].code));
+    }
+
+    for (i = 0; i < sizeof(api_codes) / sizeof(api_codes[0]); i++) {
+        CHECK(av_status_in_api(AV_STATUS_API_CALL, api_codes[i].code));
+        CHECK(!av_status_in_api(AV_STATUS_API_SDK, api_codes[i].code));
+    }
+
+    for (i = 0; i < sizeof(neither) / sizeof(neither[0]); i++) {
+        CHECK(!av_status_in_api(AV_STATUS_API_SDK, neither[i]));
+        CHECK(!av_status_in_api(AV_STATUS_API_CALL, neither[i]));
+    }
+
+    /* the two successes, each in its own API */
+    CHECK(av_status_in_api(AV_STATUS_API_SDK, AV_CODE_SUCCESS));
+    CHECK(!av_status_in_api(AV_STATUS_API_SDK, AV_CODE_AV_SUCCESS));
+    CHECK(av_status_in_api(AV_STATUS_API_CALL, AV_CODE_AV_SUCCESS));
+    CHECK(!av_status_in_api(AV_STATUS_API_CALL, AV_CODE_SUCCESS));
+}
+
+
 static void
 test_named_constants_match_the_table(void)
 {
@@ -134,6 +168,7 @@ main(void)
     RUN(test_api_24xx_codes_map_to_their_state);
     RUN(test_please_retry_keeps_the_transaction_open);
     RUN(test_unlisted_codes_are_unknown_never_verified);
+    RUN(test_codes_belong_to_their_api_only);
     RUN(test_named_constants_match_the_table);
     RUN(test_state_names);
     RUN(test_only_outcomes_are_terminal);
