@@ -73,6 +73,9 @@ static const av_err_entry_t  av_err_table[AV_ERR__COUNT] = {
         "The transaction id is not known." },
     [AV_ERR_ALREADY_FINAL] = { 409, "already_finalized",
         "This verification was already completed." },
+    [AV_ERR_ATTEMPT_BUSY] = { 409, "attempt_in_progress",
+        "Another code for this verification is being checked; "
+        "try again in a moment." },
 
     [AV_ERR_UPSTREAM] = { 503, "upstream_unavailable",
         "The verification service is unavailable; please try again later." },

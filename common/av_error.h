@@ -45,6 +45,8 @@ typedef enum {
     AV_ERR_UNKNOWN_XID,         /* 404 unknown_xid */
     AV_ERR_ALREADY_FINAL,       /* 409 already_finalized: Telesign says
                                    the missed call was decided already */
+    AV_ERR_ATTEMPT_BUSY,        /* 409 attempt_in_progress: every
+                                   finalize attempt left is being checked */
 
     /* our side */
     AV_ERR_UPSTREAM,            /* 503 upstream_unavailable */

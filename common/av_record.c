@@ -196,11 +196,72 @@ av_record_json(const av_record_t *rec, char *out, size_t cap)
  * it is.  So a 2402 only counts here until the last attempt, and every
  * other code takes the same road as a callback would.
  */
+/* the bounds av_record_finalize() counts against, kept in one place */
+static unsigned
+av_attempts_limit(unsigned max_attempts)
+{
+    /* a limit of 0 would never fail anyone: it allows one code; and the
+     * count is a byte, which must still be able to reach the limit */
+    if (max_attempts == 0) {
+        return 1;
+    }
+
+    return max_attempts > UINT8_MAX ? UINT8_MAX : max_attempts;
+}
+
+
+av_err_t
+av_record_attempt_reserve(av_record_t *rec, unsigned max_attempts)
+{
+    av_err_t  rc;
+
+    /* only a missed call that Telesign placed has codes to check */
+    if (rec->flow != AV_FLOW_CALL || rec->reference_id[0] == '\0') {
+        return AV_ERR_UNKNOWN_SESSION;
+    }
+
+    if (av_state_is_terminal((av_state_t) rec->state)) {
+        rc = av_record_gate(rec);
+        return rc == AV_OK ? AV_ERR_ALREADY_FINAL : rc;
+    }
+
+    max_attempts = av_attempts_limit(max_attempts);
+
+    if ((unsigned) rec->attempts + rec->checking >= max_attempts) {
+        return AV_ERR_ATTEMPT_BUSY;
+    }
+
+    rec->checking++;
+
+    return AV_OK;
+}
+
+
+void
+av_record_attempt_release(av_record_t *rec)
+{
+    if (rec->checking) {
+        rec->checking--;
+    }
+}
+
+
+unsigned
+av_record_attempt_lost(av_record_t *rec, unsigned max_attempts,
+    int64_t now_ms)
+{
+    return av_record_finalize(rec, AV_CODE_AV_WRONG_CODE, max_attempts,
+                              now_ms);
+}
+
+
 unsigned
 av_record_finalize(av_record_t *rec, int code, unsigned max_attempts,
     int64_t now_ms)
 {
     unsigned  used;
+
+    av_record_attempt_release(rec);
 
     /* an outcome is final: a late or replayed finalize answer, even a
      * success, never reopens it (the same rule as av_record_apply) */
@@ -208,14 +269,7 @@ av_record_finalize(av_record_t *rec, int code, unsigned max_attempts,
         return 0;
     }
 
-    /* a limit of 0 would never fail anyone: it allows one code; and the
-     * count is a byte, which must still be able to reach the limit */
-    if (max_attempts == 0) {
-        max_attempts = 1;
-
-    } else if (max_attempts > UINT8_MAX) {
-        max_attempts = UINT8_MAX;
-    }
+    max_attempts = av_attempts_limit(max_attempts);
 
     if (code == AV_CODE_AV_WRONG_CODE) {
         if (rec->attempts < UINT8_MAX) {

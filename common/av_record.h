@@ -31,7 +31,7 @@ typedef struct {
     uint8_t   state;                        /* av_state_t */
     uint8_t   flow;                         /* av_flow_t */
     uint8_t   attempts;                     /* wrong finalize codes so far */
-    uint8_t   pad;
+    uint8_t   checking;                     /* finalize calls in flight */
     int64_t   created_ms;                   /* our clock, at issue */
     int64_t   updated_ms;                   /* Telesign's updated_on, else our clock */
 } av_record_t;
@@ -88,9 +88,34 @@ int        av_record_is_running(const av_record_t *rec, int64_t now_ms,
 size_t     av_record_json(const av_record_t *rec, char *out, size_t cap);
 
 /*
- * Missed-call flow: applies a finalize answer.  2401 verifies; a wrong
- * code (2402) counts an attempt, and once max_attempts are used the record
- * is failed (2402) for good; other codes apply through the taxonomy as
+ * Missed-call flow, before Telesign is asked: reserves an attempt, so that
+ * parallel finalize requests can never have more codes checked than
+ * max_attempts.  AV_OK: one more call in flight (rec->checking), ended by
+ * av_record_finalize() or av_record_attempt_release().  AV_ERR_FAILED /
+ * AV_ERR_BLOCKED / AV_ERR_ALREADY_FINAL: decided already (answer from the
+ * record); AV_ERR_ATTEMPT_BUSY: every attempt left is in flight;
+ * AV_ERR_UNKNOWN_SESSION: not a missed call that Telesign placed.
+ */
+av_err_t   av_record_attempt_reserve(av_record_t *rec, unsigned max_attempts);
+
+/* Gives a reserved attempt back: Telesign could not be asked, or its
+ * answer could not be read, so the code was not checked. */
+void       av_record_attempt_release(av_record_t *rec);
+
+/*
+ * Ends a reserved attempt whose outcome is unknown: the client left while
+ * Telesign was asked.  It counts as a wrong code (fail closed: leaving
+ * must not buy attempts); a right code is still learnt through
+ * already_finalized on the next finalize.  Returns the attempts left.
+ */
+unsigned   av_record_attempt_lost(av_record_t *rec, unsigned max_attempts,
+    int64_t now_ms);
+
+/*
+ * Missed-call flow: applies a finalize answer, ending the attempt that
+ * av_record_attempt_reserve() took.  2401 verifies; a wrong code (2402)
+ * counts an attempt, and once max_attempts are used the record is failed
+ * (2402) for good; other codes apply through the taxonomy as
  * av_record_apply does.  Returns the attempts left (0 once terminal).
  */
 unsigned   av_record_finalize(av_record_t *rec, int code,

@@ -25,10 +25,14 @@
 
 static void ngx_http_appverify_call_body(ngx_http_request_t *r);
 static void ngx_http_appverify_call_resume(ngx_http_request_t *r);
+static void ngx_http_appverify_call_cleanup(void *data);
 static void ngx_http_appverify_finalize_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_appverify_finalize_start(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx);
 static void ngx_http_appverify_finalize_resume(ngx_http_request_t *r);
+static void ngx_http_appverify_finalize_release(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx);
+static void ngx_http_appverify_finalize_cleanup(void *data);
 static ngx_int_t ngx_http_appverify_finalize_reply(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx, ngx_uint_t status, unsigned left);
 static ngx_int_t ngx_http_appverify_post_only(ngx_http_request_t *r,
@@ -85,6 +89,7 @@ ngx_http_appverify_call_body(ngx_http_request_t *r)
     const char                     *why;
     av_err_t                        rc;
     av_params_t                     params;
+    ngx_pool_cleanup_t             *cln;
     ngx_http_appverify_ctx_t       *ctx;
     ngx_http_appverify_zone_t      *zone;
     ngx_http_appverify_loc_conf_t  *alcf;
@@ -143,11 +148,30 @@ ngx_http_appverify_call_body(ngx_http_request_t *r)
 
     ctx->have_rec = 1;
 
+    /*
+     * Until Telesign's reference id is stored, the record only holds the
+     * phone's place: a client that leaves before then takes it away with
+     * it (the request's pool cleanup), or the phone would be "duplicate"
+     * for the whole pending timeout with no call to finalize.
+     */
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        ngx_http_appverify_zone_delete(zone, ctx->xid);
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ctx->call_pending = 1;
+    cln->handler = ngx_http_appverify_call_cleanup;
+    cln->data = r;
+
     rc = av_api_initiate(&ctx->api, phone, 0);
 
     if (rc != AV_OK
         || ngx_http_appverify_upstream(r, &alcf->upstream, ctx, 1) != NGX_OK)
     {
+        ctx->call_pending = 0;
         ngx_http_appverify_zone_delete(zone, ctx->xid);
         ngx_http_finalize_request(r,
             ngx_http_appverify_send_error(r, rc != AV_OK ? rc
@@ -157,6 +181,34 @@ ngx_http_appverify_call_body(ngx_http_request_t *r)
     }
 
     r->write_event_handler = ngx_http_appverify_call_resume;
+}
+
+
+/* The request ends before the call was started: forget its record. */
+
+static void
+ngx_http_appverify_call_cleanup(void *data)
+{
+    ngx_http_request_t  *r = data;
+
+    ngx_http_appverify_ctx_t       *ctx;
+    ngx_http_appverify_loc_conf_t  *alcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_appverify_module);
+
+    if (ctx == NULL || !ctx->call_pending) {
+        return;
+    }
+
+    ctx->call_pending = 0;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
+
+    ngx_http_appverify_zone_delete(alcf->zone->data, ctx->xid);
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "appverify: call for xid \"%s\" abandoned before "
+                  "Telesign answered, its record removed", ctx->xid);
 }
 
 
@@ -201,6 +253,8 @@ ngx_http_appverify_call_resume(ngx_http_request_t *r)
         rc = ngx_http_appverify_zone_call_started(zone, ctx->xid, &ans,
                                                   &ctx->rec);
     }
+
+    ctx->call_pending = 0;
 
     if (rc != AV_OK) {
         ngx_http_appverify_zone_delete(zone, ctx->xid);
@@ -275,6 +329,7 @@ ngx_http_appverify_finalize_start(ngx_http_request_t *r,
     size_t                          len;
     av_err_t                        rc;
     av_params_t                     params;
+    ngx_pool_cleanup_t             *cln;
     ngx_http_appverify_zone_t      *zone;
     ngx_http_appverify_loc_conf_t  *alcf;
     char                            caller[AV_PHONE_MAX + 1];
@@ -303,26 +358,47 @@ ngx_http_appverify_finalize_start(ngx_http_request_t *r,
                                              "no code");
     }
 
-    rc = ngx_http_appverify_zone_find(zone, ctx->xid, len, &ctx->rec);
-    if (rc != AV_OK) {
-        return ngx_http_appverify_send_error(r, rc, NULL);
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->have_rec = 1;
+    /* one of the attempts, taken before Telesign is asked */
 
-    if (ctx->rec.flow != AV_FLOW_CALL || ctx->rec.reference_id[0] == '\0') {
-        return ngx_http_appverify_send_error(r, AV_ERR_UNKNOWN_SESSION,
-                                             "not a missed-call session");
-    }
+    rc = ngx_http_appverify_zone_finalize_begin(zone, ctx->xid, len,
+                                                alcf->attempts, &ctx->rec);
 
-    /* decided already: say so again, without asking Telesign */
+    switch (rc) {
 
-    if (av_state_is_terminal(ctx->rec.state)) {
+    case AV_OK:
+        break;
+
+    case AV_ERR_ALREADY_FINAL:
+    case AV_ERR_FAILED:
+    case AV_ERR_BLOCKED:
+
+        /* decided already: say so again, without asking Telesign */
+
+        ctx->have_rec = 1;
+
         return ngx_http_appverify_finalize_reply(r, ctx,
                    ctx->rec.state == AV_STATE_VERIFIED ? NGX_HTTP_OK
                                                        : NGX_HTTP_FORBIDDEN,
                    0);
+
+    default:
+        return ngx_http_appverify_send_error(r, rc,
+                   rc == AV_ERR_UNKNOWN_SESSION ? "no missed call placed"
+                                                : NULL);
     }
+
+    ctx->have_rec = 1;
+    ctx->attempt_held = 1;
+    ctx->attempt_code = params.has_code ? 1 : 0;
+
+    /* whatever ends this request ends the attempt too (see resume) */
+    cln->handler = ngx_http_appverify_finalize_cleanup;
+    cln->data = r;
 
     if (params.has_code) {
         rc = av_api_finalize(&ctx->api, ctx->rec.reference_id, params.code);
@@ -340,16 +416,68 @@ ngx_http_appverify_finalize_start(ngx_http_request_t *r,
     }
 
     if (rc != AV_OK) {
+        ngx_http_appverify_finalize_release(r, ctx);
         return ngx_http_appverify_send_error(r, rc, NULL);
     }
 
     if (ngx_http_appverify_upstream(r, &alcf->upstream, ctx, 1) != NGX_OK) {
+        ngx_http_appverify_finalize_release(r, ctx);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     r->write_event_handler = ngx_http_appverify_finalize_resume;
 
     return NGX_DONE;
+}
+
+
+/* The attempt goes back: Telesign was not asked, or gave no answer. */
+
+static void
+ngx_http_appverify_finalize_release(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx)
+{
+    ngx_http_appverify_loc_conf_t  *alcf;
+
+    if (!ctx->attempt_held) {
+        return;
+    }
+
+    ctx->attempt_held = 0;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
+
+    ngx_http_appverify_zone_attempt_end(alcf->zone->data, ctx->xid, 0,
+                                        alcf->attempts);
+}
+
+
+/*
+ * The request ends with its attempt still reserved: the client left while
+ * Telesign was being asked.  A code counts as used (leaving must not buy
+ * attempts); a caller-id or timeout report is only given back.
+ */
+
+static void
+ngx_http_appverify_finalize_cleanup(void *data)
+{
+    ngx_http_request_t  *r = data;
+
+    ngx_http_appverify_ctx_t       *ctx;
+    ngx_http_appverify_loc_conf_t  *alcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_appverify_module);
+
+    if (ctx == NULL || !ctx->attempt_held) {
+        return;
+    }
+
+    ctx->attempt_held = 0;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
+
+    ngx_http_appverify_zone_attempt_end(alcf->zone->data, ctx->xid,
+                                        ctx->attempt_code, alcf->attempts);
 }
 
 
@@ -397,6 +525,8 @@ ngx_http_appverify_finalize_resume(ngx_http_request_t *r)
 
         /* the outcome is a status to apply, not an attempt to count */
 
+        ngx_http_appverify_finalize_release(r, ctx);
+
         ngx_cpystrn((u_char *) ans.doc.xid, ctx->xid, sizeof(ans.doc.xid));
         ans.doc.phone[0] = '\0';
 
@@ -405,6 +535,7 @@ ngx_http_appverify_finalize_resume(ngx_http_request_t *r)
         left = av_record_attempts_left(&ctx->rec, alcf->attempts);
 
     } else if (rc == AV_OK) {
+        ctx->attempt_held = 0;
         rc = ngx_http_appverify_zone_finalize(zone, ctx->xid, ans.doc.code,
                                               alcf->attempts, &ctx->rec,
                                               &left);
@@ -412,6 +543,9 @@ ngx_http_appverify_finalize_resume(ngx_http_request_t *r)
     } else if (rc == AV_ERR_ALREADY_FINAL) {
         rc = AV_ERR_UPSTREAM;
     }
+
+    /* no usable answer: the code was not checked, as far as we know */
+    ngx_http_appverify_finalize_release(r, ctx);
 
     if (rc != AV_OK) {
         ngx_http_finalize_request(r,

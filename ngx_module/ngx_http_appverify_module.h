@@ -115,6 +115,9 @@ typedef struct {
     unsigned                     up_done:1;
     unsigned                     up_signed:1;   /* it sent our signature */
     unsigned                     outcome_asked:1; /* finalize: lost answer */
+    unsigned                     attempt_held:1;  /* finalize: reserved */
+    unsigned                     attempt_code:1;  /* ... for a code */
+    unsigned                     call_pending:1;  /* call: not started yet */
     ngx_uint_t                   lookup_state;
     av_err_t                     lookup_err;    /* what the lookup said */
     u_char                       xid[AV_XID_MAX + 1];
@@ -156,6 +159,11 @@ av_err_t ngx_http_appverify_zone_call_started(
     av_record_t *out);
 void ngx_http_appverify_zone_delete(ngx_http_appverify_zone_t *zone,
     u_char *xid);
+av_err_t ngx_http_appverify_zone_finalize_begin(
+    ngx_http_appverify_zone_t *zone, u_char *xid, size_t len,
+    ngx_uint_t max_attempts, av_record_t *out);
+void ngx_http_appverify_zone_attempt_end(ngx_http_appverify_zone_t *zone,
+    u_char *xid, ngx_uint_t lost, ngx_uint_t max_attempts);
 av_err_t ngx_http_appverify_zone_finalize(ngx_http_appverify_zone_t *zone,
     u_char *xid, int code, ngx_uint_t max_attempts, av_record_t *out,
     unsigned *left);

@@ -660,7 +660,67 @@ ngx_http_appverify_zone_delete(ngx_http_appverify_zone_t *zone, u_char *xid)
 }
 
 
-/* A finalize answer: the core counts attempts and decides the state. */
+/*
+ * Before a finalize call: the core reserves one of the record's attempts
+ * under the lock, so parallel requests cannot have more codes checked
+ * than max_attempts.  out: the record (also when refused, to answer from).
+ */
+
+av_err_t
+ngx_http_appverify_zone_finalize_begin(ngx_http_appverify_zone_t *zone,
+    u_char *xid, size_t len, ngx_uint_t max_attempts, av_record_t *out)
+{
+    av_err_t                    rc;
+    ngx_http_appverify_node_t  *rn;
+
+    rc = AV_ERR_UNKNOWN_SESSION;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    rn = ngx_http_appverify_record_find(zone, (const char *) xid, len,
+                                        ngx_time());
+    if (rn) {
+        rc = av_record_attempt_reserve(&rn->u.rec, max_attempts);
+        *out = rn->u.rec;
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    return rc;
+}
+
+
+/*
+ * Ends a reserved attempt without a finalize answer: given back when
+ * Telesign gave no usable answer, counted when the client left mid-call
+ * (lost: we cannot know whether Telesign checked the code).
+ */
+
+void
+ngx_http_appverify_zone_attempt_end(ngx_http_appverify_zone_t *zone,
+    u_char *xid, ngx_uint_t lost, ngx_uint_t max_attempts)
+{
+    ngx_http_appverify_node_t  *rn;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    rn = ngx_http_appverify_record_find(zone, (const char *) xid,
+                                        ngx_strlen(xid), ngx_time());
+    if (rn) {
+        if (lost) {
+            (void) av_record_attempt_lost(&rn->u.rec, max_attempts,
+                                          ngx_http_appverify_now_ms());
+
+        } else {
+            av_record_attempt_release(&rn->u.rec);
+        }
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+}
+
+
+/* A finalize answer: the core ends the attempt and decides the state. */
 
 av_err_t
 ngx_http_appverify_zone_finalize(ngx_http_appverify_zone_t *zone,

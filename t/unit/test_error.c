@@ -41,6 +41,7 @@ static const expect_t  table[] = {
     { AV_ERR_UNKNOWN_XID,        404, "unknown_xid" },
     { AV_ERR_COUNTRY_NOT_ALLOWED, 403, "country_not_allowed" },
     { AV_ERR_ALREADY_FINAL,      409, "already_finalized" },
+    { AV_ERR_ATTEMPT_BUSY,       409, "attempt_in_progress" },
     { AV_ERR_UPSTREAM,           503, "upstream_unavailable" },
     { AV_ERR_STORE_FULL,         503, "store_full" },
     { AV_ERR_INTERNAL,           500, "internal_error" },

@@ -926,6 +926,96 @@ test_verdict_fails_closed(void)
 }
 
 
+/*
+ * Parallel finalize requests: an attempt is reserved before Telesign is
+ * asked, so no more codes are checked than max_attempts, however many
+ * arrive at once.
+ */
+static void
+test_attempt_reservation(void)
+{
+    av_record_t  rec;
+    int          i, ok;
+
+    /* an SDK session, or a call Telesign never placed, has no codes */
+    av_record_init(&rec, "x", 1, "15555551234", 11, AV_FLOW_SDK, 1000);
+    CHECK_EQ_INT(av_record_attempt_reserve(&rec, 3), AV_ERR_UNKNOWN_SESSION);
+    av_record_init(&rec, "x", 1, "15555551234", 11, AV_FLOW_CALL, 1000);
+    CHECK_EQ_INT(av_record_attempt_reserve(&rec, 3), AV_ERR_UNKNOWN_SESSION);
+    strcpy(rec.reference_id, "B149634764BC0144C833G7280C4403B8");
+
+    /* 30 at once for 3 attempts: 3 go to Telesign, 27 are told to wait */
+    ok = 0;
+    for (i = 0; i < 30; i++) {
+        if (av_record_attempt_reserve(&rec, 3) == AV_OK) {
+            ok++;
+        } else {
+            CHECK_EQ_INT(av_record_attempt_reserve(&rec, 3),
+                         AV_ERR_ATTEMPT_BUSY);
+        }
+    }
+    CHECK_EQ_INT(ok, 3);
+    CHECK_EQ_INT(rec.checking, 3);
+
+    /* Telesign could not be asked about one: it is given back */
+    av_record_attempt_release(&rec);
+    CHECK_EQ_INT(rec.checking, 2);
+    CHECK_EQ_INT(av_record_attempt_reserve(&rec, 3), AV_OK);
+
+    /* three wrong answers: each ends its reservation, the last fails it */
+    CHECK_EQ_INT(av_record_finalize(&rec, 2402, 3, 2000), 2);
+    CHECK_EQ_INT(av_record_finalize(&rec, 2402, 3, 2000), 1);
+    CHECK_EQ_INT(av_record_finalize(&rec, 2402, 3, 2000), 0);
+    CHECK_EQ_INT(rec.checking, 0);
+    CHECK_EQ_INT(rec.state, AV_STATE_FAILED);
+
+    /* decided: answered from the record, nothing reserved */
+    CHECK_EQ_INT(av_record_attempt_reserve(&rec, 3), AV_ERR_FAILED);
+    CHECK_EQ_INT(rec.checking, 0);
+
+    /* attempts=1: two wrong codes and the right one at once: one is
+     * checked; the right one must wait for it and cannot slip past */
+    av_record_init(&rec, "y", 1, "15555551234", 11, AV_FLOW_CALL, 1000);
+    strcpy(rec.reference_id, "B149634764BC0144C833G7280C4403B8");
+    CHECK_EQ_INT(av_record_attempt_reserve(&rec, 1), AV_OK);
+    CHECK_EQ_INT(av_record_attempt_reserve(&rec, 1), AV_ERR_ATTEMPT_BUSY);
+    CHECK_EQ_INT(av_record_attempt_reserve(&rec, 1), AV_ERR_ATTEMPT_BUSY);
+    CHECK_EQ_INT(av_record_finalize(&rec, 2402, 1, 2000), 0);
+    CHECK_EQ_INT(rec.state, AV_STATE_FAILED);
+    CHECK_EQ_INT(av_record_attempt_reserve(&rec, 1), AV_ERR_FAILED);
+
+    /* verified: already_finalized, the record says the rest */
+    av_record_init(&rec, "z", 1, "15555551234", 11, AV_FLOW_CALL, 1000);
+    strcpy(rec.reference_id, "B149634764BC0144C833G7280C4403B8");
+    CHECK_EQ_INT(av_record_attempt_reserve(&rec, 3), AV_OK);
+    CHECK_EQ_INT(av_record_finalize(&rec, 2401, 3, 2000), 0);
+    CHECK_EQ_INT(rec.state, AV_STATE_VERIFIED);
+    CHECK_EQ_INT(av_record_attempt_reserve(&rec, 3), AV_ERR_ALREADY_FINAL);
+
+    /* a client that leaves mid-call does not get its attempt back */
+    av_record_init(&rec, "w", 1, "15555551234", 11, AV_FLOW_CALL, 1000);
+    strcpy(rec.reference_id, "B149634764BC0144C833G7280C4403B8");
+    CHECK_EQ_INT(av_record_attempt_reserve(&rec, 2), AV_OK);
+    CHECK_EQ_INT(av_record_attempt_lost(&rec, 2, 2000), 1);
+    CHECK_EQ_INT(rec.checking, 0);
+    CHECK_EQ_INT(rec.attempts, 1);
+    CHECK_EQ_INT(av_record_attempt_reserve(&rec, 2), AV_OK);
+    CHECK_EQ_INT(av_record_attempt_lost(&rec, 2, 2000), 0);
+    CHECK_EQ_INT(rec.state, AV_STATE_FAILED);
+
+    /* a limit of 0 allows one code, as av_record_finalize counts it */
+    av_record_init(&rec, "v", 1, "15555551234", 11, AV_FLOW_CALL, 1000);
+    strcpy(rec.reference_id, "B149634764BC0144C833G7280C4403B8");
+    CHECK_EQ_INT(av_record_attempt_reserve(&rec, 0), AV_OK);
+    CHECK_EQ_INT(av_record_attempt_reserve(&rec, 0), AV_ERR_ATTEMPT_BUSY);
+
+    /* a release with nothing reserved changes nothing */
+    av_record_attempt_release(&rec);
+    av_record_attempt_release(&rec);
+    CHECK_EQ_INT(rec.checking, 0);
+}
+
+
 int
 main(void)
 {
@@ -963,5 +1053,6 @@ main(void)
     RUN(test_attempts_left);
     RUN(test_rate_parse);
     RUN(test_verdict_fails_closed);
+    RUN(test_attempt_reservation);
     return UNIT_DONE();
 }
