@@ -82,3 +82,33 @@ ngx_http_appverify_gate_handler(ngx_http_request_t *r)
 
     return NGX_OK;
 }
+
+
+/*
+ * The precontent phase: the request got past the access phase although
+ * the gate said no, so under "satisfy any" another module (allow, a valid
+ * auth_basic user) let it in.  The gate's refusal must then change
+ * nothing of what the location sends: not an upstream's own 401 body, not
+ * its headers.  (nginx clears r->headers_out.www_authenticate itself, but
+ * an auth_basic that ran after the gate points that at its own header.)
+ */
+
+ngx_int_t
+ngx_http_appverify_gate_overruled(ngx_http_request_t *r)
+{
+    ngx_http_appverify_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_appverify_module);
+
+    if (ctx == NULL || !ctx->deny_json) {
+        return NGX_DECLINED;
+    }
+
+    ctx->deny_json = 0;
+
+    if (ctx->deny_www) {
+        ctx->deny_www->hash = 0;
+    }
+
+    return NGX_DECLINED;
+}

@@ -1374,5 +1374,12 @@ ngx_http_appverify_init(ngx_conf_t *cf)
 
     *h = ngx_http_appverify_gate_handler;
 
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PRECONTENT_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_appverify_gate_overruled;
+
     return ngx_http_appverify_filter_init(cf);
 }

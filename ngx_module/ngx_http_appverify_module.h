@@ -129,6 +129,7 @@ typedef struct {
     unsigned                     deny_replace:1;  /* header filter took it */
     unsigned                     deny_sent:1;     /* our body is out */
     av_err_t                     deny;
+    ngx_table_elt_t             *deny_www;        /* our WWW-Authenticate */
 } ngx_http_appverify_ctx_t;
 
 
@@ -228,6 +229,7 @@ ngx_int_t ngx_http_appverify_set_cookie(ngx_http_request_t *r,
 av_err_t ngx_http_appverify_request_params(ngx_http_request_t *r,
     av_params_t *params);
 ngx_int_t ngx_http_appverify_gate_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_appverify_gate_overruled(ngx_http_request_t *r);
 
 
 extern ngx_module_t  ngx_http_appverify_module;

@@ -51,6 +51,9 @@ ngx_http_appverify_send(ngx_http_request_t *r, ngx_uint_t status,
     }
 
     h->hash = 1;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
     ngx_str_set(&h->key, "Cache-Control");
     ngx_str_set(&h->value, "no-store");
 
@@ -136,6 +139,10 @@ ngx_http_appverify_deny(ngx_http_request_t *r, av_err_t err,
         }
 
         h->hash = 1;
+#if (nginx_version >= 1023000)
+        /* from 1.23 headers of one name are a list, walked under satisfy */
+        h->next = NULL;
+#endif
         ngx_str_set(&h->key, "WWW-Authenticate");
 
         if (err == AV_ERR_NO_CREDENTIAL) {
@@ -147,6 +154,7 @@ ngx_http_appverify_deny(ngx_http_request_t *r, av_err_t err,
         }
 
         r->headers_out.www_authenticate = h;
+        ctx->deny_www = h;
     }
 
     return status;

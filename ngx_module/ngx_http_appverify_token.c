@@ -256,6 +256,10 @@ ngx_http_appverify_set_cookie(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
     size = alcf->cookie_name.len + len + alcf->cookie_samesite.len
            + sizeof("=; Path=/; Max-Age=; HttpOnly; Secure; SameSite=") - 1
            + NGX_TIME_T_LEN;
