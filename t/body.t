@@ -20,6 +20,7 @@ our $locations = <<'_EOC_';
     location = /token    { appverify_token zone=av; }
     location = /callback { appverify_callback zone=av; }
     location = /status   { appverify_status zone=av lookup=/_telesign; }
+    location /account/   { appverify_require zone=av lookup=/_telesign; alias html/; }
     location /_telesign/ {
         internal;
         include $TEST_NGINX_ROOT/conf/appverify_params;
@@ -94,6 +95,20 @@ run_tests();
              . "Cookie: appverify=$cookie\r\nContent-Length: 3000\r\n\r\n";
     my $r = send_pieces([$head, ('c' x 1000), \0.5, ('d' x 1000), \0.5, ('e' x 1000)]);
     like($r, qr{^HTTP/1\.1 (401|503)}, "a body trickling in over a second, then the lookup: answered");
+
+    # the gate's lookup with the client's body still arriving: the body is
+    # the application's, the gate leaves it alone, and nginx reads or
+    # discards it only once the gate has answered
+    for my $len (3000, 200000) {
+        my $head = "POST /account/x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                 . "Cookie: appverify=$cookie\r\nContent-Length: $len\r\n\r\n";
+        my @pieces = ($head . ('a' x 100), \0.3);
+        for (my $sent = 100; $sent < $len; $sent += 8000) {
+            push @pieces, ('g' x ($len - $sent < 8000 ? $len - $sent : 8000)), \0.01;
+        }
+        my $g = send_pieces(\@pieces);
+        like($g, qr{^HTTP/1\.1 (401|503)}, "the gate with a $len-byte body arriving during its lookup answers");
+    }
 
     send_pieces(["POST /_sim/mode HTTP/1.0\r\nContent-Length: 17\r\n\r\n"
                  . '{"mode":"normal"}'], port => AppVerify::Attack::sim_port());
