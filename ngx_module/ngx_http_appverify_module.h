@@ -211,6 +211,8 @@ ngx_int_t ngx_http_appverify_read_body(ngx_http_request_t *r,
 ngx_int_t ngx_http_appverify_body(ngx_http_request_t *r, ngx_str_t *body);
 ngx_table_elt_t *ngx_http_appverify_header(ngx_http_request_t *r,
     const char *name, size_t len);
+ngx_table_elt_t *ngx_http_appverify_push_header(ngx_http_request_t *r,
+    const char *name);
 av_err_t ngx_http_appverify_credential(ngx_http_request_t *r,
     ngx_http_appverify_loc_conf_t *alcf, u_char *xid, size_t *xid_len);
 ngx_http_appverify_ctx_t *ngx_http_appverify_get_ctx(ngx_http_request_t *r);

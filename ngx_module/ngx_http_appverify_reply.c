@@ -45,16 +45,11 @@ ngx_http_appverify_send(ngx_http_request_t *r, ngx_uint_t status,
 
     /* answers about one person's verification are never cacheable */
 
-    h = ngx_list_push(&r->headers_out.headers);
+    h = ngx_http_appverify_push_header(r, "Cache-Control");
     if (h == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    h->hash = 1;
-#if (nginx_version >= 1023000)
-    h->next = NULL;
-#endif
-    ngx_str_set(&h->key, "Cache-Control");
     ngx_str_set(&h->value, "no-store");
 
     if (r->method == NGX_HTTP_HEAD || len == 0) {
@@ -133,17 +128,10 @@ ngx_http_appverify_deny(ngx_http_request_t *r, av_err_t err,
     ctx->deny_json = 1;
 
     if (status == NGX_HTTP_UNAUTHORIZED) {
-        h = ngx_list_push(&r->headers_out.headers);
+        h = ngx_http_appverify_push_header(r, "WWW-Authenticate");
         if (h == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        h->hash = 1;
-#if (nginx_version >= 1023000)
-        /* from 1.23 headers of one name are a list, walked under satisfy */
-        h->next = NULL;
-#endif
-        ngx_str_set(&h->key, "WWW-Authenticate");
 
         if (err == AV_ERR_NO_CREDENTIAL) {
             ngx_str_set(&h->value, "Bearer realm=\"appverify\"");
@@ -362,6 +350,33 @@ ngx_http_appverify_body(ngx_http_request_t *r, ngx_str_t *body)
 }
 
 
+/*
+ * A response header of ours; the caller sets its value.  From nginx 1.23
+ * headers of one name form a list through ->next, which nginx walks (the
+ * WWW-Authenticate ones under "satisfy any"): each of ours ends its list.
+ */
+
+ngx_table_elt_t *
+ngx_http_appverify_push_header(ngx_http_request_t *r, const char *name)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NULL;
+    }
+
+    h->hash = 1;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+    h->key.len = ngx_strlen(name);
+    h->key.data = (u_char *) name;
+
+    return h;
+}
+
+
 /* The first request header called name (case-insensitive), or NULL. */
 
 ngx_table_elt_t *
@@ -406,10 +421,13 @@ ngx_http_appverify_credential(ngx_http_request_t *r,
     ngx_http_appverify_loc_conf_t *alcf, u_char *xid, size_t *xid_len)
 {
     size_t                           len;
-    ngx_uint_t                       i;
     const char                      *cred;
-    ngx_table_elt_t                **cookies, *h;
+    ngx_table_elt_t                 *h;
     ngx_http_appverify_main_conf_t  *amcf;
+#if (nginx_version < 1023000)
+    ngx_uint_t                       i;
+    ngx_table_elt_t                **cookies;
+#endif
 
     amcf = ngx_http_get_module_main_conf(r, ngx_http_appverify_module);
 
@@ -422,12 +440,19 @@ ngx_http_appverify_credential(ngx_http_request_t *r,
         || !av_credential_from_bearer((const char *) h->value.data,
                                       h->value.len, &cred, &len))
     {
+#if (nginx_version >= 1023000)
+
+        /* from 1.23 the Cookie headers are a list through ->next */
+
+        for (h = r->headers_in.cookie; h; h = h->next) {
+#else
         cookies = r->headers_in.cookies.elts;
 
         for (i = 0; i < r->headers_in.cookies.nelts; i++) {
-            if (av_credential_from_cookie((const char *)
-                                          cookies[i]->value.data,
-                                          cookies[i]->value.len,
+            h = cookies[i];
+#endif
+            if (av_credential_from_cookie((const char *) h->value.data,
+                                          h->value.len,
                                           (const char *)
                                           alcf->cookie_name.data,
                                           alcf->cookie_name.len,

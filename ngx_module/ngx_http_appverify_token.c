@@ -251,14 +251,10 @@ ngx_http_appverify_set_cookie(ngx_http_request_t *r,
     size_t            size;
     ngx_table_elt_t  *h;
 
-    h = ngx_list_push(&r->headers_out.headers);
+    h = ngx_http_appverify_push_header(r, "Set-Cookie");
     if (h == NULL) {
         return NGX_ERROR;
     }
-
-#if (nginx_version >= 1023000)
-    h->next = NULL;
-#endif
 
     size = alcf->cookie_name.len + len + alcf->cookie_samesite.len
            + sizeof("=; Path=/; Max-Age=; HttpOnly; Secure; SameSite=") - 1
@@ -269,8 +265,6 @@ ngx_http_appverify_set_cookie(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    h->hash = 1;
-    ngx_str_set(&h->key, "Set-Cookie");
     h->value.data = p;
 
     p = ngx_sprintf(p, "%V=%*s; Path=/; Max-Age=%T; HttpOnly",
