@@ -1292,6 +1292,17 @@ ngx_http_appverify_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->rate = 100;
     }
 
+    /* what the core's rules for starting a verification read */
+
+    conf->start.phone.rate = conf->rate;
+    conf->start.phone.burst = conf->burst;
+    conf->start.client.rate = conf->client_rate;
+    conf->start.client.burst = conf->client_burst;
+    conf->start.prefix.rate = conf->prefix_rate;
+    conf->start.prefix.burst = conf->prefix_burst;
+    conf->start.prefix_digits = conf->prefix_digits;
+    conf->start.pending_ms = (int64_t) conf->pending_timeout * 1000;
+
     if (conf->role == NGX_HTTP_APPVERIFY_NONE
         && conf->require_zone == NULL)
     {

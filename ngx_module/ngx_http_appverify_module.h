@@ -24,6 +24,7 @@
 #include "av_hash.h"
 #include "av_key.h"
 #include "av_record.h"
+#include "av_start.h"
 
 
 /* one zone: the limit_req model; records in a hash table, buckets in a tree */
@@ -86,6 +87,7 @@ typedef struct {
     ngx_uint_t                   prefix_rate;
     ngx_uint_t                   prefix_burst;
     ngx_uint_t                   prefix_digits;
+    av_start_conf_t              start;         /* the above, for the core */
     ngx_flag_t                   signature;     /* callbacks must be signed */
     ngx_uint_t                   attempts;      /* finalize tries */
     ngx_msec_t                   lookup_interval;

@@ -36,15 +36,14 @@
 
 
 /*
- * A rate bucket, keyed "p:<phone>", "c:<client address>" or
- * "n:<number prefix>"; a phone's also names its latest verification.
+ * A rate bucket, keyed as the core names it (av_start.h): "p:<phone>",
+ * "c:<client address>" or "n:<number prefix>"; a phone's also names its
+ * latest verification.
  */
-
-#define AV_LIMIT_KEY_MAX  (2 + NGX_INET6_ADDRSTRLEN)
 
 typedef struct {
     av_rate_t                    rate;
-    char                         key[AV_LIMIT_KEY_MAX + 1];
+    char                         key[AV_BUCKET_KEY_MAX + 1];
     char                         xid[AV_XID_MAX + 1];
 } ngx_http_appverify_limit_t;
 
@@ -64,18 +63,6 @@ struct ngx_http_appverify_node_s {
         ngx_http_appverify_limit_t  lim;
     } u;
 };
-
-
-/* a bucket being checked: the copy that is taken, written back on success */
-
-typedef struct {
-    char                         key[AV_LIMIT_KEY_MAX + 1];
-    ngx_uint_t                   rate;
-    ngx_uint_t                   burst;
-    time_t                       keep;
-    av_rate_t                    state;
-    ngx_http_appverify_node_t   *node;
-} ngx_http_appverify_bucket_t;
 
 
 #define ngx_http_appverify_node_size(member)                                 \
@@ -100,13 +87,14 @@ static ngx_rbtree_key_t ngx_http_appverify_xid_hash(
     ngx_http_appverify_zone_t *zone, const char *xid, size_t len);
 static ngx_http_appverify_node_t *ngx_http_appverify_alloc(
     ngx_http_appverify_zone_t *zone, size_t size,
-    ngx_http_appverify_bucket_t *keep, ngx_uint_t nkeep, time_t now,
+    ngx_http_appverify_node_t **keep, ngx_uint_t nkeep, time_t now,
     ngx_log_t *log);
 static ngx_uint_t ngx_http_appverify_kept(ngx_http_appverify_node_t *an,
-    ngx_http_appverify_bucket_t *keep, ngx_uint_t nkeep);
+    ngx_http_appverify_node_t **keep, ngx_uint_t nkeep);
 static void ngx_http_appverify_bucket_store(ngx_http_appverify_zone_t *zone,
-    ngx_http_appverify_bucket_t *bk, ngx_http_appverify_bucket_t *all,
-    ngx_uint_t n, char *xid, time_t now, ngx_log_t *log);
+    av_bucket_t *bk, ngx_http_appverify_node_t **node,
+    ngx_http_appverify_node_t **all, ngx_uint_t n, time_t now,
+    ngx_log_t *log);
 static void ngx_http_appverify_expire(ngx_http_appverify_zone_t *zone,
     time_t now);
 static void ngx_http_appverify_delete(ngx_http_appverify_zone_t *zone,
@@ -247,11 +235,10 @@ ngx_http_appverify_zone_find(ngx_http_appverify_zone_t *zone, u_char *xid,
 
 
 /*
- * Starts a verification: refuses a duplicate for a phone whose
- * verification is still running, a caller-chosen xid already in use, and
- * a phone, client address or number prefix over its rate; then stores rec.
- * Nothing changes on refusal: the buckets are taken on copies and written
- * back only when every one of them said yes.
+ * Starts a verification: reads what the core's rules need (av_start.h:
+ * the phone's, client address's and number range's buckets, the phone's
+ * latest record, whether the xid is taken), lets the core decide, and
+ * stores rec and the buckets it wrote back, or nothing on refusal.
  */
 
 av_err_t
@@ -260,95 +247,61 @@ ngx_http_appverify_zone_start(ngx_http_appverify_zone_t *zone,
     ngx_str_t *client, const char **why, ngx_log_t *log)
 {
     time_t                       now;
-    int64_t                      now_ms;
     av_err_t                     rc;
-    ngx_uint_t                   i, n;
-    ngx_http_appverify_node_t   *rn, *last;
-    ngx_http_appverify_bucket_t  b[3];
+    ngx_uint_t                   i;
+    av_bucket_t                 *bk;
+    av_start_t                   st;
+    ngx_http_appverify_node_t   *rn, *node[AV_BUCKETS_MAX];
+    u_char                       addr[NGX_SOCKADDR_STRLEN + 1];
 
     now = ngx_time();
-    now_ms = rec->created_ms;
-    *why = NULL;
 
-    /* the phone's bucket (it also remembers the phone's latest xid) ... */
+    ngx_cpystrn(addr, client ? client->data : (u_char *) "",
+                ngx_min(client ? client->len + 1 : 1, sizeof(addr)));
 
-    n = 0;
-    ngx_snprintf((u_char *) b[n].key, sizeof(b[n].key), "p:%s%Z", rec->phone);
-    b[n].rate = alcf->rate;
-    b[n].burst = alcf->burst;
-    b[n].keep = alcf->pending_timeout;
-    n++;
-
-    /* ... the client address's and the number range's, toll-fraud guards */
-
-    if (alcf->client_rate && client && client->len) {
-        ngx_snprintf((u_char *) b[n].key, sizeof(b[n].key), "c:%*s%Z",
-                     ngx_min(client->len, AV_LIMIT_KEY_MAX - 2),
-                     client->data);
-        b[n].rate = alcf->client_rate;
-        b[n].burst = alcf->client_burst;
-        b[n].keep = 0;
-        n++;
-    }
-
-    if (alcf->prefix_rate) {
-        ngx_snprintf((u_char *) b[n].key, sizeof(b[n].key), "n:%*s%Z",
-                     ngx_min(alcf->prefix_digits, ngx_strlen(rec->phone)),
-                     rec->phone);
-        b[n].rate = alcf->prefix_rate;
-        b[n].burst = alcf->prefix_burst;
-        b[n].keep = 0;
-        n++;
-    }
+    av_start_init(&st, rec, &alcf->start, (const char *) addr);
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
     ngx_http_appverify_expire(zone, now);
 
-    for (i = 0; i < n; i++) {
-        b[i].node = ngx_http_appverify_node_find(zone, b[i].key,
-                                                 ngx_strlen(b[i].key), now);
-    }
+    for (i = 0; i < st.n; i++) {
+        bk = &st.bucket[i];
 
-    if (b[0].node && b[0].node->u.lim.xid[0]) {
-        last = ngx_http_appverify_record_find(zone, b[0].node->u.lim.xid,
-                                            ngx_strlen(b[0].node->u.lim.xid),
-                                            now);
-
-        if (last && av_record_is_running(&last->u.rec, now_ms,
-                                         (int64_t) alcf->pending_timeout
-                                         * 1000))
-        {
-            rc = AV_ERR_DUPLICATE;
-            goto done;
+        node[i] = ngx_http_appverify_node_find(zone, bk->key,
+                                               ngx_strlen(bk->key), now);
+        if (node[i]) {
+            bk->found = 1;
+            bk->state = node[i]->u.lim.rate;
+            ngx_cpystrn((u_char *) bk->xid, (u_char *) node[i]->u.lim.xid,
+                        sizeof(bk->xid));
         }
     }
 
-    if (ngx_http_appverify_record_find(zone, rec->xid, ngx_strlen(rec->xid), now))
-    {
-        rc = AV_ERR_XID_IN_USE;
+    if (st.bucket[0].xid[0]) {
+        rn = ngx_http_appverify_record_find(zone, st.bucket[0].xid,
+                                            ngx_strlen(st.bucket[0].xid),
+                                            now);
+        if (rn) {
+            st.have_last = 1;
+            st.last = rn->u.rec;
+        }
+    }
+
+    st.xid_taken = ngx_http_appverify_record_find(zone, rec->xid,
+                                                  ngx_strlen(rec->xid), now)
+                   != NULL;
+
+    rc = av_start_decide(&st, rec, &alcf->start, rec->created_ms);
+
+    *why = st.why;
+
+    if (rc != AV_OK) {
         goto done;
     }
 
-    for (i = 0; i < n; i++) {
-        if (b[i].node) {
-            b[i].state = b[i].node->u.lim.rate;
-
-        } else {
-            ngx_memzero(&b[i].state, sizeof(av_rate_t));
-        }
-
-        rc = av_rate_take(&b[i].state, now_ms, b[i].rate, b[i].burst);
-        if (rc != AV_OK) {
-            *why = b[i].key[0] == 'p' ? "phone over its rate"
-                   : b[i].key[0] == 'c' ? "client address over its rate"
-                   : "number prefix over its rate";
-            goto done;
-        }
-    }
-
     rn = ngx_http_appverify_alloc(zone, ngx_http_appverify_node_size(rec),
-                                  b, n, now, log);
+                                  node, st.n, now, log);
     if (rn == NULL) {
         rc = AV_ERR_STORE_FULL;
         goto done;
@@ -361,9 +314,9 @@ ngx_http_appverify_zone_start(ngx_http_appverify_zone_t *zone,
      * already alerts.
      */
 
-    for (i = 0; i < n; i++) {
-        ngx_http_appverify_bucket_store(zone, &b[i], b, n,
-                                        i == 0 ? rec->xid : NULL, now, log);
+    for (i = 0; i < st.n; i++) {
+        ngx_http_appverify_bucket_store(zone, &st.bucket[i], &node[i], node,
+                                        st.n, now, log);
     }
 
     rn->kind = NGX_HTTP_APPVERIFY_RECORD;
@@ -377,8 +330,6 @@ ngx_http_appverify_zone_start(ngx_http_appverify_zone_t *zone,
     ngx_queue_insert_head(&zone->sh->record_queue, &rn->queue);
     zone->sh->records++;
 
-    rc = AV_OK;
-
 done:
 
     ngx_shmtx_unlock(&zone->shpool->mutex);
@@ -387,21 +338,17 @@ done:
 }
 
 
-/*
- * Writes a rate bucket back, creating its node when it had none.  The
- * node lives as long as the bucket can still say no (the time it takes to
- * drain), or the pending window for a phone's duplicate rule.
- */
+/* Writes a bucket back as the core decided, creating its node if new. */
 
 static void
 ngx_http_appverify_bucket_store(ngx_http_appverify_zone_t *zone,
-    ngx_http_appverify_bucket_t *bk, ngx_http_appverify_bucket_t *all,
-    ngx_uint_t n, char *xid, time_t now, ngx_log_t *log)
+    av_bucket_t *bk, ngx_http_appverify_node_t **node,
+    ngx_http_appverify_node_t **all, ngx_uint_t n, time_t now,
+    ngx_log_t *log)
 {
-    time_t                      keep;
     ngx_http_appverify_node_t  *an;
 
-    an = bk->node;
+    an = *node;
 
     if (an == NULL) {
         an = ngx_http_appverify_alloc(zone, ngx_http_appverify_node_size(lim),
@@ -413,31 +360,22 @@ ngx_http_appverify_bucket_store(ngx_http_appverify_zone_t *zone,
         an->kind = NGX_HTTP_APPVERIFY_PHONE;
         an->lookup_at = 0;
         an->lookup_busy = 0;
-        an->u.lim.xid[0] = '\0';
         ngx_cpystrn((u_char *) an->u.lim.key, (u_char *) bk->key,
                     sizeof(an->u.lim.key));
         an->node.key = ngx_crc32_short((u_char *) bk->key,
                                        ngx_strlen(bk->key));
         ngx_rbtree_insert(&zone->sh->phones, &an->node);
-        bk->node = an;
+        *node = an;
 
     } else {
         ngx_queue_remove(&an->queue);
     }
 
-    keep = (time_t) ((bk->burst + 1) * 1000 / bk->rate + 1);
-    if (bk->keep > keep) {
-        keep = bk->keep;
-    }
-
     an->u.lim.rate = bk->state;
+    ngx_cpystrn((u_char *) an->u.lim.xid, (u_char *) bk->xid,
+                sizeof(an->u.lim.xid));
 
-    if (xid) {
-        ngx_cpystrn((u_char *) an->u.lim.xid, (u_char *) xid,
-                    sizeof(an->u.lim.xid));
-    }
-
-    an->expires = now + keep;
+    an->expires = now + (time_t) ((bk->keep_ms + 999) / 1000);
     ngx_queue_insert_head(&zone->sh->phone_queue, &an->queue);
 }
 
@@ -1004,7 +942,7 @@ ngx_http_appverify_rbtree_insert_value(ngx_rbtree_node_t *temp,
 
 static ngx_http_appverify_node_t *
 ngx_http_appverify_alloc(ngx_http_appverify_zone_t *zone, size_t size,
-    ngx_http_appverify_bucket_t *keep, ngx_uint_t nkeep, time_t now,
+    ngx_http_appverify_node_t **keep, ngx_uint_t nkeep, time_t now,
     ngx_log_t *log)
 {
     ngx_uint_t                  n, scanned;
@@ -1080,12 +1018,12 @@ ngx_http_appverify_alloc(ngx_http_appverify_zone_t *zone, size_t size,
 
 static ngx_uint_t
 ngx_http_appverify_kept(ngx_http_appverify_node_t *an,
-    ngx_http_appverify_bucket_t *keep, ngx_uint_t nkeep)
+    ngx_http_appverify_node_t **keep, ngx_uint_t nkeep)
 {
     ngx_uint_t  i;
 
     for (i = 0; i < nkeep; i++) {
-        if (keep[i].node == an) {
+        if (keep[i] == an) {
             return 1;
         }
     }
