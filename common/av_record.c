@@ -51,6 +51,37 @@ av_record_init(av_record_t *rec, const char *xid, size_t xid_len,
 }
 
 
+void
+av_record_unseen(av_record_t *rec, const char *xid, const char *phone,
+    av_flow_t flow, int64_t now_ms)
+{
+    av_record_init(rec, xid, strlen(xid), phone, strlen(phone), flow, now_ms);
+
+    rec->code = 0;
+    rec->state = AV_STATE_UNKNOWN;
+    rec->updated_ms = 0;
+}
+
+
+av_err_t
+av_record_accept(av_record_t *rec, const av_status_doc_t *doc,
+    int64_t now_ms, av_apply_t *result)
+{
+    if (doc->phone[0] && rec->phone[0] && strcmp(doc->phone, rec->phone) != 0)
+    {
+        return AV_ERR_MALFORMED_BODY;
+    }
+
+    if (rec->phone[0] == '\0' && doc->phone[0]) {
+        snprintf(rec->phone, sizeof(rec->phone), "%s", doc->phone);
+    }
+
+    *result = av_record_apply(rec, doc->code, doc->updated_on_ms, now_ms);
+
+    return AV_OK;
+}
+
+
 av_apply_t
 av_record_apply(av_record_t *rec, int code, int64_t updated_on_ms,
     int64_t now_ms)

@@ -57,6 +57,26 @@ typedef enum {
 av_apply_t av_record_apply(av_record_t *rec, int code, int64_t updated_on_ms,
     int64_t now_ms);
 
+/*
+ * A record for an xid this node has never seen, made when Telesign's
+ * status for it arrives (a callback, or a Get Status asked for a client
+ * whose token another node issued: its credential proves the xid is
+ * theirs).  Unknown state and no code: what Telesign says next is the
+ * first word on it.  phone may be "" (a lookup's placeholder).
+ */
+void av_record_unseen(av_record_t *rec, const char *xid, const char *phone,
+    av_flow_t flow, int64_t now_ms);
+
+/*
+ * A status from Telesign (callback or Get Status) for rec, stored or
+ * av_record_unseen(): AV_ERR_MALFORMED_BODY when it names another phone
+ * than the one the record was issued for (rec unchanged: the caller logs
+ * it at warn); else AV_OK, a record without a phone takes the status's,
+ * and *result says what av_record_apply() did.
+ */
+av_err_t av_record_accept(av_record_t *rec, const av_status_doc_t *doc,
+    int64_t now_ms, av_apply_t *result);
+
 /* What the gate answers for this record: AV_OK (verified),
  * AV_ERR_PENDING, AV_ERR_FAILED or AV_ERR_BLOCKED. */
 av_err_t   av_record_gate(const av_record_t *rec);

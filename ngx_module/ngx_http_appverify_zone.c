@@ -705,13 +705,8 @@ ngx_http_appverify_new_record(ngx_http_appverify_zone_t *zone, char *xid,
     rn->lookup_at = 0;
     rn->lookup_busy = 0;
 
-    av_record_init(&rn->u.rec, xid, ngx_strlen(xid), phone,
-                   ngx_strlen(phone), flow, ngx_http_appverify_now_ms());
-
-    /* what Telesign says next is the first word on it */
-    rn->u.rec.code = 0;
-    rn->u.rec.state = AV_STATE_UNKNOWN;
-    rn->u.rec.updated_ms = 0;
+    av_record_unseen(&rn->u.rec, xid, phone, flow,
+                     ngx_http_appverify_now_ms());
 
     rn->expires = now + zone->ttl;
     rn->node.key = ngx_http_appverify_xid_hash(zone, xid, ngx_strlen(xid));
@@ -723,34 +718,25 @@ ngx_http_appverify_new_record(ngx_http_appverify_zone_t *zone, char *xid,
 }
 
 
-/*
- * A status from Telesign for a record; the zone is locked.  A status that
- * names another phone than the record was issued for is refused.
- */
+/* A status from Telesign for a record, by the core's rules; locked. */
 
 static av_err_t
 ngx_http_appverify_apply_locked(ngx_http_appverify_node_t *rn,
     av_status_doc_t *doc, av_apply_t *result, ngx_log_t *log)
 {
-    if (doc->phone[0] && rn->u.rec.phone[0]
-        && ngx_strcmp(doc->phone, rn->u.rec.phone) != 0)
-    {
+    av_err_t  rc;
+
+    rc = av_record_accept(&rn->u.rec, doc, ngx_http_appverify_now_ms(),
+                          result);
+
+    if (rc == AV_ERR_MALFORMED_BODY) {
         ngx_log_error(NGX_LOG_WARN, log, 0,
                       "appverify: status for xid \"%s\" names another "
                       "phone than the one it was issued for, ignored",
                       rn->u.rec.xid);
-        return AV_ERR_MALFORMED_BODY;
     }
 
-    if (rn->u.rec.phone[0] == '\0' && doc->phone[0]) {
-        ngx_cpystrn((u_char *) rn->u.rec.phone, (u_char *) doc->phone,
-                    sizeof(rn->u.rec.phone));
-    }
-
-    *result = av_record_apply(&rn->u.rec, doc->code, doc->updated_on_ms,
-                              ngx_http_appverify_now_ms());
-
-    return AV_OK;
+    return rc;
 }
 
 

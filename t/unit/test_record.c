@@ -1016,6 +1016,52 @@ test_attempt_reservation(void)
 }
 
 
+/*
+ * Record policy for a status from Telesign: an unseen xid gets a record
+ * that takes Telesign's word, a status naming another phone than the one
+ * the record was issued for changes nothing, a placeholder takes the
+ * status's phone.
+ */
+static void
+test_accept_policy(void)
+{
+    av_record_t      rec, before;
+    av_status_doc_t  doc;
+    av_apply_t       res;
+
+    memset(&doc, 0, sizeof(doc));
+    strcpy(doc.xid, "acc-1");
+    strcpy(doc.phone, "15555551234");
+    doc.code = 1800;
+
+    av_record_unseen(&rec, "acc-1", "", AV_FLOW_SDK, 5000);
+    CHECK_EQ_INT(rec.state, AV_STATE_UNKNOWN);
+    CHECK_EQ_INT(rec.code, 0);
+    CHECK_EQ_INT(av_record_accept(&rec, &doc, 6000, &res), AV_OK);
+    CHECK_EQ_INT(res, AV_APPLY_CHANGED);
+    CHECK_EQ_INT(rec.state, AV_STATE_VERIFIED);
+    CHECK_EQ_STR(rec.phone, "15555551234");
+
+    /* issued for one phone, a status for another: refused, unchanged */
+    av_record_init(&rec, "acc-2", 5, "447981897555", 12, AV_FLOW_SDK, 5000);
+    before = rec;
+    strcpy(doc.xid, "acc-2");
+    CHECK_EQ_INT(av_record_accept(&rec, &doc, 6000, &res),
+                 AV_ERR_MALFORMED_BODY);
+    CHECK(memcmp(&rec, &before, sizeof(rec)) == 0);
+
+    /* a status that names no phone applies to any */
+    doc.phone[0] = '\0';
+    CHECK_EQ_INT(av_record_accept(&rec, &doc, 6000, &res), AV_OK);
+    CHECK_EQ_INT(rec.state, AV_STATE_VERIFIED);
+    CHECK_EQ_STR(rec.phone, "447981897555");
+
+    /* the same again is an idempotent repeat */
+    CHECK_EQ_INT(av_record_accept(&rec, &doc, 7000, &res), AV_OK);
+    CHECK_EQ_INT(res, AV_APPLY_SAME);
+}
+
+
 int
 main(void)
 {
@@ -1054,5 +1100,6 @@ main(void)
     RUN(test_rate_parse);
     RUN(test_verdict_fails_closed);
     RUN(test_attempt_reservation);
+    RUN(test_accept_policy);
     return UNIT_DONE();
 }
