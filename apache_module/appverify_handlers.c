@@ -543,6 +543,10 @@ appverify_call(request_rec *r, const appverify_dir_conf_t *dc,
  * The finalize endpoint (POST): credential + code (five digits), or
  * caller_id (the call came from another number), or timeout (it never
  * came).  2401 verifies; a wrong code uses one of AppVerifyMaxAttempts.
+ * The attempt is reserved in the cache before Telesign is asked (see
+ * appverify_store_finalize_begin), so codes sent in parallel for one
+ * session never get more checked than that: the others are 409
+ * attempt_in_progress.  Every way out after the reservation ends it.
  */
 
 static int
@@ -585,95 +589,118 @@ appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc)
         return appverify_send_error(r, AV_ERR_INVALID_CODE, "no code");
     }
 
-    rc = appverify_store_find(r, xid, &rec);
-    if (rc != AV_OK) {
-        return appverify_send_error(r, rc, NULL);
+    left = 0;
+
+    /* one of the attempts, taken before Telesign is asked */
+    rc = appverify_store_finalize_begin(r, xid, (unsigned) dc->max_attempts,
+                                        &rec);
+
+    switch (rc) {
+
+    case AV_OK:
+        break;
+
+    case AV_ERR_ALREADY_FINAL:
+    case AV_ERR_FAILED:
+    case AV_ERR_BLOCKED:
+
+        /* decided already: say so again, without asking Telesign */
+
+        appverify_set_env(r, &rec);
+        goto reply;
+
+    default:
+        return appverify_send_error(r, rc,
+                   rc == AV_ERR_UNKNOWN_SESSION ? "not a missed-call session"
+                                                : NULL);
     }
 
     appverify_set_env(r, &rec);
 
-    if (rec.flow != AV_FLOW_CALL || rec.reference_id[0] == '\0') {
-        return appverify_send_error(r, AV_ERR_UNKNOWN_SESSION,
-                                    "not a missed-call session");
+    if (dc->telesign_url == NULL) {
+        appverify_store_attempt_release(r, xid);
+        return appverify_send_error(r, AV_ERR_INTERNAL,
+                                    "AppVerifyTelesignURL is not set");
     }
 
-    left = 0;
+    if (params.has_code) {
+        rc = av_api_finalize(&req, rec.reference_id, params.code);
 
-    /* decided already: say so again, without asking Telesign */
-    if (!av_state_is_terminal(rec.state)) {
-
-        if (dc->telesign_url == NULL) {
-            return appverify_send_error(r, AV_ERR_INTERNAL,
-                                        "AppVerifyTelesignURL is not set");
+    } else if (params.has_caller_id) {
+        rc = av_phone_normalize(params.caller_id, params.caller_id_len,
+                                caller, &len);
+        if (rc == AV_OK) {
+            rc = av_api_finalize_callerid(&req, rec.reference_id, caller);
         }
 
-        if (params.has_code) {
-            rc = av_api_finalize(&req, rec.reference_id, params.code);
+    } else {
+        rc = av_api_finalize_timeout(&req, rec.reference_id);
+    }
 
-        } else if (params.has_caller_id) {
-            rc = av_phone_normalize(params.caller_id, params.caller_id_len,
-                                    caller, &len);
-            if (rc == AV_OK) {
-                rc = av_api_finalize_callerid(&req, rec.reference_id, caller);
-            }
+    if (rc == AV_OK) {
+        rc = appverify_client_call(r, dc, &req, &ans);
+    }
 
-        } else {
-            rc = av_api_finalize_timeout(&req, rec.reference_id);
-        }
+    if (rc == AV_OK) {
+
+        /* the answer ends the reservation, counted or not */
+
+        rc = appverify_store_finalize(r, xid, ans.doc.code,
+                                      (unsigned) dc->max_attempts, &rec,
+                                      &left);
+
+    } else if (rc == AV_ERR_ALREADY_FINAL) {
+
+        /*
+         * Telesign decided the call already: the answer to an earlier
+         * finalize was lost on the way.  Ask for the outcome instead of
+         * guessing; it is a status to apply, not an attempt to count (as
+         * nginx's finalize does), and ends the reservation.
+         */
+
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "appverify: finalize for xid \"%s\": telesign "
+                      "decided the call already, asking for the outcome",
+                      xid);
+
+        rc = av_api_call_status(&req, rec.reference_id);
 
         if (rc == AV_OK) {
             rc = appverify_client_call(r, dc, &req, &ans);
         }
 
         if (rc == AV_OK) {
-            rc = appverify_store_finalize(r, xid, ans.doc.code,
-                                          (unsigned) dc->max_attempts, &rec,
-                                          &left);
+            apr_cpystrn(ans.doc.xid, xid, sizeof(ans.doc.xid));
+            ans.doc.phone[0] = '\0';
 
-        } else if (rc == AV_ERR_ALREADY_FINAL) {
+            rc = appverify_store_outcome(r, &ans.doc, &rec, &applied);
+            left = av_record_attempts_left(&rec,
+                                           (unsigned) dc->max_attempts);
 
-            /*
-             * Telesign decided the call already: the answer to an earlier
-             * finalize was lost on the way.  Ask for the outcome instead of
-             * guessing; it is a status to apply, not an attempt to count
-             * (as nginx's finalize does).
-             */
-
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                          "appverify: finalize for xid \"%s\": telesign "
-                          "decided the call already, asking for the outcome",
-                          xid);
-
-            rc = av_api_call_status(&req, rec.reference_id);
-
-            if (rc == AV_OK) {
-                rc = appverify_client_call(r, dc, &req, &ans);
-            }
-
-            if (rc == AV_OK) {
-                apr_cpystrn(ans.doc.xid, xid, sizeof(ans.doc.xid));
-                ans.doc.phone[0] = '\0';
-
-                rc = appverify_store_apply(r, &ans.doc, &rec, &applied);
-                left = av_record_attempts_left(&rec,
-                                               (unsigned) dc->max_attempts);
-
-            } else {
-                rc = AV_ERR_UPSTREAM;
-            }
+        } else {
+            appverify_store_attempt_release(r, xid);
+            rc = AV_ERR_UPSTREAM;
         }
 
-        if (rc != AV_OK) {
-            return appverify_send_error(r, rc, NULL);
-        }
+    } else {
 
-        appverify_set_env(r, &rec);
+        /* no usable answer: the code was not checked, as far as we know */
 
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "appverify: finalize for xid \"%s\": code %d, %s, "
-                      "%u attempts left", xid, ans.doc.code,
-                      av_state_name(rec.state), left);
+        appverify_store_attempt_release(r, xid);
     }
+
+    if (rc != AV_OK) {
+        return appverify_send_error(r, rc, NULL);
+    }
+
+    appverify_set_env(r, &rec);
+
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "appverify: finalize for xid \"%s\": code %d, %s, "
+                  "%u attempts left", xid, ans.doc.code,
+                  av_state_name(rec.state), left);
+
+reply:
 
     json = apr_palloc(r->pool, AV_RECORD_JSON_MAX);
 

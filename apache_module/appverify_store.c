@@ -22,11 +22,12 @@
  *
  * The rules are nginx's zone rules (ngx_http_appverify_zone.c), decided by
  * the core: av_record_is_running, av_rate_take, av_record_apply,
- * av_record_finalize.  Every read-modify-write runs under the mutex, so
- * the processes of one httpd never lose an update.  Between httpd
- * instances sharing a Redis the mutex does not reach: two nodes applying
- * updates to one xid at the same instant may lose one of them (the next
- * callback retry or Get Status mends it), and a phone's rate may be
+ * av_record_attempt_reserve, av_record_finalize.  Every read-modify-write
+ * runs under the mutex, so the processes of one httpd never lose an
+ * update.  Between httpd instances sharing a Redis the mutex does not
+ * reach: two nodes applying updates to one xid at the same instant may
+ * lose one of them (the next callback retry or Get Status mends it), two
+ * may reserve one finalize attempt at once, and a phone's rate may be
  * exceeded by the number of nodes (a client address's and a number range's
  * likewise).
  *
@@ -376,25 +377,6 @@ appverify_unlock(request_rec *r)
 
 /* --- the rules ---------------------------------------------------------- */
 
-/* The record for xid: AV_OK or AV_ERR_UNKNOWN_SESSION. */
-
-av_err_t
-appverify_store_find(request_rec *r, const char *xid, av_record_t *out)
-{
-    int  found;
-
-    if (!appverify_lock(r)) {
-        return AV_ERR_INTERNAL;
-    }
-
-    found = appverify_get_record(r, xid, out);
-
-    appverify_unlock(r);
-
-    return found ? AV_OK : AV_ERR_UNKNOWN_SESSION;
-}
-
-
 /*
  * A rate bucket being checked: taken on a copy, written back only when
  * every bucket of the request said yes.  The phone's lives in its phone
@@ -578,8 +560,9 @@ done:
 
 static av_err_t
 appverify_apply_locked(request_rec *r, const av_status_doc_t *doc,
-    av_record_t *out, av_apply_t *result)
+    int release, av_record_t *out, av_apply_t *result)
 {
+    int          held;
     int64_t      now_ms;
     av_record_t  rec;
 
@@ -608,10 +591,16 @@ appverify_apply_locked(request_rec *r, const av_status_doc_t *doc,
             return AV_ERR_MALFORMED_BODY;
         }
 
+        /* a finalize's outcome ends the attempt it reserved */
+        held = release && rec.checking;
+        if (held) {
+            av_record_attempt_release(&rec);
+        }
+
         *result = av_record_apply(&rec, doc->code, doc->updated_on_ms,
                                   now_ms);
 
-        if (*result != AV_APPLY_CHANGED) {
+        if (*result != AV_APPLY_CHANGED && !held) {
             *out = rec;
             return AV_OK;
         }
@@ -637,7 +626,7 @@ appverify_store_apply(request_rec *r, const av_status_doc_t *doc,
         return AV_ERR_INTERNAL;
     }
 
-    rc = appverify_apply_locked(r, doc, out, result);
+    rc = appverify_apply_locked(r, doc, 0, out, result);
 
     appverify_unlock(r);
 
@@ -769,7 +758,7 @@ appverify_store_lookup_end(request_rec *r, const char *xid, int64_t claim,
     }
 
     if (doc) {
-        rc = appverify_apply_locked(r, doc, out, result);
+        rc = appverify_apply_locked(r, doc, 0, out, result);
     }
 
     *have = appverify_get_record(r, xid, out);
@@ -837,7 +826,110 @@ appverify_store_remove(request_rec *r, const char *xid)
 }
 
 
-/* Applies a finalize answer to its record (av_record_finalize decides). */
+/*
+ * Missed-call finalize, in two steps around the call to Telesign (nginx's
+ * zone_finalize_begin and zone_finalize / zone_attempt_end).
+ *
+ * Before the call, one of the record's attempts is reserved in the same
+ * locked read-modify-write that reads it (av_record_attempt_reserve), so
+ * of any number of codes sent at once for one session, in any thread or
+ * process of this httpd, no more are checked by Telesign than it has
+ * attempts left; the others are refused with 409 attempt_in_progress.  The
+ * lock is held around the cache only, never across the call.  The
+ * reservation ends with the answer (appverify_store_finalize), with the
+ * outcome of a call Telesign says it decided already
+ * (appverify_store_outcome), or is given back when Telesign gave no usable
+ * answer (appverify_store_attempt_release).  The libcurl call always ends
+ * (AppVerifyTelesignTimeout), so a client that leaves meanwhile still has
+ * its code counted, as nginx counts it.
+ *
+ * AV_OK: an attempt is reserved, *out is the record with it.
+ * AV_ERR_ALREADY_FINAL (verified), AV_ERR_FAILED, AV_ERR_BLOCKED: decided
+ * already, *out is the record to answer from.  AV_ERR_ATTEMPT_BUSY: every
+ * attempt left is in flight.  AV_ERR_UNKNOWN_SESSION: no record, or not a
+ * missed call that Telesign placed.  AV_ERR_STORE_FULL: the reservation
+ * could not be stored (none is held).
+ */
+
+av_err_t
+appverify_store_finalize_begin(request_rec *r, const char *xid,
+    unsigned max_attempts, av_record_t *out)
+{
+    av_err_t     rc;
+    av_record_t  rec;
+
+    if (!appverify_lock(r)) {
+        return AV_ERR_INTERNAL;
+    }
+
+    if (!appverify_get_record(r, xid, &rec)) {
+        rc = AV_ERR_UNKNOWN_SESSION;
+        goto done;
+    }
+
+    rc = av_record_attempt_reserve(&rec, max_attempts);
+
+    if (rc == AV_OK && !appverify_put_record(r, &rec)) {
+        rc = AV_ERR_STORE_FULL;
+    }
+
+    *out = rec;
+
+done:
+
+    appverify_unlock(r);
+
+    return rc;
+}
+
+
+/* Gives a reserved attempt back: Telesign was not asked, or its answer
+ * could not be read, so the code was not checked as far as we know. */
+
+void
+appverify_store_attempt_release(request_rec *r, const char *xid)
+{
+    av_record_t  rec;
+
+    if (!appverify_lock(r)) {
+        return;
+    }
+
+    if (appverify_get_record(r, xid, &rec) && rec.checking) {
+        av_record_attempt_release(&rec);
+        (void) appverify_put_record(r, &rec);
+    }
+
+    appverify_unlock(r);
+}
+
+
+/*
+ * Telesign decided the call already (the answer to an earlier finalize
+ * was lost): applies the call's status, asked for instead, as a status and
+ * not an attempt, and ends the reservation in the same locked step.
+ */
+
+av_err_t
+appverify_store_outcome(request_rec *r, const av_status_doc_t *doc,
+    av_record_t *out, av_apply_t *result)
+{
+    av_err_t  rc;
+
+    if (!appverify_lock(r)) {
+        return AV_ERR_INTERNAL;
+    }
+
+    rc = appverify_apply_locked(r, doc, 1, out, result);
+
+    appverify_unlock(r);
+
+    return rc;
+}
+
+
+/* Applies a finalize answer to its record, ending the reservation
+ * (av_record_finalize decides). */
 
 av_err_t
 appverify_store_finalize(request_rec *r, const char *xid, int code,

@@ -96,8 +96,6 @@ apr_status_t appverify_store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 void         appverify_store_child_init(apr_pool_t *p, server_rec *s);
 const char  *appverify_store_set_provider(cmd_parms *cmd, const char *arg);
 int          appverify_store_pre_config(apr_pool_t *pconf);
-av_err_t     appverify_store_find(request_rec *r, const char *xid,
-    av_record_t *out);
 av_err_t     appverify_store_start(request_rec *r, av_record_t *rec,
     const appverify_dir_conf_t *dc, const char **why);
 av_err_t     appverify_store_apply(request_rec *r, const av_status_doc_t *doc,
@@ -110,6 +108,11 @@ av_err_t     appverify_store_lookup_end(request_rec *r, const char *xid,
     av_record_t *out, int *have, av_apply_t *result);
 av_err_t     appverify_store_put(request_rec *r, const av_record_t *rec);
 void         appverify_store_remove(request_rec *r, const char *xid);
+av_err_t     appverify_store_finalize_begin(request_rec *r, const char *xid,
+    unsigned max_attempts, av_record_t *out);
+void         appverify_store_attempt_release(request_rec *r, const char *xid);
+av_err_t     appverify_store_outcome(request_rec *r,
+    const av_status_doc_t *doc, av_record_t *out, av_apply_t *result);
 av_err_t     appverify_store_finalize(request_rec *r, const char *xid,
     int code, unsigned max_attempts, av_record_t *out, unsigned *left);
 
