@@ -102,7 +102,8 @@ static const command_rec appverify_cmds[] = {
         RSRC_CONF|ACCESS_CONF, "Requests per phone, Nr/s or Nr/m "
         "(default 6r/m)"),
     AP_INIT_TAKE1("AppVerifyBurst", appverify_set_count, DIR_OFFSET(burst),
-        RSRC_CONF|ACCESS_CONF, "Extra requests allowed at once (default 3)"),
+        RSRC_CONF|ACCESS_CONF, "Extra requests allowed at once (default 3; "
+        "0 with an AppVerifyRate of one's own)"),
     AP_INIT_TAKE_ARGV("AppVerifyCountries", appverify_set_countries, NULL,
         RSRC_CONF|ACCESS_CONF, "Toll-fraud guard: token and call only for "
         "numbers of these country calling codes, e.g. 1 44 49 "
@@ -914,8 +915,14 @@ appverify_conf(request_rec *r, appverify_dir_conf_t *out)
     /* Telesign turns a pending SDK verification into 1803 after 30 s */
     DEFAULT(pending_timeout, 60);
 
-    DEFAULT(rate, 100);                 /* 6r/m, as nginx */
-    DEFAULT(burst, 3);
+    /*
+     * 6r/m with a burst of 3 by default; a rate of one's own (here or in
+     * an enclosing section) without a burst bursts as limit_req does: not
+     * at all (nginx's rule).  AppVerifyBurst 0 is always 0.
+     */
+
+    DEFAULT(burst, dc->rate == APPVERIFY_UNSET ? 3 : 0);
+    DEFAULT(rate, 100);
     DEFAULT(max_attempts, 3);
     DEFAULT(lookup, 1);
     DEFAULT(lookup_interval, 3);    /* nginx's appverify_lookup_interval */
