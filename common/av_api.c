@@ -10,6 +10,7 @@
  */
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -700,4 +701,16 @@ av_api_answer(av_api_call_t call, int http_status, const char *body,
     }
 
     return rc;
+}
+
+
+av_err_t
+av_api_status_for(av_api_answer_t *ans, const char *xid)
+{
+    if (ans->doc.xid[0] == '\0') {
+        snprintf(ans->doc.xid, sizeof(ans->doc.xid), "%s", xid);
+        return AV_OK;
+    }
+
+    return strcmp(ans->doc.xid, xid) == 0 ? AV_OK : AV_ERR_UPSTREAM;
 }

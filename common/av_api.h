@@ -119,4 +119,11 @@ av_err_t av_api_answer(av_api_call_t call, int http_status, const char *body,
  */
 av_err_t av_api_call_verdict(const av_api_answer_t *ans);
 
+/*
+ * A Get Status answer for the xid that was asked about: one that names
+ * no xid is taken as that xid's (ans->doc.xid is filled in); one that
+ * names another is AV_ERR_UPSTREAM, never applied to either.
+ */
+av_err_t av_api_status_for(av_api_answer_t *ans, const char *xid);
+
 #endif /* AV_API_H */

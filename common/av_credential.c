@@ -6,6 +6,8 @@
  * but the xid the caller asked for.
  */
 
+#include <stdio.h>
+#include <strings.h>
 #include <string.h>
 
 #include "av_credential.h"
@@ -289,4 +291,32 @@ av_credential_from_cookie(const char *cookie, size_t len,
     }
 
     return 0;
+}
+
+
+size_t
+av_cookie_format(char *out, size_t cap, const char *name, size_t name_len,
+    const char *cred, size_t cred_len, int64_t max_age, int secure,
+    const char *samesite)
+{
+    int  n;
+
+    if (samesite && (samesite[0] == '\0' || strcasecmp(samesite, "off") == 0))
+    {
+        samesite = NULL;
+    }
+
+    n = snprintf(out, cap, "%.*s=%.*s; Path=/; Max-Age=%lld; HttpOnly%s%s%s",
+                 (int) name_len, name, (int) cred_len, cred,
+                 (long long) max_age, secure ? "; Secure" : "",
+                 samesite ? "; SameSite=" : "", samesite ? samesite : "");
+
+    if (n < 0 || (size_t) n >= cap) {
+        if (cap) {
+            out[0] = '\0';
+        }
+        return 0;
+    }
+
+    return (size_t) n;
 }

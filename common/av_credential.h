@@ -21,6 +21,16 @@
 #define AV_CRED_MAC_LEN   16
 #define AV_CRED_MAX       (AV_XID_MAX + 1 + 20 + 1 + 22)
 
+/*
+ * The Set-Cookie value that carries a credential:
+ * "<name>=<cred>; Path=/; Max-Age=<max_age>; HttpOnly[; Secure]
+ * [; SameSite=<samesite>]" (no SameSite when samesite is NULL, "" or
+ * "off").  NUL-terminated; returns its length, 0 when cap is too small.
+ */
+size_t av_cookie_format(char *out, size_t cap, const char *name,
+    size_t name_len, const char *cred, size_t cred_len, int64_t max_age,
+    int secure, const char *samesite);
+
 /* Writes the credential into out (no NUL).  Returns its length, or 0 when
  * the xid is invalid or cap too small. */
 size_t av_credential_issue(const av_key_t *secret, const char *xid,

@@ -176,6 +176,13 @@ av_key_derive(av_key_t *out, const av_key_t *parent, const char *label)
 
 
 void
+av_key_derive_session(av_key_t *out, const av_key_t *api_key)
+{
+    av_key_derive(out, api_key, "appverify session credential v1");
+}
+
+
+void
 av_key_wipe(av_key_t *key)
 {
     OPENSSL_cleanse(key, sizeof(av_key_t));

@@ -39,6 +39,13 @@ int av_key_from_bytes(av_key_t *key, const unsigned char *b, size_t len);
  */
 void av_key_derive(av_key_t *out, const av_key_t *parent, const char *label);
 
+/*
+ * The session secret derived from the API key when the operator gives
+ * none.  One label for both servers: nodes of nginx and httpd behind one
+ * balancer accept each other's credentials only while they agree on it.
+ */
+void av_key_derive_session(av_key_t *out, const av_key_t *api_key);
+
 /* Overwrites the key bytes in a way the compiler cannot elide. */
 void av_key_wipe(av_key_t *key);
 

@@ -548,3 +548,23 @@ av_rate_take(av_rate_t *r, int64_t now_ms, uint32_t rate_per_ks,
 
     return AV_OK;
 }
+
+
+size_t
+av_callback_json(const av_record_t *rec, char *out, size_t cap)
+{
+    int  n;
+
+    /* an xid is of a charset that needs no escaping (av_xid.h) */
+    n = snprintf(out, cap, "{\"ok\":true,\"xid\":\"%s\",\"state\":\"%s\"}\n",
+                 rec->xid, av_state_name((av_state_t) rec->state));
+
+    if (n < 0 || (size_t) n >= cap) {
+        if (cap) {
+            out[0] = '\0';
+        }
+        return 0;
+    }
+
+    return (size_t) n;
+}

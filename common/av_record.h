@@ -107,6 +107,11 @@ int        av_record_is_running(const av_record_t *rec, int64_t now_ms,
 #define AV_RECORD_JSON_MAX  512
 size_t     av_record_json(const av_record_t *rec, char *out, size_t cap);
 
+/* The callback endpoint's answer, the same for a repeat (the state after
+ * applying): {"ok":true,"xid":"..","state":".."} and a newline; 0 if cap
+ * is too small. */
+size_t     av_callback_json(const av_record_t *rec, char *out, size_t cap);
+
 /*
  * Missed-call flow, before Telesign is asked: reserves an attempt, so that
  * parallel finalize requests can never have more codes checked than

@@ -57,7 +57,8 @@ ngx_http_appverify_callback_body(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_appverify_callback(ngx_http_request_t *r)
 {
-    u_char                          *p, *json;
+    u_char                          *json;
+    size_t                           len;
     av_err_t                         rc;
     ngx_int_t                        n;
     ngx_str_t                        body, type;
@@ -133,17 +134,17 @@ ngx_http_appverify_callback(ngx_http_request_t *r)
                   applied == AV_APPLY_CHANGED ? "stored"
                   : applied == AV_APPLY_SAME ? "repeated" : "stale, ignored");
 
-    json = ngx_pnalloc(r->pool, AV_RECORD_JSON_MAX + 32);
+    json = ngx_pnalloc(r->pool, AV_RECORD_JSON_MAX);
     if (json == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /* the same answer for a repeat: the state after applying */
-
-    p = ngx_sprintf(json, "{\"ok\":true,\"xid\":\"%s\",\"state\":\"%s\"}\n",
-                    rec.xid, av_state_name(rec.state));
+    len = av_callback_json(&rec, (char *) json, AV_RECORD_JSON_MAX);
+    if (len == 0) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     ngx_str_set(&type, "application/json");
 
-    return ngx_http_appverify_send(r, NGX_HTTP_OK, &type, json, p - json);
+    return ngx_http_appverify_send(r, NGX_HTTP_OK, &type, json, len);
 }

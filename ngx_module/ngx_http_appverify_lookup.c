@@ -61,16 +61,13 @@ ngx_http_appverify_lookup(ngx_http_request_t *r,
         rc = ngx_http_appverify_upstream_answer(r, ctx, &ans);
 
         if (rc == AV_OK) {
-            if (ans.doc.xid[0] == '\0') {
-                ngx_cpystrn((u_char *) ans.doc.xid, ctx->xid,
-                            sizeof(ans.doc.xid));
+            rc = av_api_status_for(&ans, (const char *) ctx->xid);
 
-            } else if (ngx_strcmp(ans.doc.xid, ctx->xid) != 0) {
+            if (rc != AV_OK) {
                 ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                               "appverify: telesign answered for xid \"%s\" "
                               "when asked about \"%s\"",
                               ans.doc.xid, ctx->xid);
-                rc = AV_ERR_UPSTREAM;
             }
         }
 

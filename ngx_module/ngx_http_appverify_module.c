@@ -1181,8 +1181,7 @@ ngx_http_appverify_init_main_conf(ngx_conf_t *cf, void *conf)
             return NGX_CONF_ERROR;
         }
 
-        av_key_derive(amcf->session_key, amcf->api_key,
-                      "appverify session credential v1");
+        av_key_derive_session(amcf->session_key, amcf->api_key);
     }
 
     return NGX_CONF_OK;

@@ -257,7 +257,7 @@ ngx_http_appverify_set_cookie(ngx_http_request_t *r,
     }
 
     size = alcf->cookie_name.len + len + alcf->cookie_samesite.len
-           + sizeof("=; Path=/; Max-Age=; HttpOnly; Secure; SameSite=") - 1
+           + sizeof("=; Path=/; Max-Age=; HttpOnly; Secure; SameSite=")
            + NGX_TIME_T_LEN;
 
     p = ngx_pnalloc(r->pool, size);
@@ -265,24 +265,18 @@ ngx_http_appverify_set_cookie(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    /* the format is the core's, the same on both servers */
+
     h->value.data = p;
+    h->value.len = av_cookie_format((char *) p, size,
+                                    (const char *) alcf->cookie_name.data,
+                                    alcf->cookie_name.len,
+                                    (const char *) cred, len,
+                                    alcf->session_lifetime,
+                                    alcf->cookie_secure,
+                                    (const char *) alcf->cookie_samesite.data);
 
-    p = ngx_sprintf(p, "%V=%*s; Path=/; Max-Age=%T; HttpOnly",
-                    &alcf->cookie_name, len, cred, alcf->session_lifetime);
-
-    if (alcf->cookie_secure) {
-        p = ngx_cpymem(p, "; Secure", sizeof("; Secure") - 1);
-    }
-
-    if (alcf->cookie_samesite.len
-        && ngx_strcasecmp(alcf->cookie_samesite.data, (u_char *) "off") != 0)
-    {
-        p = ngx_sprintf(p, "; SameSite=%V", &alcf->cookie_samesite);
-    }
-
-    h->value.len = p - h->value.data;
-
-    return NGX_OK;
+    return h->value.len ? NGX_OK : NGX_ERROR;
 }
 
 

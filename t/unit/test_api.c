@@ -1197,6 +1197,20 @@ call_verdict_says_why_telesign_would_not_call(void)
 }
 
 
+/* a Get Status answer applies only to the xid that was asked about */
+static void
+test_status_for_the_xid_asked(void)
+{
+    av_api_answer_t  ans;
+
+    memset(&ans, 0, sizeof(ans));
+    CHECK_EQ_INT(av_api_status_for(&ans, "asked"), AV_OK);
+    CHECK_EQ_STR(ans.doc.xid, "asked");
+    CHECK_EQ_INT(av_api_status_for(&ans, "asked"), AV_OK);
+    strcpy(ans.doc.xid, "other");
+    CHECK_EQ_INT(av_api_status_for(&ans, "asked"), AV_ERR_UPSTREAM);
+}
+
 int
 main(void)
 {
@@ -1224,5 +1238,6 @@ main(void)
     RUN(get_status_answers_only_with_get_status_codes);
     RUN(call_answers_only_with_call_codes);
 
+    RUN(test_status_for_the_xid_asked);
     return UNIT_DONE();
 }

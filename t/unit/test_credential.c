@@ -449,6 +449,34 @@ cookie_header_parsing(void)
 }
 
 
+/* the Set-Cookie value both servers send, byte for byte */
+static void
+test_cookie_format(void)
+{
+    char    out[256];
+    size_t  n;
+
+    n = av_cookie_format(out, sizeof(out), "appverify", 9, "x.1.mac", 7,
+                         43200, 1, "Lax");
+    CHECK_EQ_STR(out, "appverify=x.1.mac; Path=/; Max-Age=43200; HttpOnly; "
+                      "Secure; SameSite=Lax");
+    CHECK_EQ_INT(n, strlen(out));
+
+    av_cookie_format(out, sizeof(out), "av", 2, "c", 1, 60, 0, "off");
+    CHECK_EQ_STR(out, "av=c; Path=/; Max-Age=60; HttpOnly");
+    av_cookie_format(out, sizeof(out), "av", 2, "c", 1, 60, 0, "OFF");
+    CHECK_EQ_STR(out, "av=c; Path=/; Max-Age=60; HttpOnly");
+    av_cookie_format(out, sizeof(out), "av", 2, "c", 1, 60, 0, NULL);
+    CHECK_EQ_STR(out, "av=c; Path=/; Max-Age=60; HttpOnly");
+    av_cookie_format(out, sizeof(out), "av", 2, "c", 1, 60, 1, "Strict");
+    CHECK_EQ_STR(out, "av=c; Path=/; Max-Age=60; HttpOnly; Secure; SameSite=Strict");
+
+    /* too small: nothing, not a cut cookie */
+    CHECK_EQ_INT(av_cookie_format(out, 20, "appverify", 9, "x.1.mac", 7,
+                                  43200, 1, "Lax"), 0);
+    CHECK_EQ_STR(out, "");
+}
+
 int
 main(void)
 {
@@ -464,5 +492,6 @@ main(void)
     RUN(bearer_header_parsing);
     RUN(cookie_header_parsing);
 
+    RUN(test_cookie_format);
     return UNIT_DONE();
 }

@@ -385,6 +385,20 @@ b64url_decoder_is_strict(void)
 }
 
 
+/* the derived session secret is the one label both servers share */
+static void
+test_session_derivation(void)
+{
+    av_key_t  api, a, b;
+
+    CHECK(av_key_from_bytes(&api, (const unsigned char *) "0123456789abcdef0123", 20) == 0);
+    av_key_derive_session(&a, &api);
+    av_key_derive(&b, &api, "appverify session credential v1");
+    CHECK_EQ_INT(a.len, b.len);
+    CHECK(memcmp(a.bytes, b.bytes, a.len) == 0);
+    CHECK(a.len != api.len || memcmp(a.bytes, api.bytes, a.len) != 0);
+}
+
 int
 main(void)
 {
@@ -401,5 +415,6 @@ main(void)
     RUN(b64url_round_trips_every_length);
     RUN(b64url_decoder_is_strict);
 
+    RUN(test_session_derivation);
     return UNIT_DONE();
 }

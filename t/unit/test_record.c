@@ -1062,6 +1062,20 @@ test_accept_policy(void)
 }
 
 
+/* the callback's answer, the same for a repeat */
+static void
+test_callback_json(void)
+{
+    av_record_t  rec;
+    char         out[128];
+
+    av_record_init(&rec, "cb-1", 4, "15555551234", 11, AV_FLOW_SDK, 1000);
+    av_record_apply(&rec, 1800, 0, 2000);
+    CHECK_EQ_INT(av_callback_json(&rec, out, sizeof(out)), strlen(out));
+    CHECK_EQ_STR(out, "{\"ok\":true,\"xid\":\"cb-1\",\"state\":\"verified\"}\n");
+    CHECK_EQ_INT(av_callback_json(&rec, out, 10), 0);
+}
+
 int
 main(void)
 {
@@ -1101,5 +1115,6 @@ main(void)
     RUN(test_verdict_fails_closed);
     RUN(test_attempt_reservation);
     RUN(test_accept_policy);
+    RUN(test_callback_json);
     return UNIT_DONE();
 }
