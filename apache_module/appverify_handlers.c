@@ -285,9 +285,11 @@ appverify_callback(request_rec *r, const appverify_dir_conf_t *dc,
                   applied == AV_APPLY_CHANGED ? "stored"
                   : applied == AV_APPLY_SAME ? "repeated" : "stale, ignored");
 
-    /* the same answer for a repeat: the state after applying */
-    json = apr_psprintf(r->pool, "{\"ok\":true,\"xid\":\"%s\",\"state\":"
-                        "\"%s\"}\n", rec.xid, av_state_name(rec.state));
+    json = apr_palloc(r->pool, AV_RECORD_JSON_MAX);
+
+    if (av_callback_json(&rec, json, AV_RECORD_JSON_MAX) == 0) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     return appverify_send(r, HTTP_OK, "application/json", json,
                           strlen(json));
@@ -382,14 +384,12 @@ appverify_record(request_rec *r, const appverify_dir_conf_t *dc,
         }
 
         if (looked == AV_OK) {
-            if (ans.doc.xid[0] == '\0') {
-                apr_cpystrn(ans.doc.xid, xid, sizeof(ans.doc.xid));
+            looked = av_api_status_for(&ans, xid);
 
-            } else if (strcmp(ans.doc.xid, xid) != 0) {
+            if (looked != AV_OK) {
                 ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(10741)
                               "appverify: telesign answered for xid \"%s\" "
                               "when asked about \"%s\"", ans.doc.xid, xid);
-                looked = AV_ERR_UPSTREAM;
             }
         }
 

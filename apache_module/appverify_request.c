@@ -175,19 +175,21 @@ const char *
 appverify_cookie(request_rec *r, const appverify_dir_conf_t *dc,
     const char *cred, apr_size_t len)
 {
-    const char  *cookie;
+    char        *cookie;
+    apr_size_t   size;
 
-    cookie = apr_psprintf(r->pool, "%s=%.*s; Path=/; Max-Age=%d; HttpOnly%s",
-                          dc->cookie_name, (int) len, cred,
-                          dc->session_lifetime,
-                          dc->cookie_secure ? "; Secure" : "");
+    /* the format is the core's, the same on both servers; the size always
+     * suffices (the 24: Max-Age's digits) */
 
-    if (dc->cookie_samesite[0]
-        && strcasecmp(dc->cookie_samesite, "off") != 0)
-    {
-        cookie = apr_pstrcat(r->pool, cookie, "; SameSite=",
-                             dc->cookie_samesite, NULL);
-    }
+    size = strlen(dc->cookie_name) + len + strlen(dc->cookie_samesite)
+           + sizeof("=; Path=/; Max-Age=; HttpOnly; Secure; SameSite=") + 24;
+
+    cookie = apr_palloc(r->pool, size);
+
+    (void) av_cookie_format(cookie, size, dc->cookie_name,
+                            strlen(dc->cookie_name), cred, len,
+                            dc->session_lifetime, dc->cookie_secure,
+                            dc->cookie_samesite);
 
     return cookie;
 }

@@ -378,128 +378,76 @@ appverify_unlock(request_rec *r)
 /* --- the rules ---------------------------------------------------------- */
 
 /*
- * A rate bucket being checked: taken on a copy, written back only when
- * every bucket of the request said yes.  The phone's lives in its phone
- * entry (with the phone's latest xid); a client address's and a number
- * range's are bare av_rate_t entries.
- */
-
-typedef struct {
-    const char  *key;
-    const char  *why;           /* the log line's words when it says no */
-    uint32_t     rate;          /* requests per 1000 s */
-    uint32_t     burst;
-    av_rate_t    state;
-} appverify_bucket_t;
-
-
-/* how long a bucket can still say no: the time it takes to drain */
-
-static apr_time_t
-appverify_bucket_keep(const appverify_bucket_t *b)
-{
-    return apr_time_from_sec((apr_int64_t) (b->burst + 1) * 1000 / b->rate
-                             + 1);
-}
-
-
-/*
- * Starts a verification: refuses a duplicate for a phone whose
- * verification is still running, a caller-chosen xid already in use, and
- * a phone, client address (r->useragent_ip) or number range over its rate
- * (*why then names which, for the log line); then stores rec.  Nothing
- * changes on refusal: the buckets are taken on copies and written back
- * only when every one of them said yes (nginx's zone_start).
+ * Starts a verification: reads what the core's rules need (av_start.h:
+ * the phone's, client address's (r->useragent_ip) and number range's
+ * buckets, the phone's latest record, whether the xid is taken), lets the
+ * core decide, and stores rec and the buckets it wrote back, or nothing on
+ * refusal (*why then says why, for the log line).  The phone's bucket
+ * lives in its phone entry with the phone's latest xid; the others are
+ * bare av_rate_t entries.
  */
 
 av_err_t
 appverify_store_start(request_rec *r, av_record_t *rec,
     const appverify_dir_conf_t *dc, const char **why)
 {
-    int                 have_phone;
-    int64_t             now_ms, keep;
-    av_err_t            rc;
-    apr_size_t          i, n, digits;
-    const char         *phone_key;
-    av_record_t         last;
-    appverify_phone_t   ph;
-    appverify_bucket_t  b[3];
+    av_err_t           rc;
+    apr_size_t         i;
+    const char        *key[AV_BUCKETS_MAX];
+    av_bucket_t       *bk;
+    av_start_t         st;
+    av_start_conf_t    conf;
+    av_record_t        taken;
+    appverify_phone_t  ph;
+    apr_time_t         at;
 
-    now_ms = rec->created_ms;
-    phone_key = appverify_key(r, 'p', rec->phone);
-    *why = NULL;
+    conf.phone.rate = (uint32_t) dc->rate;
+    conf.phone.burst = (uint32_t) dc->burst;
+    conf.client.rate = dc->client_rate > 0 ? (uint32_t) dc->client_rate : 0;
+    conf.client.burst = (uint32_t) dc->client_burst;
+    conf.prefix.rate = dc->prefix_rate > 0 ? (uint32_t) dc->prefix_rate : 0;
+    conf.prefix.burst = (uint32_t) dc->prefix_burst;
+    conf.prefix_digits = (unsigned) dc->prefix_digits;
+    conf.pending_ms = (int64_t) dc->pending_timeout * 1000;
 
-    /* the phone's bucket is b[0]; the toll-fraud guards' follow */
+    av_start_init(&st, rec, &conf, r->useragent_ip);
 
-    n = 0;
-    b[n].key = phone_key;
-    b[n].why = "phone over its rate";
-    b[n].rate = (uint32_t) dc->rate;
-    b[n].burst = (uint32_t) dc->burst;
-    n++;
-
-    if (dc->client_rate > 0 && r->useragent_ip && r->useragent_ip[0]) {
-        b[n].key = appverify_key(r, 'c', r->useragent_ip);
-        b[n].why = "client address over its rate";
-        b[n].rate = (uint32_t) dc->client_rate;
-        b[n].burst = (uint32_t) dc->client_burst;
-        n++;
-    }
-
-    if (dc->prefix_rate > 0) {
-        digits = strlen(rec->phone);
-        if ((apr_size_t) dc->prefix_digits < digits) {
-            digits = (apr_size_t) dc->prefix_digits;
-        }
-
-        b[n].key = appverify_key(r, 'n', apr_pstrmemdup(r->pool, rec->phone,
-                                                        digits));
-        b[n].why = "number prefix over its rate";
-        b[n].rate = (uint32_t) dc->prefix_rate;
-        b[n].burst = (uint32_t) dc->prefix_burst;
-        n++;
+    for (i = 0; i < st.n; i++) {
+        key[i] = apr_pstrcat(r->pool, APPVERIFY_KEY_PREFIX, st.bucket[i].key,
+                             NULL);
     }
 
     if (!appverify_lock(r)) {
         return AV_ERR_INTERNAL;
     }
 
-    have_phone = appverify_get(r, phone_key, &ph, sizeof(ph));
+    for (i = 0; i < st.n; i++) {
+        bk = &st.bucket[i];
 
-    if (have_phone
-        && ph.xid[0]
-        && appverify_get_record(r, ph.xid, &last)
-        && av_record_is_running(&last, now_ms,
-                                (int64_t) dc->pending_timeout * 1000))
-    {
-        rc = AV_ERR_DUPLICATE;
-        goto done;
-    }
-
-    if (appverify_get_record(r, rec->xid, &last)) {
-        rc = AV_ERR_XID_IN_USE;
-        goto done;
-    }
-
-    if (!have_phone) {
-        memset(&ph, 0, sizeof(ph));
-    }
-
-    for (i = 0; i < n; i++) {
         if (i == 0) {
-            b[i].state = ph.rate;
+            if (appverify_get(r, key[0], &ph, sizeof(ph))) {
+                bk->found = 1;
+                bk->state = ph.rate;
+                apr_cpystrn(bk->xid, ph.xid, sizeof(bk->xid));
+            }
 
-        } else if (!appverify_get(r, b[i].key, &b[i].state,
-                                  sizeof(av_rate_t)))
-        {
-            memset(&b[i].state, 0, sizeof(av_rate_t));
+        } else {
+            bk->found = appverify_get(r, key[i], &bk->state,
+                                      sizeof(av_rate_t));
         }
+    }
 
-        rc = av_rate_take(&b[i].state, now_ms, b[i].rate, b[i].burst);
-        if (rc != AV_OK) {
-            *why = b[i].why;
-            goto done;
-        }
+    st.have_last = st.bucket[0].xid[0]
+                   && appverify_get_record(r, st.bucket[0].xid, &st.last);
+
+    st.xid_taken = appverify_get_record(r, rec->xid, &taken);
+
+    rc = av_start_decide(&st, rec, &conf, rec->created_ms);
+
+    *why = st.why;
+
+    if (rc != AV_OK) {
+        goto done;
     }
 
     if (!appverify_put_record(r, rec)) {
@@ -507,23 +455,14 @@ appverify_store_start(request_rec *r, av_record_t *rec,
         goto done;
     }
 
-    /*
-     * The phone entry lives as long as the duplicate rule or the rate
-     * bucket can still say no: the pending window, or the time the bucket
-     * takes to drain.
-     */
+    at = (apr_time_t) rec->created_ms * 1000;
 
-    keep = dc->pending_timeout;
-    if ((int64_t) (dc->burst + 1) * 1000 / dc->rate + 1 > keep) {
-        keep = (int64_t) (dc->burst + 1) * 1000 / dc->rate + 1;
-    }
+    memset(&ph, 0, sizeof(ph));
+    ph.rate = st.bucket[0].state;
+    apr_cpystrn(ph.xid, st.bucket[0].xid, sizeof(ph.xid));
 
-    ph.rate = b[0].state;
-    apr_cpystrn(ph.xid, rec->xid, sizeof(ph.xid));
-
-    if (!appverify_put(r, phone_key, &ph, sizeof(ph),
-                       (apr_time_t) now_ms * 1000
-                       + apr_time_from_sec(keep)))
+    if (!appverify_put(r, key[0], &ph, sizeof(ph),
+                       at + (apr_time_t) st.bucket[0].keep_ms * 1000))
     {
         rc = AV_ERR_STORE_FULL;
         goto done;
@@ -534,10 +473,10 @@ appverify_store_start(request_rec *r, av_record_t *rec,
      * the record is what matters, and appverify_put logged the failure.
      */
 
-    for (i = 1; i < n; i++) {
-        (void) appverify_put(r, b[i].key, &b[i].state, sizeof(av_rate_t),
-                             (apr_time_t) now_ms * 1000
-                             + appverify_bucket_keep(&b[i]));
+    for (i = 1; i < st.n; i++) {
+        (void) appverify_put(r, key[i], &st.bucket[i].state,
+                             sizeof(av_rate_t),
+                             at + (apr_time_t) st.bucket[i].keep_ms * 1000);
     }
 
     rc = AV_OK;
@@ -569,21 +508,17 @@ appverify_apply_locked(request_rec *r, const av_status_doc_t *doc,
     now_ms = appverify_now_ms();
 
     if (!appverify_get_record(r, doc->xid, &rec)) {
-        av_record_init(&rec, doc->xid, strlen(doc->xid), doc->phone,
-                       strlen(doc->phone),
-                       doc->reference_id[0] ? AV_FLOW_CALL : AV_FLOW_SDK,
-                       now_ms);
-        rec.code = 0;
-        rec.state = AV_STATE_UNKNOWN;
-        rec.updated_ms = 0;
+        av_record_unseen(&rec, doc->xid, doc->phone,
+                         doc->reference_id[0] ? AV_FLOW_CALL : AV_FLOW_SDK,
+                         now_ms);
 
-        *result = av_record_apply(&rec, doc->code, doc->updated_on_ms,
-                                  now_ms);
+        (void) av_record_accept(&rec, doc, now_ms, result);
 
     } else {
-        if (doc->phone[0] && rec.phone[0]
-            && strcmp(doc->phone, rec.phone) != 0)
-        {
+        /* a finalize's outcome ends the attempt it reserved */
+        held = release && rec.checking;
+
+        if (av_record_accept(&rec, doc, now_ms, result) != AV_OK) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, APLOGNO(10720)
                           "appverify: status for xid \"%s\" names another "
                           "phone than the one it was issued for, ignored",
@@ -591,14 +526,9 @@ appverify_apply_locked(request_rec *r, const av_status_doc_t *doc,
             return AV_ERR_MALFORMED_BODY;
         }
 
-        /* a finalize's outcome ends the attempt it reserved */
-        held = release && rec.checking;
         if (held) {
             av_record_attempt_release(&rec);
         }
-
-        *result = av_record_apply(&rec, doc->code, doc->updated_on_ms,
-                                  now_ms);
 
         if (*result != AV_APPLY_CHANGED && !held) {
             *out = rec;

@@ -190,8 +190,7 @@ appverify_check_config(apr_pool_t *pconf, apr_pool_t *plog,
 
         if (sc->api_key && sc->session_key == NULL) {
             sc->session_key = apr_pcalloc(pconf, sizeof(av_key_t));
-            av_key_derive(sc->session_key, sc->api_key,
-                          "appverify session credential v1");
+            av_key_derive_session(sc->session_key, sc->api_key);
         }
     }
 

@@ -27,6 +27,7 @@
 #include "av_error.h"
 #include "av_key.h"
 #include "av_record.h"
+#include "av_start.h"
 #include "av_api.h"
 
 #define APPVERIFY_UNSET  (-1)
