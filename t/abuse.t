@@ -44,15 +44,8 @@ our $all_locations = <<'_EOC_';
     location = /call     { appverify_call zone=av upstream=/_telesign; }
     location = /finalize { appverify_finalize zone=av upstream=/_telesign; }
     location /account/   { appverify_require zone=av lookup=/_telesign; alias html/; }
-    location /_telesign/ {
-        internal;
-        include $TEST_NGINX_ROOT/conf/appverify_params;
-        proxy_pass http://127.0.0.1:$TEST_NGINX_SIM_PORT/;
-        proxy_read_timeout 2s;
-        subrequest_output_buffer_size 16k;
-    }
-    location /sim/ { proxy_pass http://127.0.0.1:$TEST_NGINX_SIM_PORT/_sim/; }
 _EOC_
+$all_locations .= AppVerify::Test::telesign_locations('2s');
 
 sub sig    { AppVerify::Test::signature($_[0]) }
 sub b64    { AppVerify::Test::b64($_[0]) }

@@ -18,15 +18,8 @@ AppVerify::Sim::start();
 our $http_config = $AppVerify::Test::HTTP_CONFIG;
 
 our $telesign = <<'_EOC_';
-    location /_telesign/ {
-        internal;
-        include $TEST_NGINX_ROOT/conf/appverify_params;
-        proxy_pass http://127.0.0.1:$TEST_NGINX_SIM_PORT/;
-        proxy_read_timeout 1s;
-        subrequest_output_buffer_size 16k;
-    }
-    location /sim/ { proxy_pass http://127.0.0.1:$TEST_NGINX_SIM_PORT/_sim/; }
 _EOC_
+$locations .= AppVerify::Test::telesign_locations('1s');
 
 # the SDK flow: the gate and the status endpoint ask Get Status
 our $locations = <<'_EOC_' . $telesign;

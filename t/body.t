@@ -21,15 +21,8 @@ our $locations = <<'_EOC_';
     location = /callback { appverify_callback zone=av; }
     location = /status   { appverify_status zone=av lookup=/_telesign; }
     location /account/   { appverify_require zone=av lookup=/_telesign; alias html/; }
-    location /_telesign/ {
-        internal;
-        include $TEST_NGINX_ROOT/conf/appverify_params;
-        proxy_pass http://127.0.0.1:$TEST_NGINX_SIM_PORT/;
-        proxy_read_timeout 3s;
-        subrequest_output_buffer_size 16k;
-    }
-    location /sim/ { proxy_pass http://127.0.0.1:$TEST_NGINX_SIM_PORT/_sim/; }
 _EOC_
+$locations .= AppVerify::Test::telesign_locations('3s');
 
 # a signed callback for $xid padded to exactly $size bytes
 sub padded_cb {

@@ -21,15 +21,8 @@ our $locations = <<'_EOC_';
     location = /finalize { appverify_finalize zone=av upstream=/_telesign; }
     location = /status   { appverify_status zone=av; }
     location /account/   { appverify_require zone=av; alias html/; }
-    location /_telesign/ {
-        internal;
-        include $TEST_NGINX_ROOT/conf/appverify_params;
-        proxy_pass http://127.0.0.1:$TEST_NGINX_SIM_PORT/;
-        proxy_read_timeout 1s;
-        subrequest_output_buffer_size 16k;
-    }
-    location /sim/ { proxy_pass http://127.0.0.1:$TEST_NGINX_SIM_PORT/_sim/; }
 _EOC_
+$locations .= AppVerify::Test::telesign_locations('1s');
 
 
 run_tests();

@@ -18,15 +18,8 @@ our $locations = <<'_EOC_';
     location = /token    { appverify_token zone=av; }
     location = /status   { appverify_status zone=av lookup=/_telesign; }
     location /account/   { appverify_require zone=av lookup=/_telesign; alias html/; }
-    location /_telesign/ {
-        internal;
-        include $TEST_NGINX_ROOT/conf/appverify_params;
-        proxy_pass http://127.0.0.1:$TEST_NGINX_SIM_PORT/;
-        proxy_read_timeout 1s;
-        subrequest_output_buffer_size 16k;
-    }
-    location /sim/ { proxy_pass http://127.0.0.1:$TEST_NGINX_SIM_PORT/_sim/; }
 _EOC_
+$locations .= AppVerify::Test::telesign_locations('1s');
 
 sub set_status {
     my ($xid, $code) = @_;

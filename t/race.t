@@ -24,15 +24,8 @@ our $locations = <<'_EOC_';
     location = /finalize  { appverify_finalize zone=av upstream=/_telesign attempts=3; }
     location = /finalize1 { appverify_finalize zone=av upstream=/_telesign attempts=1; }
     location = /status    { appverify_status zone=av; }
-    location /_telesign/ {
-        internal;
-        include $TEST_NGINX_ROOT/conf/appverify_params;
-        proxy_pass http://127.0.0.1:$TEST_NGINX_SIM_PORT/;
-        proxy_read_timeout 3s;
-        subrequest_output_buffer_size 16k;
-    }
-    location /sim/ { proxy_pass http://127.0.0.1:$TEST_NGINX_SIM_PORT/_sim/; }
 _EOC_
+$locations .= AppVerify::Test::telesign_locations('3s');
 
 sub sim_post {
     my ($path, $json) = @_;

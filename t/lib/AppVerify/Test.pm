@@ -26,6 +26,24 @@ our $HTTP_CONFIG = <<'_EOC_';
     appverify_session_key_file $TEST_NGINX_ROOT/t/data/session.key;
 _EOC_
 
+# The internal location every test that calls Telesign names (lookup=,
+# upstream=), proxying to the simulator with conf/appverify_params, and
+# /sim/ for the simulator's control API; read_timeout is the proxy's.
+sub telesign_locations {
+    my ($read_timeout) = @_;
+    $read_timeout //= '1s';
+    return <<"_EOC_";
+    location /_telesign/ {
+        internal;
+        include \$TEST_NGINX_ROOT/conf/appverify_params;
+        proxy_pass http://127.0.0.1:\$TEST_NGINX_SIM_PORT/;
+        proxy_read_timeout $read_timeout;
+        subrequest_output_buffer_size 16k;
+    }
+    location /sim/ { proxy_pass http://127.0.0.1:\$TEST_NGINX_SIM_PORT/_sim/; }
+_EOC_
+}
+
 # t/data/session.key without its trailing newline
 our $SESSION_KEY = 'this-is-a-test-session-secret-of-48-bytes-......';
 
