@@ -187,6 +187,27 @@ members only
 
 
 
+=== a Telesign location without appverify_params is detected: 503, one error line saying what to add
+--- http_config eval: $::http_config
+--- config
+    location = /status { appverify_status zone=av lookup=/_bare; }
+    location /_bare/ {
+        internal;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SIM_PORT/;
+        subrequest_output_buffer_size 16k;
+    }
+--- request
+GET /status
+--- more_headers eval
+main::cookie("lk-bare")
+--- error_code: 503
+--- response_body_like: "error":"upstream_unavailable"
+--- error_log
+sent no $appverify_telesign_authorization: add "include appverify_params;" to it
+
+
+
+
 === concurrent requests for one pending xid (checked after this block) start with a slow Telesign
 --- http_config eval: $::http_config
 --- config eval: "    appverify_lookup_interval 30s;\n" . $::locations
