@@ -48,6 +48,7 @@ our @KINDS = (
     satisfy_any   => 3,
     pipeline      => 4,
     par_mixed     => 3,
+    rate_time     => 2,
 );
 
 sub kinds { my %k = @KINDS; return sort keys %k }
@@ -115,6 +116,18 @@ sub to_step {
     my ($s, %x) = @_;
     my $m = $s->{meta};
     my $raw = defined $m->{raw} ? $m->{raw} : serialize($s);
+    if ((my $cb = $m->{chunk_bytes}) && ($s->{framing} // '') eq 'chunked' && !defined $m->{raw}) {
+        my ($t, $big) = @$cb;
+        my ($head, $b) = split /\r\n\r\n/, $raw, 2;
+        $b //= '';
+        if ($t eq 'bigsize') { $b = "$big\r\n" . $b }
+        elsif ($t eq 'negsize') { $b = "-1\r\n" . $b }
+        elsif ($t eq 'zeros') { $b =~ s/^([0-9a-f]+)\r\n/sprintf('%020s', $1) . "\r\n"/e }
+        elsif ($t eq 'upper') { $b =~ s/^([0-9a-f]+)\r\n/uc($1) . "\r\n"/e }
+        elsif ($t eq 'badcrlf') { $b =~ s/\r\n/\n/ }
+        elsif ($t eq 'nolast') { $b =~ s/0\r\n\r\n\z// }
+        $raw = "$head\r\n\r\n$b";
+    }
     my %st = (t => 'req', raw => $raw, method => $m->{method_for_parse} // $s->{method},
               ep => $m->{ep}, class => $m->{class}, allow => $m->{allow},
               desc => join('; ', @{ $m->{desc} }), %x);
@@ -618,17 +631,10 @@ sub mutate {
         } elsif ($t eq 'trailer') {
             $s->{trailers} = [ 'X-T: 1', 'Content-Length: 5', 'Cookie: appverify=' . mutant_cred($g) ];
         }
-        my $framed = Storable_clone($s);
-        my $raw = serialize($framed);
         if ($t =~ /^(?:bigsize|negsize|zeros|upper|badcrlf|nolast)\z/) {
-            my ($head, $b) = split /\r\n\r\n/, $raw, 2;
-            if ($t eq 'bigsize') { $b = $r->pick('fffffffffffffffff', '7fffffffffffffff', '100000000') . "\r\n" . $b }
-            elsif ($t eq 'negsize') { $b = "-1\r\n" . $b }
-            elsif ($t eq 'zeros') { $b =~ s/^([0-9a-f]+)\r\n/sprintf('%020s', $1) . "\r\n"/e }
-            elsif ($t eq 'upper') { $b =~ s/^([0-9a-f]+)\r\n/uc($1) . "\r\n"/e }
-            elsif ($t eq 'badcrlf') { $b =~ s/\r\n/\n/ }
-            elsif ($t eq 'nolast') { $b =~ s/0\r\n\r\n\z//; $m->{incomplete} = 1; $m->{abort_ms} = $r->pick(100, 800) }
-            $m->{raw} = "$head\r\n\r\n$b";
+            # applied to the bytes in to_step, after every other mutation
+            $m->{chunk_bytes} = [ $t, $r->pick('fffffffffffffffff', '7fffffffffffffff', '100000000') ];
+            if ($t eq 'nolast') { $m->{incomplete} = 1; $m->{abort_ms} = $r->pick(100, 800) }
             $m->{allow}{noresp} = 1;
             $m->{class} = 'other' unless $t =~ /^(?:upper|zeros|nolast)\z/;
         }
@@ -1100,10 +1106,10 @@ sub sc_par_finalize {
 sub sc_par_token {
     my ($g) = @_;
     my $r = $g->{rng};
-    my $w = $r->below(3);
+    my $w = $r->below(4);
     my $n = $r->pick(10, 20, 30);
     my @reqs;
-    if ($w == 2) {
+    if ($w == 3) {
         my $client = '10.' . $r->below(256) . '.' . $r->below(256) . '.' . (1 + $r->below(250));
         for (1 .. $n) {
             my $st = to_step(token_spec($g, path => '/token-client', headers => [ [ 'X-Forwarded-For', $client ] ]),
@@ -1116,15 +1122,38 @@ sub sc_par_token {
         return;
     }
     my $phone = phone($g);
-    my $path = $w == 0 ? '/token' : '/token-rate';
+    my $path = ('/token', '/token-rate', '/token-rate0')[$w];
     for (1 .. $n) {
         push @reqs, to_step(token_spec($g, path => $path, phone => $phone), label => 'pt',
                             desc => "one of $n parallel tokens for one phone");
     }
     push_step($g, { t => 'par', reqs => \@reqs });
-    push_step($g, { t => 'assert_count', label => 'pt', status => 200, max => $w == 0 ? 1 : 2,
-                    why => $w == 0 ? "pending_timeout: one of $n parallel tokens for one phone, the others 409"
-                                   : "rate=1r/m burst=1: at most 2 of $n parallel tokens for one phone" });
+    push_step($g, { t => 'assert_count', label => 'pt', status => 200, max => $w == 1 ? 2 : 1,
+                    why => ("pending_timeout: one of $n parallel tokens for one phone, the others 409",
+                            "rate=1r/m burst=1: at most 2 of $n parallel tokens for one phone",
+                            "rate=1r/m burst=0: one of $n parallel tokens for one phone")[$w] });
+}
+
+# a phone over time: bursts of tokens at 5r/s burst=1, with pauses in
+# which its bucket drains and expires; each burst of 10 (20 ms apart, so
+# 0.2 s long) may get 1 + burst + 5r/s x 0.2 s = 3 at most
+sub sc_rate_time {
+    my ($g) = @_;
+    my $r = $g->{rng};
+    my $phone = phone($g);
+    # a long-lived bucket of another number range in the zone first
+    req_step($g, token_spec($g, path => '/token-rate', phone => '1555' . $r->digits(7)));
+    my $bursts = $r->pick(2, 3);
+    for my $b (1 .. $bursts) {
+        sleep_step($g, $r->pick(700, 1000)) if $b > 1;
+        my @reqs = map { my $st = to_step(token_spec($g, path => '/token-rs', phone => $phone), label => "rt$b",
+                                          desc => "token $_ of 10, burst $b of $bursts, for one phone at 5r/s burst=1");
+                         $st->{delay_ms} = 20 * ($_ - 1); $st } 1 .. 10;
+        push_step($g, { t => 'par', reqs => \@reqs });
+    }
+    push_step($g, { t => 'assert_rate', labels => [ map { "rt$_" } 1 .. $bursts ], rate => 5, burst => 1,
+                    why => "rate=5r/s burst=1: at most 1 + burst + rate x (the burst's span) tokens "
+                           . "in each burst of 10 for one phone, $bursts bursts" });
 }
 
 sub sc_par_callback {
