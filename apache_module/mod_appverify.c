@@ -249,27 +249,13 @@ appverify_req(request_rec *r)
 static const char *
 appverify_set_customer_id(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    const char               *p;
     appverify_server_conf_t  *sc;
 
     sc = ap_get_module_config(cmd->server->module_config, &appverify_module);
 
-    /*
-     * Telesign's customer ids are UUIDs; accept what can stand in a JSON
-     * string and an HTTP header unescaped, at most 64 characters (the same
-     * rule as nginx's appverify_customer_id).
-     */
-
-    if (*arg == '\0' || strlen(arg) > 64) {
+    if (!av_customer_id_valid(arg, strlen(arg))) {
         return apr_psprintf(cmd->pool, "%s: invalid customer id \"%s\"",
                             cmd->cmd->name, arg);
-    }
-
-    for (p = arg; *p; p++) {
-        if (!(apr_isalnum(*p) || *p == '-' || *p == '_')) {
-            return apr_psprintf(cmd->pool, "%s: invalid customer id \"%s\"",
-                                cmd->cmd->name, arg);
-        }
     }
 
     sc->customer_id = arg;
@@ -291,7 +277,7 @@ appverify_set_key_file(cmd_parms *cmd, void *dconf, const char *arg)
 {
     int                       api;
     char                     *buf;
-    const char               *file, *err;
+    const char               *file, *err, *why;
     av_key_t                 *key;
     apr_file_t               *f;
     apr_size_t                n;
@@ -299,7 +285,7 @@ appverify_set_key_file(cmd_parms *cmd, void *dconf, const char *arg)
     apr_status_t              rv;
     appverify_server_conf_t  *sc;
 
-    enum { KEY_FILE_MAX = 4096 };
+    enum { KEY_FILE_MAX = AV_KEY_FILE_MAX };
 
     sc = ap_get_module_config(cmd->server->module_config, &appverify_module);
     api = cmd->info != NULL;
@@ -336,34 +322,23 @@ appverify_set_key_file(cmd_parms *cmd, void *dconf, const char *arg)
         goto done;
     }
 
-    /* a trailing newline or blanks are editor artefacts, not key bytes */
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'
-                     || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
-    {
-        n--;
-    }
-
     key = apr_pcalloc(cmd->pool, sizeof(av_key_t));
 
-    if (api) {
-        if (av_key_decode(key, buf, n) != 0 || key->len < 16) {
-            err = apr_psprintf(cmd->pool, "%s: key file \"%s\" does not hold "
-                               "a base64 API key of at least 16 bytes",
-                               cmd->cmd->name, file);
-            goto done;
-        }
+    /* what the file must hold is the core's rule, the same on nginx */
 
+    why = av_key_from_file_text(key, api ? AV_KEY_FILE_API
+                                         : AV_KEY_FILE_SESSION, buf, n);
+    if (why) {
+        err = apr_psprintf(cmd->pool, "%s: key file \"%s\" %s",
+                           cmd->cmd->name, file, why);
+        goto done;
+    }
+
+    if (api) {
         sc->api_key = key;
         sc->api_key_file = file;
 
     } else {
-        if (n < 32 || av_key_from_bytes(key, (unsigned char *) buf, n) != 0) {
-            err = apr_psprintf(cmd->pool, "%s: key file \"%s\" must hold "
-                               "32 to %d bytes", cmd->cmd->name, file,
-                               AV_KEY_MAX);
-            goto done;
-        }
-
         sc->session_key = key;
     }
 

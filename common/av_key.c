@@ -458,3 +458,59 @@ av_b64url_decode(const char *in, size_t len, unsigned char *out, size_t cap)
 
     return (long) n;
 }
+
+
+/* the message below says 256 */
+typedef char av_key_max_is_256[(AV_KEY_MAX == 256) ? 1 : -1];
+
+
+const char *
+av_key_from_file_text(av_key_t *key, av_key_file_t kind, const char *text,
+    size_t len)
+{
+    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'
+                       || text[len - 1] == ' ' || text[len - 1] == '\t'))
+    {
+        len--;
+    }
+
+    if (kind == AV_KEY_FILE_API) {
+        if (av_key_decode(key, text, len) != 0 || key->len < 16) {
+            av_key_wipe(key);
+            return "does not hold a base64 API key of at least 16 bytes";
+        }
+
+        return NULL;
+    }
+
+    if (len < 32 || av_key_from_bytes(key, (const unsigned char *) text, len)
+                    != 0)
+    {
+        av_key_wipe(key);
+        return "must hold 32 to 256 bytes";
+    }
+
+    return NULL;
+}
+
+
+int
+av_customer_id_valid(const char *id, size_t len)
+{
+    size_t  i;
+
+    if (len == 0 || len > 64) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= 'A' && id[i] <= 'Z')
+              || (id[i] >= '0' && id[i] <= '9') || id[i] == '-'
+              || id[i] == '_'))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}

@@ -33,6 +33,31 @@ int av_key_decode(av_key_t *key, const char *text, size_t len);
 int av_key_from_bytes(av_key_t *key, const unsigned char *b, size_t len);
 
 /*
+ * What a key file holds, by the rules both servers' directives apply:
+ * trailing newlines and blanks are editor artefacts and dropped; the API
+ * key is base64 of at least 16 bytes, a session secret 32 to AV_KEY_MAX
+ * raw bytes.  NULL on success, else what is wrong with the file, for the
+ * message that names it (never its content).
+ */
+typedef enum {
+    AV_KEY_FILE_API = 0,
+    AV_KEY_FILE_SESSION
+} av_key_file_t;
+
+#define AV_KEY_FILE_MAX  4096               /* a larger file is refused */
+
+const char *av_key_from_file_text(av_key_t *key, av_key_file_t kind,
+    const char *text, size_t len);
+
+/*
+ * A Telesign customer id as the directives take it: Telesign's are UUIDs;
+ * accepted is what stands in a JSON string and an HTTP header unescaped,
+ * 1 to 64 of A-Z a-z 0-9 '-' '_' (the SDK refuses over 40; a little
+ * lenient).  1 when valid.
+ */
+int av_customer_id_valid(const char *id, size_t len);
+
+/*
  * Derives a sub-key: HMAC-SHA256(parent, label).  Used for the session
  * secret when the operator gives none, so that it can never equal the key
  * that signs the JWTs Telesign sees.

@@ -504,7 +504,6 @@ ngx_http_appverify_customer_id(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_appverify_main_conf_t *amcf = conf;
 
-    u_char     *p;
     ngx_str_t  *value;
 
     if (amcf->customer_id.data) {
@@ -513,24 +512,10 @@ ngx_http_appverify_customer_id(ngx_conf_t *cf, ngx_command_t *cmd,
 
     value = cf->args->elts;
 
-    /*
-     * Telesign's customer ids are UUIDs; accept what can safely stand in
-     * a JSON string and an HTTP header without escaping, at most 64 chars
-     * (the SDK refuses customer ids over 40; be a little lenient).
-     */
-
-    if (value[1].len == 0 || value[1].len > 64) {
+    if (!av_customer_id_valid((const char *) value[1].data, value[1].len)) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid customer id \"%V\"", &value[1]);
         return NGX_CONF_ERROR;
-    }
-
-    for (p = value[1].data; p < value[1].data + value[1].len; p++) {
-        if (!(isalnum(*p) || *p == '-' || *p == '_')) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid customer id \"%V\"", &value[1]);
-            return NGX_CONF_ERROR;
-        }
     }
 
     amcf->customer_id = value[1];
@@ -596,9 +581,10 @@ static ngx_int_t
 ngx_http_appverify_read_key(ngx_conf_t *cf, ngx_str_t *file, av_key_t *key,
     ngx_uint_t base64)
 {
-    u_char           buf[4096];
+    u_char           buf[AV_KEY_FILE_MAX];
     ssize_t          n;
     ngx_int_t        rc;
+    const char      *why;
     ngx_file_t       f;
     ngx_file_info_t  fi;
 
@@ -637,29 +623,15 @@ ngx_http_appverify_read_key(ngx_conf_t *cf, ngx_str_t *file, av_key_t *key,
         goto done;
     }
 
-    /* trailing newline and spaces are editor artefacts, not key bytes */
+    /* what the file must hold is the core's rule, the same on httpd */
 
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'
-                     || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
-    {
-        n--;
-    }
-
-    if (base64) {
-        if (av_key_decode(key, (const char *) buf, n) != 0 || key->len < 16) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "key file \"%V\" does not hold a base64 "
-                               "API key of at least 16 bytes", file);
-            goto done;
-        }
-
-    } else {
-        if (n < 32 || av_key_from_bytes(key, buf, n) != 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "key file \"%V\" must hold 32 to %d bytes",
-                               file, AV_KEY_MAX);
-            goto done;
-        }
+    why = av_key_from_file_text(key, base64 ? AV_KEY_FILE_API
+                                            : AV_KEY_FILE_SESSION,
+                                (const char *) buf, n);
+    if (why) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "key file \"%V\" %s",
+                           file, why);
+        goto done;
     }
 
     rc = NGX_OK;

@@ -399,6 +399,46 @@ test_session_derivation(void)
     CHECK(a.len != api.len || memcmp(a.bytes, api.bytes, a.len) != 0);
 }
 
+/* the key file rules both servers' directives apply */
+static void
+test_key_file_rules(void)
+{
+    av_key_t     k;
+    char         raw[300];
+    const char  *api = "EXAMPLE----TE8sTgg45yusumoN6BYsBVkh+yRJ5czgsnCehZaOYldPJdmFh6NeX8kunZ2zU1YWaUw/0wV6xfw==\n";
+
+    CHECK(av_key_from_file_text(&k, AV_KEY_FILE_API, api, strlen(api)) == NULL);
+    CHECK_EQ_INT(k.len, 61);
+    CHECK(av_key_from_file_text(&k, AV_KEY_FILE_API, "c2hvcnQ=\n", 9) != NULL);
+    CHECK(av_key_from_file_text(&k, AV_KEY_FILE_API, "", 0) != NULL);
+    CHECK_EQ_INT(k.len, 0);
+
+    memset(raw, 'k', sizeof(raw));
+    CHECK(av_key_from_file_text(&k, AV_KEY_FILE_SESSION, raw, 32) == NULL);
+    CHECK_EQ_INT(k.len, 32);
+    /* the newline is not part of the secret; 31 bytes is too short */
+    raw[31] = '\n';
+    CHECK_EQ_STR(av_key_from_file_text(&k, AV_KEY_FILE_SESSION, raw, 32),
+                 "must hold 32 to 256 bytes");
+    memset(raw, 'k', sizeof(raw));
+    CHECK(av_key_from_file_text(&k, AV_KEY_FILE_SESSION, raw, 256) == NULL);
+    CHECK(av_key_from_file_text(&k, AV_KEY_FILE_SESSION, raw, 257) != NULL);
+}
+
+static void
+test_customer_id(void)
+{
+    CHECK(av_customer_id_valid("FFFFFFFF-EEEE-DDDD-1234-AB1234567890", 36));
+    CHECK(av_customer_id_valid("a_b", 3));
+    CHECK(!av_customer_id_valid("", 0));
+    CHECK(!av_customer_id_valid("a b", 3));
+    CHECK(!av_customer_id_valid("a\"b", 3));
+    CHECK(!av_customer_id_valid("a:b", 3));
+    CHECK(av_customer_id_valid("0123456789012345678901234567890123456789012345678901234567890123", 64));
+    CHECK(!av_customer_id_valid("01234567890123456789012345678901234567890123456789012345678901234", 65));
+}
+
+
 int
 main(void)
 {
@@ -416,5 +456,7 @@ main(void)
     RUN(b64url_decoder_is_strict);
 
     RUN(test_session_derivation);
+    RUN(test_key_file_rules);
+    RUN(test_customer_id);
     return UNIT_DONE();
 }
