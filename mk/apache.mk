@@ -47,7 +47,7 @@ comma := ,
 TEST_TARGETS += test-apache
 
 test-apache: $(APACHE_MOD) $(NGX_MOD)
-	@./t/apache/run-tests
+	@./t/both-servers/run
 
 demo-apache: $(APACHE_MOD)
 	@./examples/demo-apache.sh

@@ -4,7 +4,7 @@
 use strict;
 use warnings;
 
-use lib 't/lib', 't/apache/lib';
+use lib 't/lib';
 use Test::More;
 use File::Path qw(make_path remove_tree);
 use Cwd qw(getcwd);
@@ -25,7 +25,7 @@ sub write_file {
 # the suite's config, with lines swapped in
 sub syntax {
     my (%swap) = @_;
-    render("t/apache/conf/httpd.conf.in", "$dir/base.conf",
+    render("t/both-servers/conf/httpd.conf.in", "$dir/base.conf",
            SERVROOT => $dir, PORT => 19863, ROOT => $root,
            MODULE => "$root/build/mod_appverify.so",
            CACHE => "shmcb:$dir/run/av(65536)", SIM_PORT => 19890, DEAD_PORT => 19899);

@@ -6,7 +6,7 @@
 use strict;
 use warnings;
 
-use lib 't/lib', 't/apache/lib';
+use lib 't/lib';
 use Test::More;
 use LWP::UserAgent ();
 use HTTP::Request ();
@@ -37,7 +37,7 @@ for my $node (qw(a b)) {
     open my $fh, '>', "$dir/html/index.html" or die;
     print $fh "members only\n";
     close $fh;
-    render("t/apache/conf/httpd.conf.in", "$dir/httpd.conf",
+    render("t/both-servers/conf/httpd.conf.in", "$dir/httpd.conf",
            SERVROOT => $dir, PORT => $port{$node}, ROOT => $root,
            MODULE => "$root/build/mod_appverify.so",
            CACHE => "redis:127.0.0.1:$port{redis}",

@@ -1,7 +1,7 @@
 # The gate: "Require appverify-verified" on httpd, appverify_require on
 # nginx, with the same answers; inside RequireAny / RequireAll (satisfy).
 
-use lib 't/lib', 't/apache/lib';
+use lib 't/lib';
 use AppVerify::Scenario 'no_plan';
 use AppVerify::Test;
 

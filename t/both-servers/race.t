@@ -8,7 +8,7 @@
 # are in flight, so every request arrives while the first ones are being
 # checked.
 
-use lib 't/lib', 't/apache/lib';
+use lib 't/lib';
 use AppVerify::Scenario 'no_plan';
 use AppVerify::Attack qw(send_pieces parallel);
 

@@ -5,7 +5,7 @@
 # with the missed call's 2401 "Success" and the missed-call API with the
 # SDK's 1800).  The core decides; both glues must answer alike.
 
-use lib 't/lib', 't/apache/lib';
+use lib 't/lib';
 use AppVerify::Scenario 'no_plan';
 use AppVerify::Test;
 

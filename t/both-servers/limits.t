@@ -5,7 +5,7 @@
 # default, 6r/m with a burst of 3.  The pending window is off at these
 # locations, so only the rate says no.
 
-use lib 't/lib', 't/apache/lib';
+use lib 't/lib';
 use AppVerify::Scenario 'no_plan';
 
 run_scenarios();

@@ -9,7 +9,7 @@
 # its own; the buckets are shared by the whole server, so every block also
 # has number ranges of its own.
 
-use lib 't/lib', 't/apache/lib';
+use lib 't/lib';
 use AppVerify::Scenario 'no_plan';
 
 sub form { "Content-Type: application/x-www-form-urlencoded\nX-Forwarded-For: $_[0]" }

@@ -1,6 +1,6 @@
-# The token endpoint, on httpd and nginx alike (t/apache/README.md).
+# The token endpoint, on httpd and nginx alike (t/both-servers/run).
 
-use lib 't/lib', 't/apache/lib';
+use lib 't/lib';
 use AppVerify::Scenario 'no_plan';
 use AppVerify::Test;
 use Digest::SHA ();

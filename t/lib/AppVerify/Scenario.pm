@@ -1,9 +1,9 @@
 package AppVerify::Scenario;
 
-# One scenario list, two servers.  The files in t/apache/scenarios/ are in
+# One scenario list, two servers.  The files in t/both-servers/ are in
 # the data-block format of t/*.t (Test::Base, as Test::Nginx::Socket reads
 # it), without --- config: the server is already running, started by
-# t/apache/run-tests from t/apache/conf/{httpd,nginx}.conf.in, which
+# t/both-servers/run from t/both-servers/conf/{httpd,nginx}.conf.in, which
 # declare the same locations.  $ENV{AV_SERVER} says which one this run
 # talks to (apache or nginx), $ENV{AV_PORT} where.
 #

@@ -3,7 +3,7 @@
 # the missed-call flow (call, finalize): httpd's libcurl client and nginx's
 # subrequests, against the same simulator, with the same answers.
 
-use lib 't/lib', 't/apache/lib';
+use lib 't/lib';
 use AppVerify::Scenario 'no_plan';
 use AppVerify::Test;
 

@@ -8,7 +8,7 @@
 # that come after the interval but while the lookup is still in flight do
 # not ask again either.
 
-use lib 't/lib', 't/apache/lib';
+use lib 't/lib';
 use AppVerify::Scenario 'no_plan';
 use AppVerify::Test;
 use IO::Socket::INET ();

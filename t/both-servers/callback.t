@@ -1,6 +1,6 @@
 # The callback endpoint: Telesign's signed POST, on httpd and nginx alike.
 
-use lib 't/lib', 't/apache/lib';
+use lib 't/lib';
 use AppVerify::Scenario 'no_plan';
 use AppVerify::Test;
 

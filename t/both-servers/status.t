@@ -1,6 +1,6 @@
 # The status endpoint: the caller's own record, on httpd and nginx alike.
 
-use lib 't/lib', 't/apache/lib';
+use lib 't/lib';
 use AppVerify::Scenario 'no_plan';
 use AppVerify::Test;
 
