@@ -5,7 +5,8 @@
 #                 the nginx suite (t/*.t)
 #   make demo     build, start nginx + the Telesign simulator on loopback,
 #                 walk the verification flow, stop everything
-#   make deps     install the Debian packages the project needs (root)
+#   make deps     install the Debian packages the project needs (root);
+#                 plain "make" installs only what building needs
 #
 # Nothing here downloads anything but Debian packages.
 
@@ -23,18 +24,24 @@ UNIT_BIN   := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 NGX_MOD    := $(BUILD)/ngx_http_appverify_module.so
 LIBS       := -lssl -lcrypto -ljansson
 
-.PHONY: all deps module unit test test-keys test-sim test-nginx demo clean
+.PHONY: all deps deps-build module unit test test-keys test-sim test-nginx demo clean
 
 all: module
 
 # --- dependencies ---------------------------------------------------------
 # Each line: a file that proves the package is there, then the package.
-DEPS := \
+# BUILD_DEPS is what "make" needs to build the nginx module and the core's
+# tests; every other part adds what its own targets need to DEPS from its
+# mk/ file, and "make deps" (which the test targets call) installs it all,
+# so a plain "make" installs no browser, valgrind or clang.
+BUILD_DEPS := \
 	/usr/sbin/nginx:nginx \
 	/usr/share/nginx/src/configure:nginx-dev \
 	/usr/include/openssl/evp.h:libssl-dev \
 	/usr/include/jansson.h:libjansson-dev \
-	/usr/bin/cc:gcc \
+	/usr/bin/cc:gcc
+
+DEPS := $(BUILD_DEPS) \
 	/usr/bin/curl:curl \
 	/usr/share/perl5/Test/Base.pm:libtest-base-perl \
 	/usr/share/perl5/Text/Diff.pm:libtext-diff-perl \
@@ -46,8 +53,9 @@ DEPS := \
 	/usr/share/perl5/List/MoreUtils.pm:liblist-moreutils-perl \
 	/usr/bin/prove:perl
 
-deps:
-	@missing=""; for d in $(DEPS); do \
+# $(call install_missing,LIST): apt-get install what LIST names and lacks
+define install_missing
+missing=""; for d in $(1); do \
 	    f=$${d%%:*}; p=$${d##*:}; \
 	    [ -e "$$f" ] || missing="$$missing $$p"; \
 	done; \
@@ -57,9 +65,16 @@ deps:
 	    $$SUDO apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+deps-build:
+	@$(call install_missing,$(BUILD_DEPS))
+
+deps:
+	@$(call install_missing,$(DEPS))
 
 # --- the core's unit tests ------------------------------------------------
-$(BUILD)/unit/%: t/unit/%.c $(CORE_SRC) $(CORE_HDR) t/unit/unit.h | deps
+$(BUILD)/unit/%: t/unit/%.c $(CORE_SRC) $(CORE_HDR) t/unit/unit.h | deps-build
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -Icommon -It/unit -o $@ $< $(CORE_SRC) $(LIBS)
 
@@ -72,7 +87,7 @@ unit: $(UNIT_BIN)
 # /usr/sbin/nginx.  The tree is copied because configure writes into it.
 NGX_MOD_SRC := config $(CORE_SRC) $(CORE_HDR) $(wildcard ngx_module/*.c ngx_module/*.h)
 
-$(BUILD)/nginx-src/configure: | deps
+$(BUILD)/nginx-src/configure: | deps-build
 	@mkdir -p $(BUILD)
 	rm -rf $(BUILD)/nginx-src && cp -a $(NGX_SRC) $(BUILD)/nginx-src
 
@@ -108,10 +123,10 @@ test-keys:
 test-sim: | deps
 	@./examples/telesign-sim/selftest
 
-test-nginx: $(NGX_MOD)
+test-nginx: $(NGX_MOD) | deps
 	@./t/run-nginx-tests
 
-demo: $(NGX_MOD)
+demo: $(NGX_MOD) | deps
 	@./examples/demo.sh
 
 clean:
