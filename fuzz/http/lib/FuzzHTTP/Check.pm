@@ -82,7 +82,9 @@ sub check_outcome {
     if (@resps < $want && !$o->{aborted}) {
         my $complete = !$step->{incomplete} && !$allow->{noresp};
         my $refused_early = $o->{write_error} && !$o->{sent_all};
-        if ($complete && !$refused_early) {
+        # pipelined requests after an answer that said it closes the connection
+        my $closed = @resps && (header($resps[-1], 'Connection') // '') =~ /\bclose\b/i;
+        if ($complete && !$refused_early && !$closed) {
             push @v, [ 'noanswer', sprintf('%d of %d answers (%s%s) after %.2f s, %d of %d bytes sent',
                                             scalar @resps, $want, $state,
                                             $o->{error} ? ", $o->{error}" : '',

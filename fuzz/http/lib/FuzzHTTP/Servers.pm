@@ -160,10 +160,12 @@ sub prepare_dir {
     my ($self) = @_;
     my $d = $self->{dir};
     remove_tree($d);
-    make_path("$d/logs", "$d/run", "$d/html", "$d/backend",
+    make_path("$d/logs", "$d/run", "$d/html", "$d/backend", "$d/san",
               map { "$d/tmp/$_" } qw(body proxy fastcgi scgi uwsgi));
-    # workers run as nobody: they write request bodies to tmp/
+    # workers run as nobody: they write request bodies to tmp/ and their
+    # sanitizer reports to san/
     chmod 0777, map { "$d/tmp/$_" } qw(body proxy fastcgi scgi uwsgi);
+    chmod 01777, "$d/san";
     chmod 0755, $d, "$d/html", "$d/run", "$d/backend", "$d/tmp";
     write_file("$d/html/index.html", "members only\n");
     write_file("$d/html/health", "ok\n");
@@ -213,10 +215,10 @@ sub nginx_env {
     die "no libasan (gcc -print-file-name=libasan.so)\n" unless $libasan && -f $libasan;
     return {
         LD_PRELOAD => $libasan,
-        ASAN_OPTIONS => "detect_leaks=0:abort_on_error=1:log_path=$d/logs/sanitizer"
+        ASAN_OPTIONS => "detect_leaks=0:abort_on_error=1:log_path=$d/san/sanitizer"
                         . ':strict_string_checks=1:detect_stack_use_after_return=1'
                         . ':check_initialization_order=1',
-        UBSAN_OPTIONS => "halt_on_error=1:print_stacktrace=1:log_path=$d/logs/sanitizer",
+        UBSAN_OPTIONS => "halt_on_error=1:print_stacktrace=1:log_path=$d/san/sanitizer",
     };
 }
 
@@ -308,7 +310,7 @@ sub start_httpd {
 
 # --- what must never happen ---------------------------------------------------
 
-my $NGX_BAD = qr/\[(?:alert|crit|emerg)\]|exited on signal|worker process \d+ exited|AddressSanitizer|runtime error:|LeakSanitizer/;
+my $NGX_BAD = qr/\[(?:alert|crit|emerg)\]|exited on signal|worker process \d+ exited|AddressSanitizer|runtime error:|LeakSanitizer|Can't open file: .*sanitizer/;
 my $HTTPD_BAD = qr/\[[\w.-]*:(?:alert|crit|emerg)\]|exit signal|seg fault|AddressSanitizer|runtime error:|child process \d+ still did not exit|AH00060/;
 
 # new bad things since the last call: ([category, message], ...)
@@ -332,12 +334,12 @@ sub watch {
             push @v, [ $cat, "error.log: $l" ];
         }
     }
-    for my $f (sort glob "$d/logs/sanitizer*") {
+    for my $f (sort glob "$d/san/sanitizer*") {
         next if $self->{seen_reports}{$f}++;
         my $text = do { local (@ARGV, $/) = $f; <> } // '';
         my @lines = split /\n/, $text;
         my ($first) = grep { /ERROR|runtime error|SUMMARY/ } @lines;
-        push @v, [ 'sanitizer', "report $f: " . ($first // $lines[0] // '(empty)'),
+        push @v, [ 'sanitizer', "report $f: " . ($first // $lines[0] // '(empty)'), undef,
                    join("\n", @lines[ 0 .. ($#lines < 60 ? $#lines : 60) ]) ];
     }
     my @now = $self->workers;
