@@ -882,36 +882,29 @@ appverify_conf(request_rec *r, appverify_dir_conf_t *out)
     *dc = *(appverify_dir_conf_t *) ap_get_module_config(r->per_dir_config,
                                                          &appverify_module);
 
-    /* Telesign recommends a 30 s window for the JWT */
-    DEFAULT(token_lifetime, 30);
-    DEFAULT(session_lifetime, 12 * 60 * 60);
+    /* the defaults are the core's (av_defaults.h), the same on nginx; a
+     * rate of one's own, here or in an enclosing section, has no burst */
 
-    /* Telesign turns a pending SDK verification into 1803 after 30 s */
-    DEFAULT(pending_timeout, 60);
-
-    /*
-     * 6r/m with a burst of 3 by default; a rate of one's own (here or in
-     * an enclosing section) without a burst bursts as limit_req does: not
-     * at all (nginx's rule).  AppVerifyBurst 0 is always 0.
-     */
-
-    DEFAULT(burst, dc->rate == APPVERIFY_UNSET ? 3 : 0);
-    DEFAULT(rate, 100);
-    DEFAULT(max_attempts, 3);
+    DEFAULT(token_lifetime, AV_DEFAULT_TOKEN_LIFETIME);
+    DEFAULT(session_lifetime, AV_DEFAULT_SESSION_LIFETIME);
+    DEFAULT(pending_timeout, AV_DEFAULT_PENDING_TIMEOUT);
+    DEFAULT(burst, AV_DEFAULT_BURST_OF(dc->rate != APPVERIFY_UNSET));
+    DEFAULT(rate, AV_DEFAULT_RATE);
+    DEFAULT(max_attempts, AV_DEFAULT_ATTEMPTS);
     DEFAULT(lookup, 1);
-    DEFAULT(lookup_interval, 3);    /* nginx's appverify_lookup_interval */
+    DEFAULT(lookup_interval, AV_DEFAULT_LOOKUP_INTERVAL);
     DEFAULT(timeout, 5);
     DEFAULT(signature, 1);
     DEFAULT(cookie_secure, 1);
-    DEFAULT(max_body, 16384);
+    DEFAULT(max_body, AV_DEFAULT_MAX_BODY);
     DEFAULT(client_rate, 0);            /* the toll-fraud limits: off */
     DEFAULT(prefix_rate, 0);
 
     if (dc->cookie_name == NULL) {
-        dc->cookie_name = "appverify";
+        dc->cookie_name = AV_DEFAULT_COOKIE_NAME;
     }
 
     if (dc->cookie_samesite == NULL) {
-        dc->cookie_samesite = "Lax";
+        dc->cookie_samesite = AV_DEFAULT_COOKIE_SAMESITE;
     }
 }

@@ -24,6 +24,7 @@
 #include "ap_socache.h"
 #include "apr_global_mutex.h"
 
+#include "av_defaults.h"
 #include "av_error.h"
 #include "av_key.h"
 #include "av_record.h"

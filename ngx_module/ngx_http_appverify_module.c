@@ -386,7 +386,7 @@ ngx_http_appverify_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     value = cf->args->elts;
 
     size = 0;
-    ttl = 12 * 60 * 60;        /* Telesign keeps a status for 12 hours */
+    ttl = AV_DEFAULT_RECORD_TTL;
     name.len = 0;
 
     for (i = 1; i < cf->args->nelts; i++) {
@@ -1215,12 +1215,13 @@ ngx_http_appverify_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->require_zone = NULL;
     }
 
-    /* asking Telesign about a pending xid more often helps nobody */
+    /* the defaults are the core's (av_defaults.h), the same on httpd */
+
     ngx_conf_merge_msec_value(conf->lookup_interval, prev->lookup_interval,
-                              3000);
+                              AV_DEFAULT_LOOKUP_INTERVAL * 1000);
 
     if (conf->attempts == 0) {
-        conf->attempts = 3;
+        conf->attempts = AV_DEFAULT_ATTEMPTS;
     }
 
     ngx_conf_merge_ptr_value(conf->countries, prev->countries, NULL);
@@ -1238,29 +1239,26 @@ ngx_http_appverify_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->prefix_digits = prev->prefix_digits;
     }
 
-    /* Telesign recommends a 30 s window for the JWT */
-    ngx_conf_merge_sec_value(conf->token_lifetime, prev->token_lifetime, 30);
+    ngx_conf_merge_sec_value(conf->token_lifetime, prev->token_lifetime,
+                             AV_DEFAULT_TOKEN_LIFETIME);
     ngx_conf_merge_sec_value(conf->session_lifetime, prev->session_lifetime,
-                             12 * 60 * 60);
-
-    /* Telesign turns a pending SDK verification into 1803 after 30 s */
-    ngx_conf_merge_sec_value(conf->pending_timeout, prev->pending_timeout, 60);
-
-    ngx_conf_merge_size_value(conf->max_body, prev->max_body, 16384);
+                             AV_DEFAULT_SESSION_LIFETIME);
+    ngx_conf_merge_sec_value(conf->pending_timeout, prev->pending_timeout,
+                             AV_DEFAULT_PENDING_TIMEOUT);
+    ngx_conf_merge_size_value(conf->max_body, prev->max_body,
+                              AV_DEFAULT_MAX_BODY);
     ngx_conf_merge_str_value(conf->cookie_name, prev->cookie_name,
-                             "appverify");
+                             AV_DEFAULT_COOKIE_NAME);
     ngx_conf_merge_value(conf->cookie_secure, prev->cookie_secure, 1);
     ngx_conf_merge_str_value(conf->cookie_samesite, prev->cookie_samesite,
-                             "Lax");
-
-    /* 6r/m burst=3 by default; a rate of one's own bursts as limit_req */
+                             AV_DEFAULT_COOKIE_SAMESITE);
 
     if (conf->burst == NGX_CONF_UNSET_UINT) {
-        conf->burst = (conf->rate == NGX_CONF_UNSET_UINT) ? 3 : 0;
+        conf->burst = AV_DEFAULT_BURST_OF(conf->rate != NGX_CONF_UNSET_UINT);
     }
 
     if (conf->rate == NGX_CONF_UNSET_UINT) {
-        conf->rate = 100;
+        conf->rate = AV_DEFAULT_RATE;
     }
 
     /* what the core's rules for starting a verification read */

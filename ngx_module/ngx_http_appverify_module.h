@@ -19,6 +19,7 @@
 
 #include "av_api.h"
 #include "av_credential.h"
+#include "av_defaults.h"
 #include "av_params.h"
 #include "av_error.h"
 #include "av_hash.h"
