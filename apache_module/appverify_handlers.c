@@ -561,8 +561,8 @@ appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc)
     av_record_t       rec;
     av_api_answer_t   ans;
     av_api_request_t  req;
+    const char       *why;
     char              xid[AV_XID_MAX + 1];
-    char              caller[AV_PHONE_MAX + 1];
 
     if (r->method_number != M_POST) {
         ap_discard_request_body(r);
@@ -581,12 +581,9 @@ appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc)
     }
 
     /* bad digits are refused here, without spending an attempt */
-    if (params.has_code && !av_code_valid(params.code, params.code_len)) {
-        return appverify_send_error(r, AV_ERR_INVALID_CODE, NULL);
-    }
-
-    if (!params.has_code && !params.has_caller_id && !params.has_timeout) {
-        return appverify_send_error(r, AV_ERR_INVALID_CODE, "no code");
+    rc = av_finalize_params_check(&params, &why);
+    if (rc != AV_OK) {
+        return appverify_send_error(r, rc, why);
     }
 
     left = 0;
@@ -623,19 +620,7 @@ appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc)
                                     "AppVerifyTelesignURL is not set");
     }
 
-    if (params.has_code) {
-        rc = av_api_finalize(&req, rec.reference_id, params.code);
-
-    } else if (params.has_caller_id) {
-        rc = av_phone_normalize(params.caller_id, params.caller_id_len,
-                                caller, &len);
-        if (rc == AV_OK) {
-            rc = av_api_finalize_callerid(&req, rec.reference_id, caller);
-        }
-
-    } else {
-        rc = av_api_finalize_timeout(&req, rec.reference_id);
-    }
+    rc = av_api_finalize_for(&req, rec.reference_id, &params);
 
     if (rc == AV_OK) {
         rc = appverify_client_call(r, dc, &req, &ans);
@@ -709,9 +694,7 @@ reply:
         return appverify_send_error(r, AV_ERR_INTERNAL, "finalize json");
     }
 
-    return appverify_send(r, (rec.state == AV_STATE_FAILED
-                              || rec.state == AV_STATE_BLOCKED)
-                             ? HTTP_FORBIDDEN : HTTP_OK,
+    return appverify_send(r, av_finalize_http_status(&rec),
                           "application/json", json, len);
 }
 

@@ -18,6 +18,7 @@
 
 #include "av_api.h"
 #include "av_params.h"
+#include "av_phone.h"
 #include "av_status.h"
 #include "av_tsa.h"
 
@@ -713,4 +714,48 @@ av_api_status_for(av_api_answer_t *ans, const char *xid)
     }
 
     return strcmp(ans->doc.xid, xid) == 0 ? AV_OK : AV_ERR_UPSTREAM;
+}
+
+
+av_err_t
+av_finalize_params_check(const av_params_t *params, const char **why)
+{
+    *why = NULL;
+
+    if (params->has_code && !av_code_valid(params->code, params->code_len)) {
+        return AV_ERR_INVALID_CODE;
+    }
+
+    if (!params->has_code && !params->has_caller_id && !params->has_timeout) {
+        *why = "no code";
+        return AV_ERR_INVALID_CODE;
+    }
+
+    return AV_OK;
+}
+
+
+av_err_t
+av_api_finalize_for(av_api_request_t *req, const char *reference_id,
+    const av_params_t *params)
+{
+    size_t    len;
+    av_err_t  rc;
+    char      caller[AV_PHONE_MAX + 1];
+
+    if (params->has_code) {
+        return av_api_finalize(req, reference_id, params->code);
+    }
+
+    if (params->has_caller_id) {
+        rc = av_phone_normalize(params->caller_id, params->caller_id_len,
+                                caller, &len);
+        if (rc != AV_OK) {
+            return rc;
+        }
+
+        return av_api_finalize_callerid(req, reference_id, caller);
+    }
+
+    return av_api_finalize_timeout(req, reference_id);
 }

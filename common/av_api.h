@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "av_error.h"
+#include "av_params.h"
 #include "av_key.h"
 #include "av_callback.h"
 #include "av_record.h"
@@ -125,5 +126,20 @@ av_err_t av_api_call_verdict(const av_api_answer_t *ans);
  * names another is AV_ERR_UPSTREAM, never applied to either.
  */
 av_err_t av_api_status_for(av_api_answer_t *ans, const char *xid);
+
+/*
+ * A finalize request's parameters, checked before an attempt is taken:
+ * a code of exactly five ASCII digits, or caller_id, or timeout.
+ * AV_ERR_INVALID_CODE otherwise (*why: "no code" when none of the three
+ * came), so bad digits never cost an attempt.
+ */
+av_err_t av_finalize_params_check(const av_params_t *params,
+    const char **why);
+
+/* The finalize call those parameters ask for, for the missed call with
+ * Telesign's reference_id: the code, the caller id (normalized) or the
+ * timeout report. */
+av_err_t av_api_finalize_for(av_api_request_t *req, const char *reference_id,
+    const av_params_t *params);
 
 #endif /* AV_API_H */

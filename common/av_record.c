@@ -568,3 +568,11 @@ av_callback_json(const av_record_t *rec, char *out, size_t cap)
 
     return (size_t) n;
 }
+
+
+int
+av_finalize_http_status(const av_record_t *rec)
+{
+    return (rec->state == AV_STATE_FAILED || rec->state == AV_STATE_BLOCKED)
+           ? 403 : 200;
+}

@@ -146,6 +146,10 @@ unsigned   av_record_attempt_lost(av_record_t *rec, unsigned max_attempts,
 unsigned   av_record_finalize(av_record_t *rec, int code,
     unsigned max_attempts, int64_t now_ms);
 
+/* The status a finalize is answered with: 403 once the verification is
+ * failed or blocked, else 200 (verified, or still pending). */
+int        av_finalize_http_status(const av_record_t *rec);
+
 /* Finalize attempts a record has left: 0 once terminal. */
 unsigned   av_record_attempts_left(const av_record_t *rec,
     unsigned max_attempts);

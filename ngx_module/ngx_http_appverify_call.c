@@ -328,11 +328,11 @@ ngx_http_appverify_finalize_start(ngx_http_request_t *r,
 {
     size_t                          len;
     av_err_t                        rc;
+    const char                     *why;
     av_params_t                     params;
     ngx_pool_cleanup_t             *cln;
     ngx_http_appverify_zone_t      *zone;
     ngx_http_appverify_loc_conf_t  *alcf;
-    char                            caller[AV_PHONE_MAX + 1];
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
     zone = alcf->zone->data;
@@ -349,13 +349,9 @@ ngx_http_appverify_finalize_start(ngx_http_request_t *r,
 
     /* bad digits are refused here, without spending an attempt */
 
-    if (params.has_code && !av_code_valid(params.code, params.code_len)) {
-        return ngx_http_appverify_send_error(r, AV_ERR_INVALID_CODE, NULL);
-    }
-
-    if (!params.has_code && !params.has_caller_id && !params.has_timeout) {
-        return ngx_http_appverify_send_error(r, AV_ERR_INVALID_CODE,
-                                             "no code");
+    rc = av_finalize_params_check(&params, &why);
+    if (rc != AV_OK) {
+        return ngx_http_appverify_send_error(r, rc, why);
     }
 
     cln = ngx_pool_cleanup_add(r->pool, 0);
@@ -382,9 +378,7 @@ ngx_http_appverify_finalize_start(ngx_http_request_t *r,
         ctx->have_rec = 1;
 
         return ngx_http_appverify_finalize_reply(r, ctx,
-                   ctx->rec.state == AV_STATE_VERIFIED ? NGX_HTTP_OK
-                                                       : NGX_HTTP_FORBIDDEN,
-                   0);
+                   av_finalize_http_status(&ctx->rec), 0);
 
     default:
         return ngx_http_appverify_send_error(r, rc,
@@ -400,20 +394,7 @@ ngx_http_appverify_finalize_start(ngx_http_request_t *r,
     cln->handler = ngx_http_appverify_finalize_cleanup;
     cln->data = r;
 
-    if (params.has_code) {
-        rc = av_api_finalize(&ctx->api, ctx->rec.reference_id, params.code);
-
-    } else if (params.has_caller_id) {
-        rc = av_phone_normalize(params.caller_id, params.caller_id_len,
-                                caller, &len);
-        if (rc == AV_OK) {
-            rc = av_api_finalize_callerid(&ctx->api, ctx->rec.reference_id,
-                                          caller);
-        }
-
-    } else {
-        rc = av_api_finalize_timeout(&ctx->api, ctx->rec.reference_id);
-    }
+    rc = av_api_finalize_for(&ctx->api, ctx->rec.reference_id, &params);
 
     if (rc != AV_OK) {
         ngx_http_appverify_finalize_release(r, ctx);
@@ -560,10 +541,7 @@ ngx_http_appverify_finalize_resume(ngx_http_request_t *r)
 
     ngx_http_finalize_request(r,
         ngx_http_appverify_finalize_reply(r, ctx,
-            (ctx->rec.state == AV_STATE_FAILED
-             || ctx->rec.state == AV_STATE_BLOCKED) ? NGX_HTTP_FORBIDDEN
-                                                    : NGX_HTTP_OK,
-            left));
+            av_finalize_http_status(&ctx->rec), left));
 }
 
 

@@ -1211,6 +1211,53 @@ test_status_for_the_xid_asked(void)
     CHECK_EQ_INT(av_api_status_for(&ans, "asked"), AV_ERR_UPSTREAM);
 }
 
+/* what a finalize request may ask, checked before an attempt is taken,
+ * and the call each asks for */
+static void
+test_finalize_params(void)
+{
+    av_params_t        p;
+    av_api_request_t   req;
+    const char        *why;
+    const char        *ref = "B149634764BC0144C833G7280C4403B8";
+
+    memset(&p, 0, sizeof(p));
+    CHECK_EQ_INT(av_finalize_params_check(&p, &why), AV_ERR_INVALID_CODE);
+    CHECK_EQ_STR(why, "no code");
+
+    p.has_code = 1;
+    strcpy(p.code, "1234");
+    p.code_len = 4;
+    CHECK_EQ_INT(av_finalize_params_check(&p, &why), AV_ERR_INVALID_CODE);
+    CHECK(why == NULL);
+
+    strcpy(p.code, "12345");
+    p.code_len = 5;
+    CHECK_EQ_INT(av_finalize_params_check(&p, &why), AV_OK);
+    CHECK_EQ_INT(av_api_finalize_for(&req, ref, &p), AV_OK);
+    CHECK(strstr(req.path, "/v1/verify/auto/voice/finalize") != NULL);
+    CHECK(strstr(req.body, "verify_code=12345") != NULL);
+
+    memset(&p, 0, sizeof(p));
+    p.has_caller_id = 1;
+    strcpy(p.caller_id, "+1 555 000 1111");
+    p.caller_id_len = strlen(p.caller_id);
+    CHECK_EQ_INT(av_finalize_params_check(&p, &why), AV_OK);
+    CHECK_EQ_INT(av_api_finalize_for(&req, ref, &p), AV_OK);
+    CHECK(strstr(req.path, "/callerid") != NULL);
+    CHECK(strstr(req.body, "15550001111") != NULL);
+
+    strcpy(p.caller_id, "not a number");
+    p.caller_id_len = strlen(p.caller_id);
+    CHECK(av_api_finalize_for(&req, ref, &p) != AV_OK);
+
+    memset(&p, 0, sizeof(p));
+    p.has_timeout = 1;
+    CHECK_EQ_INT(av_finalize_params_check(&p, &why), AV_OK);
+    CHECK_EQ_INT(av_api_finalize_for(&req, ref, &p), AV_OK);
+    CHECK(strstr(req.path, "/timeout") != NULL);
+}
+
 int
 main(void)
 {
@@ -1239,5 +1286,6 @@ main(void)
     RUN(call_answers_only_with_call_codes);
 
     RUN(test_status_for_the_xid_asked);
+    RUN(test_finalize_params);
     return UNIT_DONE();
 }

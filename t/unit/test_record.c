@@ -1076,6 +1076,21 @@ test_callback_json(void)
     CHECK_EQ_INT(av_callback_json(&rec, out, 10), 0);
 }
 
+static void
+test_finalize_http_status(void)
+{
+    av_record_t  rec;
+
+    av_record_init(&rec, "f", 1, "15555551234", 11, AV_FLOW_CALL, 1000);
+    CHECK_EQ_INT(av_finalize_http_status(&rec), 200);
+    rec.state = AV_STATE_VERIFIED;
+    CHECK_EQ_INT(av_finalize_http_status(&rec), 200);
+    rec.state = AV_STATE_FAILED;
+    CHECK_EQ_INT(av_finalize_http_status(&rec), 403);
+    rec.state = AV_STATE_BLOCKED;
+    CHECK_EQ_INT(av_finalize_http_status(&rec), 403);
+}
+
 int
 main(void)
 {
@@ -1116,5 +1131,6 @@ main(void)
     RUN(test_attempt_reservation);
     RUN(test_accept_policy);
     RUN(test_callback_json);
+    RUN(test_finalize_http_status);
     return UNIT_DONE();
 }
