@@ -19,16 +19,25 @@
 # gcc's libasan.
 
 FUZZ_HTTP_SECONDS       ?= 600
+FUZZ_HTTP_HTTPD_ASAN    ?= 1
 FUZZ_HTTP_SHORT_SECONDS ?= 54
 FUZZ_HTTP_SERVERS       ?= nginx,httpd
 FUZZ_HTTP_SEED          ?=
 FUZZ_HTTP_ARGS          ?=
 
-# hardening.mk and apache.mk build these (mk/*.mk are read in name order,
-# so the variables they define may not be set yet here)
-FUZZ_HTTP_MODS := $(BUILD)/asan/ngx_http_appverify_module.so $(BUILD)/mod_appverify.so
+# httpd's module built with ASan+UBSan like nginx's (apxs, as mk/apache.mk
+# does, into a directory of its own); httpd then runs with libasan
+# preloaded.  FUZZ_HTTP_HTTPD_ASAN=0: the plain build/mod_appverify.so.
+FUZZ_HTTP_ASAN_HTTPD := $(BUILD)/fuzz-http/asan-httpd/mod_appverify.so
+FUZZ_HTTP_APACHE_SRC := $(sort $(wildcard apache_module/*.c))
+
+# hardening.mk and apache.mk build the others (mk/*.mk are read in name
+# order, so the variables they define may not be set yet here)
+FUZZ_HTTP_MODS := $(BUILD)/asan/ngx_http_appverify_module.so \
+                  $(if $(filter 1,$(FUZZ_HTTP_HTTPD_ASAN)),$(FUZZ_HTTP_ASAN_HTTPD),$(BUILD)/mod_appverify.so)
 
 FUZZ_HTTP_RUN = ./fuzz/http/fuzz-http --servers $(FUZZ_HTTP_SERVERS) \
+                $(if $(filter 1,$(FUZZ_HTTP_HTTPD_ASAN)),--httpd-asan,--no-httpd-asan) \
                 $(if $(FUZZ_HTTP_SEED),--seed $(FUZZ_HTTP_SEED)) $(FUZZ_HTTP_ARGS)
 
 DEPS += \
@@ -38,6 +47,19 @@ DEPS += \
 .PHONY: fuzz-http fuzz-http-short
 
 TEST_TARGETS += fuzz-http-short
+
+$(FUZZ_HTTP_ASAN_HTTPD): $(CORE_SRC) $(CORE_HDR) $(FUZZ_HTTP_APACHE_SRC) \
+                         $(wildcard apache_module/*.h) mk/fuzz-http.mk | deps
+	@d=$(dir $@); rm -rf $$d && mkdir -p $$d && \
+	for f in $(CORE_SRC) $(FUZZ_HTTP_APACHE_SRC); do ln -s $(CURDIR)/$$f $$d; done && \
+	echo "apxs -c mod_appverify with ASan+UBSan (log: $${d}build.log)" && \
+	cd $$d && $(or $(APXS),/usr/bin/apxs) -c -o mod_appverify.la \
+	    -I$(CURDIR)/common -I$(CURDIR)/apache_module \
+	    -Wc,-fsanitize=address,undefined -Wc,-fno-omit-frame-pointer \
+	    -Wc,-fno-sanitize-recover=undefined -Wl,-fsanitize=address,undefined \
+	    $(notdir $(CORE_SRC) $(FUZZ_HTTP_APACHE_SRC)) -ljansson -lcrypto -lcurl \
+	    >build.log 2>&1 || { cat build.log; exit 1; }
+	cp $(dir $@).libs/mod_appverify.so $@.tmp && mv -f $@.tmp $@
 
 fuzz-http-short: test-keys $(FUZZ_HTTP_MODS) | deps
 	@$(FUZZ_HTTP_RUN) --seconds $(FUZZ_HTTP_SHORT_SECONDS)

@@ -207,7 +207,7 @@ sub master {
 
 sub workers { my ($self) = @_; return children_of($self->master) }
 
-sub nginx_env {
+sub asan_env {
     my ($self) = @_;
     my $d = $self->{dir};
     my $libasan = `gcc -print-file-name=libasan.so 2>/dev/null`;
@@ -239,7 +239,7 @@ sub start_nginx {
     my $port = $self->{port};
     die "port $port (nginx) is busy\n" if port_busy($port);
     die "$self->{module} is missing (make module-asan)\n" unless -f $self->{module};
-    my $env = $self->nginx_env;
+    my $env = $self->asan_env;
     my @cmd = ($self->{nginx} // '/usr/sbin/nginx', '-p', "$d/", '-c', "$d/nginx.conf",
                '-e', "$d/logs/error.log");
 
@@ -292,7 +292,9 @@ sub start_httpd {
            SIM_PORT => $self->{sim_port}, ROOT => $self->{root},
            PLANT_STATUS => ($self->{plant} // '') eq '500'
                ? "    RewriteEngine On\n    RewriteRule ^ - [R=500]" : '');
-    my $rc = run_bounded(30, "$d/logs/httpd-start.log", {},
+    # an ASan build of the module needs the runtime first, as nginx does
+    my $env = $self->{asan} ? $self->asan_env : {};
+    my $rc = run_bounded(30, "$d/logs/httpd-start.log", $env,
                          $self->{apache2} // '/usr/sbin/apache2', '-f', "$d/httpd.conf",
                          '-k', 'start');
     if ($rc != 0 || !wait_port($port, 15)) {
