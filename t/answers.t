@@ -17,9 +17,7 @@ AppVerify::Sim::start();
 
 our $http_config = $AppVerify::Test::HTTP_CONFIG;
 
-our $telesign = <<'_EOC_';
-_EOC_
-$locations .= AppVerify::Test::telesign_locations('1s');
+our $telesign = AppVerify::Test::telesign_locations('1s');
 
 # the SDK flow: the gate and the status endpoint ask Get Status
 our $locations = <<'_EOC_' . $telesign;
