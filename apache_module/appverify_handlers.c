@@ -283,7 +283,7 @@ appverify_callback(request_rec *r, const appverify_dir_conf_t *dc,
                   "appverify: callback for xid \"%s\": code %d, %s",
                   rec.xid, doc.code,
                   applied == AV_APPLY_CHANGED ? "stored"
-                  : applied == AV_APPLY_SAME ? "repeated" : "stale, ignored");
+                  : applied == AV_APPLY_STALE ? "stale, ignored" : "repeated");
 
     json = apr_palloc(r->pool, AV_RECORD_JSON_MAX);
 

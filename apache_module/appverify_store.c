@@ -530,7 +530,7 @@ appverify_apply_locked(request_rec *r, const av_status_doc_t *doc,
             av_record_attempt_release(&rec);
         }
 
-        if (*result != AV_APPLY_CHANGED && !held) {
+        if ((*result == AV_APPLY_SAME || *result == AV_APPLY_STALE) && !held) {
             *out = rec;
             return AV_OK;
         }

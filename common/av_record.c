@@ -109,6 +109,16 @@ av_record_apply(av_record_t *rec, int code, int64_t updated_on_ms,
     }
 
     if (code == rec->code) {
+
+        /* 1800 at :30, 1800 again at :55, then 1803 at :40: the failure
+         * is older than the latest word, and must not undo it */
+        if (av_state_is_terminal(old) && updated_on_ms != 0
+            && at > rec->updated_ms)
+        {
+            rec->updated_ms = at;
+            return AV_APPLY_LATER;
+        }
+
         return AV_APPLY_SAME;
     }
 

@@ -45,6 +45,10 @@ void av_record_init(av_record_t *rec, const char *xid, size_t xid_len,
 typedef enum {
     AV_APPLY_CHANGED = 0,   /* the record now holds the new status */
     AV_APPLY_SAME,          /* same code again: an idempotent repeat */
+    AV_APPLY_LATER,         /* same outcome again, with a later
+                               updated_on: only the record's time moved
+                               (store it), so an outcome older than this
+                               repeat cannot undo it */
     AV_APPLY_STALE          /* ignored: it would downgrade or is older */
 } av_apply_t;
 

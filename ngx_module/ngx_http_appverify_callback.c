@@ -132,7 +132,7 @@ ngx_http_appverify_callback(ngx_http_request_t *r)
                   "appverify: callback for xid \"%s\": code %d, %s",
                   rec.xid, doc.code,
                   applied == AV_APPLY_CHANGED ? "stored"
-                  : applied == AV_APPLY_SAME ? "repeated" : "stale, ignored");
+                  : applied == AV_APPLY_STALE ? "stale, ignored" : "repeated");
 
     json = ngx_pnalloc(r->pool, AV_RECORD_JSON_MAX);
     if (json == NULL) {

@@ -39,6 +39,25 @@ Cache-Control: no-store
 
 
 
+=== a success repeated later protects itself from an older failure that arrives after it
+--- request eval
+[ "GET /token?phone=15552000009&xid=cb-order",
+  "POST /callback\n" . main::cb(xid => "cb-order", phone => "15552000009", code => 1800, updated_on => "2026-11-21T10:00:30.000000Z"),
+  "POST /callback\n" . main::cb(xid => "cb-order", phone => "15552000009", code => 1800, updated_on => "2026-11-21T10:00:55.000000Z"),
+  "POST /callback\n" . main::cb(xid => "cb-order", phone => "15552000009", code => 1803, updated_on => "2026-11-21T10:00:40.000000Z"),
+  "GET /status" ]
+--- more_headers eval
+[ "",
+  main::signed(main::cb(xid => "cb-order", phone => "15552000009", code => 1800, updated_on => "2026-11-21T10:00:30.000000Z")),
+  main::signed(main::cb(xid => "cb-order", phone => "15552000009", code => 1800, updated_on => "2026-11-21T10:00:55.000000Z")),
+  main::signed(main::cb(xid => "cb-order", phone => "15552000009", code => 1803, updated_on => "2026-11-21T10:00:40.000000Z")),
+  main::status_hdr("cb-order") ]
+--- error_code eval
+[200, 200, 200, 200, 200]
+--- response_body_like eval
+[ "^eyJ", '"state":"verified"', '"state":"verified"', '"state":"verified"', '"verified":true,"state":"verified"' ]
+
+
 === a forged signature is 401 and stores nothing
 --- request eval
 [ "GET /token?phone=15552000001&xid=cb-1",

@@ -109,13 +109,19 @@ test_repeated_status_is_same_and_untouched(void)
     av_record_apply(&rec, 1800, T0 + 5000, T0 + 6000);
     memcpy(&before, &rec, sizeof(rec));
 
-    /* Telesign's retry of the same callback, and the same status seen
-     * later through Get Status */
+    /* Telesign's retry of the same callback, and the same status without
+     * a time of Telesign's: untouched */
     CHECK_EQ_INT(av_record_apply(&rec, 1800, T0 + 5000, T0 + 36000),
                  AV_APPLY_SAME);
-    CHECK_EQ_INT(av_record_apply(&rec, 1800, T0 + 7000, T0 + 36000),
-                 AV_APPLY_SAME);
     CHECK_EQ_INT(av_record_apply(&rec, 1800, 0, T0 + 36000), AV_APPLY_SAME);
+    CHECK(memcmp(&before, &rec, sizeof(rec)) == 0);
+
+    /* the same outcome said later (through Get Status, say): only the
+     * record's time moves, so an older outcome cannot undo it */
+    CHECK_EQ_INT(av_record_apply(&rec, 1800, T0 + 7000, T0 + 36000),
+                 AV_APPLY_LATER);
+    CHECK_EQ_INT(rec.updated_ms, T0 + 7000);
+    before.updated_ms = T0 + 7000;
     CHECK(memcmp(&before, &rec, sizeof(rec)) == 0);
 
     /* the first status of a fresh record may repeat its initial code */
@@ -1091,6 +1097,31 @@ test_finalize_http_status(void)
     CHECK_EQ_INT(av_finalize_http_status(&rec), 403);
 }
 
+/* a repeated outcome said later moves the record's time: an older
+ * outcome arriving after it cannot undo it (found by the HTTP fuzzer) */
+static void
+test_repeat_moves_time(void)
+{
+    av_record_t  rec;
+
+    av_record_init(&rec, "oo", 2, "15555551234", 11, AV_FLOW_SDK, 1000);
+    CHECK_EQ_INT(av_record_apply(&rec, 1800, 30000, 99000), AV_APPLY_CHANGED);
+    CHECK_EQ_INT(av_record_apply(&rec, 1800, 55000, 99000), AV_APPLY_LATER);
+    CHECK_EQ_INT(rec.updated_ms, 55000);
+    CHECK_EQ_INT(av_record_apply(&rec, 1803, 40000, 99000), AV_APPLY_STALE);
+    CHECK_EQ_INT(rec.state, AV_STATE_VERIFIED);
+
+    /* the same at the same time, or earlier: a plain repeat */
+    CHECK_EQ_INT(av_record_apply(&rec, 1800, 55000, 99000), AV_APPLY_SAME);
+    CHECK_EQ_INT(av_record_apply(&rec, 1800, 20000, 99000), AV_APPLY_STALE);
+    CHECK_EQ_INT(rec.updated_ms, 55000);
+
+    /* a later failure still wins over an earlier success */
+    CHECK_EQ_INT(av_record_apply(&rec, 1803, 60000, 99000), AV_APPLY_CHANGED);
+    CHECK_EQ_INT(rec.state, AV_STATE_FAILED);
+}
+
+
 int
 main(void)
 {
@@ -1132,5 +1163,6 @@ main(void)
     RUN(test_accept_policy);
     RUN(test_callback_json);
     RUN(test_finalize_http_status);
+    RUN(test_repeat_moves_time);
     return UNIT_DONE();
 }
