@@ -22,6 +22,9 @@
  *                WWW-Authenticate: Bearer (unless an AuthType of the
  *                operator's own is configured there: then that module
  *                authenticates, as usual).
+ *   503 reasons  (Telesign or the store could not be asked) the same way:
+ *                appverify_authn answers the 503 itself, as nginx's gate
+ *                does; a plain "denied" would become httpd's 403.
  *
  * The body: httpd writes its HTML error page for both; an error filter,
  * inserted only for our own refusals and only when no ErrorDocument is
@@ -82,6 +85,19 @@ appverify_seen_slot(const char *xid)
 }
 
 
+/* 401 and 5xx refusals: mod_authz_core's status for a denial is 403 */
+
+static int
+appverify_answered_by_authn(av_err_t err)
+{
+    int  status;
+
+    status = av_err_http_status(err);
+
+    return status == HTTP_UNAUTHORIZED || status >= 500;
+}
+
+
 static authz_status
 appverify_check_authorization(request_rec *r, const char *require_args,
     const void *parsed_require_args)
@@ -131,8 +147,8 @@ appverify_check_authorization(request_rec *r, const char *require_args,
     rq->denied = 1;
     rq->deny = err;
 
-    return av_err_http_status(err) == HTTP_UNAUTHORIZED ? AUTHZ_DENIED_NO_USER
-                                                        : AUTHZ_DENIED;
+    return appverify_answered_by_authn(err) ? AUTHZ_DENIED_NO_USER
+                                            : AUTHZ_DENIED;
 }
 
 
@@ -156,7 +172,8 @@ static const authz_provider  appverify_authz_provider = {
 
 /*
  * The authentication step mod_authz_core runs after our provider said
- * AUTHZ_DENIED_NO_USER: answer 401 ourselves.  Anything else is not ours.
+ * AUTHZ_DENIED_NO_USER: answer the 401 (or 503) ourselves.  Anything else
+ * is not ours.
  */
 
 static int
@@ -166,11 +183,14 @@ appverify_authn(request_rec *r)
 
     rq = ap_get_module_config(r->request_config, &appverify_module);
 
-    if (rq == NULL || !rq->denied
-        || av_err_http_status(rq->deny) != HTTP_UNAUTHORIZED
+    if (rq == NULL || !rq->denied || !appverify_answered_by_authn(rq->deny)
         || ap_auth_type(r) != NULL)
     {
         return DECLINED;
+    }
+
+    if (av_err_http_status(rq->deny) != HTTP_UNAUTHORIZED) {
+        return av_err_http_status(rq->deny);
     }
 
     apr_table_setn(r->err_headers_out, "WWW-Authenticate",

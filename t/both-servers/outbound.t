@@ -119,6 +119,21 @@ sub { $_[0] =~ /^\[/ ? main::count_requests("/status/lk-call-1")->($_[0]) : "oth
 
 
 
+=== when Telesign cannot be reached, the gate answers 503 JSON for a pending or unknown session
+--- request eval
+[ "GET /token?phone=15555000016&xid=lk-16", "GET /lk/down/account/index.html",
+  "GET /lk/down/account/index.html" ]
+--- more_headers eval
+[ "", main::cookie("lk-16"), main::cookie("lk-nobody-16") ]
+--- error_code eval
+[200, 503, 503]
+--- response_headers_like eval
+[ "", "Content-Type: application/json", "Content-Type: application/json" ]
+--- response_body_like eval
+[ "^eyJ", '^\{"error":"upstream_unavailable"', '^\{"error":"upstream_unavailable"' ]
+
+
+
 === the missed-call flow: call, a wrong code, the right code, then the gate passes
 --- request eval
 [ "POST /lk/call\nphone=%2B1%20555%20500%200010",
