@@ -9,7 +9,10 @@
 #                          servers; each failing scenario is replayed alone
 #                          on fresh servers and shrunk (--minimize)
 #
-#   FUZZ_HTTP_SEED=N       the same request sequence as run N (printed first)
+#   FUZZ_HTTP_SEED=N       the same request sequence as run N (printed first);
+#                          make test's short run takes FUZZ_HTTP_SHORT_SEED
+#                          (fixed, so a red CI replays), make fuzz-http a
+#                          fresh seed each time
 #   FUZZ_HTTP_SERVERS=nginx|httpd|nginx,httpd
 #   FUZZ_HTTP_ARGS=...     more options: --kind par_finalize, --plant kill, -v
 #
@@ -23,6 +26,7 @@ FUZZ_HTTP_HTTPD_ASAN    ?= 1
 FUZZ_HTTP_SHORT_SECONDS ?= 54
 FUZZ_HTTP_SERVERS       ?= nginx,httpd
 FUZZ_HTTP_SEED          ?=
+FUZZ_HTTP_SHORT_SEED    ?= 20261202
 FUZZ_HTTP_ARGS          ?=
 
 # httpd's module built with ASan+UBSan like nginx's (apxs, as mk/apache.mk
@@ -62,7 +66,8 @@ $(FUZZ_HTTP_ASAN_HTTPD): $(CORE_SRC) $(CORE_HDR) $(FUZZ_HTTP_APACHE_SRC) \
 	cp $(dir $@).libs/mod_appverify.so $@.tmp && mv -f $@.tmp $@
 
 fuzz-http-short: test-keys $(FUZZ_HTTP_MODS) | deps
-	@$(FUZZ_HTTP_RUN) --seconds $(FUZZ_HTTP_SHORT_SECONDS)
+	@$(FUZZ_HTTP_RUN) $(if $(FUZZ_HTTP_SEED),,--seed $(FUZZ_HTTP_SHORT_SEED)) \
+	    --seconds $(FUZZ_HTTP_SHORT_SECONDS)
 
 fuzz-http: test-keys $(FUZZ_HTTP_MODS) | deps
 	@$(FUZZ_HTTP_RUN) --seconds $(FUZZ_HTTP_SECONDS) --minimize
