@@ -81,6 +81,8 @@ static const av_err_entry_t  av_err_table[AV_ERR__COUNT] = {
         "The verification service is unavailable; please try again later." },
     [AV_ERR_STORE_FULL] = { 503, "store_full",
         "The server is busy; please try again later." },
+    [AV_ERR_STORE_UNAVAILABLE] = { 503, "store_unavailable",
+        "The server cannot reach its state store; please try again later." },
     [AV_ERR_INTERNAL] = { 500, "internal_error",
         "An internal error occurred." },
 };

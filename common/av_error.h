@@ -51,6 +51,9 @@ typedef enum {
     /* our side */
     AV_ERR_UPSTREAM,            /* 503 upstream_unavailable */
     AV_ERR_STORE_FULL,          /* 503 store_full */
+    AV_ERR_STORE_UNAVAILABLE,   /* 503 store_unavailable: the store
+                                   could not be read or written (a
+                                   store is not an empty store) */
     AV_ERR_INTERNAL,            /* 500 internal_error */
 
     AV_ERR__COUNT

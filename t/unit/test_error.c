@@ -44,6 +44,7 @@ static const expect_t  table[] = {
     { AV_ERR_ATTEMPT_BUSY,       409, "attempt_in_progress" },
     { AV_ERR_UPSTREAM,           503, "upstream_unavailable" },
     { AV_ERR_STORE_FULL,         503, "store_full" },
+    { AV_ERR_STORE_UNAVAILABLE,  503, "store_unavailable" },
     { AV_ERR_INTERNAL,           500, "internal_error" },
 };
 
