@@ -551,6 +551,15 @@ av_lookup_begin_decide(av_txn_t *t, void *data)
             && (op->now_ms < mark->v.mark.busy_until_ms
                 || elapsed < op->interval_ms))
         {
+            /* asked about right now: not unknown (that would send the
+             * app to start over), just not known yet */
+
+            if (!rec->found && op->now_ms < mark->v.mark.busy_until_ms) {
+                av_record_unseen(op->out, op->xid, "", AV_FLOW_SDK,
+                                 op->now_ms);
+                *op->have = 1;
+            }
+
             return AV_TXN_DONE;
         }
     }

@@ -135,8 +135,9 @@ av_err_t av_store_apply(const av_store_t *s, const av_status_doc_t *doc,
  * Begin claims the lookup: *claim is its stamp when the caller is to ask
  * Telesign now (and must then end it with that stamp), 0 when the stored
  * state is the answer: the record is terminal or a missed call's (decided
- * by finalize), a lookup is in flight or was claimed less than
- * interval_ms ago.  So of any number of concurrent requests for one xid,
+ * by finalize), a lookup is in flight (an xid absent here then reads as
+ * a record in unknown state: pending, not unknown_session) or was claimed
+ * less than interval_ms ago.  So of any number of concurrent requests for one xid,
  * on any node sharing the store, one asks.  A claim whose requester
  * vanished runs out after timeout_ms.  *have and *out: the record as stored.
  */

@@ -137,9 +137,7 @@ ngx_http_appverify_call_body(ngx_http_request_t *r)
 
     /* the duplicate and rate rules hold the place before money is spent */
 
-    rc = ngx_http_appverify_zone_start(zone, &ctx->rec, alcf,
-                                       &r->connection->addr_text, &why,
-                                       r->connection->log);
+    rc = ngx_http_appverify_zone_start(r, zone, &ctx->rec, &why);
     if (rc != AV_OK) {
         ngx_http_finalize_request(r,
                                   ngx_http_appverify_send_error(r, rc, why));
@@ -157,7 +155,7 @@ ngx_http_appverify_call_body(ngx_http_request_t *r)
 
     cln = ngx_pool_cleanup_add(r->pool, 0);
     if (cln == NULL) {
-        ngx_http_appverify_zone_delete(zone, ctx->xid);
+        (void) av_store_forget(&zone->store, (const char *) ctx->xid);
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
     }
@@ -172,7 +170,7 @@ ngx_http_appverify_call_body(ngx_http_request_t *r)
         || ngx_http_appverify_upstream(r, &alcf->upstream, ctx, 1) != NGX_OK)
     {
         ctx->call_pending = 0;
-        ngx_http_appverify_zone_delete(zone, ctx->xid);
+        (void) av_store_forget(&zone->store, (const char *) ctx->xid);
         ngx_http_finalize_request(r,
             ngx_http_appverify_send_error(r, rc != AV_OK ? rc
                                                          : AV_ERR_INTERNAL,
@@ -204,7 +202,9 @@ ngx_http_appverify_call_cleanup(void *data)
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
 
-    ngx_http_appverify_zone_delete(alcf->zone->data, ctx->xid);
+    (void) av_store_forget(&((ngx_http_appverify_zone_t *)
+                             alcf->zone->data)->store,
+                           (const char *) ctx->xid);
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "appverify: call for xid \"%s\" abandoned before "
@@ -250,14 +250,15 @@ ngx_http_appverify_call_resume(ngx_http_request_t *r)
     }
 
     if (rc == AV_OK) {
-        rc = ngx_http_appverify_zone_call_started(zone, ctx->xid, &ans,
-                                                  &ctx->rec);
+        rc = av_store_call_placed(&zone->store, (const char *) ctx->xid,
+                                  ans.doc.reference_id, ans.prefix,
+                                  &ctx->rec);
     }
 
     ctx->call_pending = 0;
 
     if (rc != AV_OK) {
-        ngx_http_appverify_zone_delete(zone, ctx->xid);
+        (void) av_store_forget(&zone->store, (const char *) ctx->xid);
         ngx_http_finalize_request(r,
                                   ngx_http_appverify_send_error(r, rc, NULL));
         return;
@@ -361,8 +362,8 @@ ngx_http_appverify_finalize_start(ngx_http_request_t *r,
 
     /* one of the attempts, taken before Telesign is asked */
 
-    rc = ngx_http_appverify_zone_finalize_begin(zone, ctx->xid, len,
-                                                alcf->attempts, &ctx->rec);
+    rc = av_store_finalize_begin(&zone->store, (const char *) ctx->xid,
+                                 alcf->attempts, &ctx->rec);
 
     switch (rc) {
 
@@ -428,8 +429,10 @@ ngx_http_appverify_finalize_release(ngx_http_request_t *r,
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
 
-    ngx_http_appverify_zone_attempt_end(alcf->zone->data, ctx->xid, 0,
-                                        alcf->attempts);
+    (void) av_store_attempt_end(&((ngx_http_appverify_zone_t *)
+                                  alcf->zone->data)->store,
+                                (const char *) ctx->xid, 0, alcf->attempts,
+                                ngx_http_appverify_now_ms());
 }
 
 
@@ -457,8 +460,10 @@ ngx_http_appverify_finalize_cleanup(void *data)
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
 
-    ngx_http_appverify_zone_attempt_end(alcf->zone->data, ctx->xid,
-                                        ctx->attempt_code, alcf->attempts);
+    (void) av_store_attempt_end(&((ngx_http_appverify_zone_t *)
+                                  alcf->zone->data)->store,
+                                (const char *) ctx->xid, ctx->attempt_code,
+                                alcf->attempts, ngx_http_appverify_now_ms());
 }
 
 
@@ -504,22 +509,27 @@ ngx_http_appverify_finalize_resume(ngx_http_request_t *r)
 
     if (rc == AV_OK && ctx->outcome_asked) {
 
-        /* the outcome is a status to apply, not an attempt to count */
-
-        ngx_http_appverify_finalize_release(r, ctx);
+        /* the outcome is a status to apply, not an attempt to count:
+         * applying it ends the reservation in the same step */
 
         ngx_cpystrn((u_char *) ans.doc.xid, ctx->xid, sizeof(ans.doc.xid));
         ans.doc.phone[0] = '\0';
 
-        rc = ngx_http_appverify_zone_apply(zone, &ans.doc, &ctx->rec,
-                                           &applied, r->connection->log);
+        rc = av_store_apply(&zone->store, &ans.doc, 1,
+                            ngx_http_appverify_now_ms(), &ctx->rec,
+                            &applied);
+        if (rc == AV_OK) {
+            ctx->attempt_held = 0;
+        }
+
         left = av_record_attempts_left(&ctx->rec, alcf->attempts);
 
     } else if (rc == AV_OK) {
         ctx->attempt_held = 0;
-        rc = ngx_http_appverify_zone_finalize(zone, ctx->xid, ans.doc.code,
-                                              alcf->attempts, &ctx->rec,
-                                              &left);
+        rc = av_store_finalize(&zone->store, (const char *) ctx->xid,
+                               ans.doc.code, alcf->attempts,
+                               ngx_http_appverify_now_ms(), &ctx->rec,
+                               &left);
 
     } else if (rc == AV_ERR_ALREADY_FINAL) {
         rc = AV_ERR_UPSTREAM;

@@ -114,8 +114,16 @@ ngx_http_appverify_callback(ngx_http_request_t *r)
         return ngx_http_appverify_send_error(r, rc, msg);
     }
 
-    rc = ngx_http_appverify_zone_apply(zone, &doc, &rec, &applied,
-                                       r->connection->log);
+    rc = av_store_apply(&zone->store, &doc, 0, ngx_http_appverify_now_ms(),
+                        &rec, &applied);
+
+    if (rc == AV_ERR_MALFORMED_BODY) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "appverify: callback for xid \"%s\" names another "
+                      "phone than the one it was issued for, ignored",
+                      doc.xid);
+    }
+
     if (rc != AV_OK) {
         return ngx_http_appverify_send_error(r, rc, "callback not stored");
     }

@@ -49,8 +49,9 @@ ngx_http_appverify_gate_handler(ngx_http_request_t *r)
         }
 
         if (alcf->require_lookup.len == 0) {
-            err = ngx_http_appverify_zone_find(alcf->require_zone->data,
-                                               ctx->xid, xid_len, &ctx->rec);
+            err = av_store_find(&((ngx_http_appverify_zone_t *)
+                                  alcf->require_zone->data)->store,
+                                (const char *) ctx->xid, xid_len, &ctx->rec);
             if (err != AV_OK) {
                 return ngx_http_appverify_deny(r, err,
                                                (const char *) ctx->xid);

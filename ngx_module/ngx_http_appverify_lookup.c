@@ -5,14 +5,18 @@
  * Callbacks get lost (Telesign retries twice, then gives up) and may land
  * on another node behind the balancer, so a record that is pending or
  * absent here is asked about: GET /v1/mobile/verification/status/{xid}.
- * The zone marks a lookup in flight, so concurrent requests for one xid,
- * in any worker, cause one call to Telesign; they answer from the stored
- * state meanwhile.  A pending answer is not asked about again sooner than
- * appverify_lookup_interval.
+ * The core claims a lookup in the store (av_store_lookup_begin), so
+ * concurrent requests for one xid, in any worker, cause one call to
+ * Telesign; they answer from the stored state meanwhile.  A pending answer
+ * is not asked about again sooner than appverify_lookup_interval.
  */
 
 
 #include "ngx_http_appverify_module.h"
+
+
+/* a claim whose requester vanished without ending it is forgotten then */
+#define NGX_HTTP_APPVERIFY_LOOKUP_FORGET  60000
 
 
 static void ngx_http_appverify_lookup_cleanup(void *data);
@@ -21,7 +25,7 @@ static void ngx_http_appverify_lookup_cleanup(void *data);
 typedef struct {
     ngx_http_appverify_ctx_t    *ctx;
     ngx_shm_zone_t              *shm_zone;
-    ngx_log_t                   *log;
+    ngx_msec_t                   interval;
 } ngx_http_appverify_lookup_cleanup_t;
 
 
@@ -35,9 +39,8 @@ ngx_http_appverify_lookup(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx, ngx_shm_zone_t *shm_zone, ngx_str_t *uri,
     ngx_msec_t interval)
 {
-    av_err_t                              rc;
-    ngx_int_t                             n;
-    ngx_uint_t                            have;
+    int                                   have;
+    av_err_t                              rc, stored;
     av_api_answer_t                       ans;
     ngx_pool_cleanup_t                   *cln;
     ngx_http_appverify_zone_t            *zone;
@@ -71,14 +74,21 @@ ngx_http_appverify_lookup(ngx_http_request_t *r,
             }
         }
 
-        ngx_http_appverify_zone_lookup_end(zone, ctx->xid,
-                                           rc == AV_OK ? &ans.doc : NULL,
-                                           rc == AV_ERR_UNKNOWN_SESSION,
-                                           &ctx->rec, &have,
-                                           r->connection->log);
+        stored = av_store_lookup_end(&zone->store, (const char *) ctx->xid,
+                                     ctx->lookup_claim, interval,
+                                     rc == AV_OK ? &ans.doc : NULL,
+                                     ngx_http_appverify_now_ms(), &ctx->rec,
+                                     &have, NULL);
+
+        if (stored == AV_ERR_MALFORMED_BODY) {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "appverify: get status for xid \"%s\" names "
+                          "another phone than the one it was issued for, "
+                          "ignored", ctx->xid);
+        }
 
         ctx->have_rec = have ? 1 : 0;
-        ctx->lookup_err = rc;
+        ctx->lookup_err = (rc == AV_OK) ? stored : rc;
 
         return NGX_OK;
 
@@ -89,16 +99,14 @@ ngx_http_appverify_lookup(ngx_http_request_t *r,
     ctx->lookup_state = NGX_HTTP_APPVERIFY_LOOKUP_DONE;
     ctx->lookup_err = AV_OK;
 
-    n = ngx_http_appverify_zone_lookup_begin(zone, ctx->xid, interval,
-                                             &ctx->rec, &have,
-                                             r->connection->log);
+    rc = av_store_lookup_begin(&zone->store, (const char *) ctx->xid,
+                               interval, NGX_HTTP_APPVERIFY_LOOKUP_FORGET,
+                               ngx_http_appverify_now_ms(), &ctx->rec, &have,
+                               &ctx->lookup_claim);
     ctx->have_rec = have ? 1 : 0;
 
-    if (n == NGX_DECLINED) {
-        if (!have) {
-            ctx->lookup_err = AV_ERR_STORE_FULL;
-        }
-
+    if (rc != AV_OK || ctx->lookup_claim == 0) {
+        ctx->lookup_err = rc;
         return NGX_OK;
     }
 
@@ -115,9 +123,10 @@ ngx_http_appverify_lookup(ngx_http_request_t *r,
         || av_api_get_status(&ctx->api, (const char *) ctx->xid) != AV_OK
         || ngx_http_appverify_upstream(r, uri, ctx, 1) != NGX_OK)
     {
-        ngx_http_appverify_zone_lookup_end(zone, ctx->xid, NULL, 0,
-                                           &ctx->rec, &have,
-                                           r->connection->log);
+        (void) av_store_lookup_end(&zone->store, (const char *) ctx->xid,
+                                   ctx->lookup_claim, interval, NULL,
+                                   ngx_http_appverify_now_ms(), &ctx->rec,
+                                   &have, NULL);
         ctx->have_rec = have ? 1 : 0;
         ctx->lookup_err = AV_ERR_INTERNAL;
         return NGX_OK;
@@ -126,7 +135,7 @@ ngx_http_appverify_lookup(ngx_http_request_t *r,
     lc = cln->data;
     lc->ctx = ctx;
     lc->shm_zone = shm_zone;
-    lc->log = r->connection->log;
+    lc->interval = interval;
     cln->handler = ngx_http_appverify_lookup_cleanup;
 
     ctx->lookup_state = NGX_HTTP_APPVERIFY_LOOKUP_SENT;
@@ -142,8 +151,9 @@ ngx_http_appverify_lookup_cleanup(void *data)
 {
     ngx_http_appverify_lookup_cleanup_t  *lc = data;
 
-    ngx_uint_t   have;
-    av_record_t  rec;
+    int                         have;
+    av_record_t                 rec;
+    ngx_http_appverify_zone_t  *zone;
 
     if (lc->ctx->lookup_state != NGX_HTTP_APPVERIFY_LOOKUP_SENT) {
         return;
@@ -151,8 +161,11 @@ ngx_http_appverify_lookup_cleanup(void *data)
 
     lc->ctx->lookup_state = NGX_HTTP_APPVERIFY_LOOKUP_DONE;
 
-    ngx_http_appverify_zone_lookup_end(lc->shm_zone->data, lc->ctx->xid, NULL,
-                                       0, &rec, &have, lc->log);
+    zone = lc->shm_zone->data;
+
+    (void) av_store_lookup_end(&zone->store, (const char *) lc->ctx->xid,
+                               lc->ctx->lookup_claim, lc->interval, NULL,
+                               ngx_http_appverify_now_ms(), &rec, &have, NULL);
 }
 
 

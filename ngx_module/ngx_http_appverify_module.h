@@ -26,18 +26,20 @@
 #include "av_key.h"
 #include "av_record.h"
 #include "av_start.h"
+#include "av_store.h"
 
 
-/* one zone: the limit_req model; records in a hash table, buckets in a tree */
+/* one zone: the limit_req model; records in a hash table, the core's other
+ * items (rate buckets, Get Status claims) in a tree */
 
 typedef struct {
     void                       **xid_hash;     /* record nodes by xid */
     ngx_uint_t                   xid_hash_mask;
     u_char                       hash_key[AV_HASH_KEY_LEN]; /* the zone's own */
-    ngx_rbtree_t                 phones;
-    ngx_rbtree_node_t            phone_sentinel;
+    ngx_rbtree_t                 smalls;
+    ngx_rbtree_node_t            small_sentinel;
     ngx_queue_t                  record_queue; /* newest first */
-    ngx_queue_t                  phone_queue;  /* most recently used first */
+    ngx_queue_t                  small_queue;  /* most recently used first */
     ngx_uint_t                   records;      /* for the log and tests */
     ngx_uint_t                   evicted;
     time_t                       full_logged;  /* rate-limits the alert */
@@ -50,6 +52,7 @@ typedef struct {
     time_t                       ttl;
     ngx_shm_zone_t              *shm_zone;
     av_hash_t                   *hash;         /* keyed with sh->hash_key */
+    av_store_t                   store;        /* the core's view of it */
 } ngx_http_appverify_zone_t;
 
 
@@ -123,6 +126,7 @@ typedef struct {
     unsigned                     call_pending:1;  /* call: not started yet */
     ngx_uint_t                   lookup_state;
     av_err_t                     lookup_err;    /* what the lookup said */
+    int64_t                      lookup_claim;  /* ours, in the store */
     u_char                       xid[AV_XID_MAX + 1];
     u_char                       cred[AV_CRED_MAX];
     size_t                       cred_len;
@@ -138,39 +142,10 @@ typedef struct {
 
 /* ngx_http_appverify_zone.c */
 
-typedef enum {
-    NGX_HTTP_APPVERIFY_INSERTED = 0,
-    NGX_HTTP_APPVERIFY_UPDATED
-} ngx_http_appverify_stored_e;
-
 ngx_int_t ngx_http_appverify_init_zone(ngx_shm_zone_t *shm_zone, void *data);
-av_err_t ngx_http_appverify_zone_find(ngx_http_appverify_zone_t *zone,
-    u_char *xid, size_t len, av_record_t *out);
-av_err_t ngx_http_appverify_zone_start(ngx_http_appverify_zone_t *zone,
-    av_record_t *rec, ngx_http_appverify_loc_conf_t *alcf,
-    ngx_str_t *client, const char **why, ngx_log_t *log);
-av_err_t ngx_http_appverify_zone_apply(ngx_http_appverify_zone_t *zone,
-    av_status_doc_t *doc, av_record_t *out, av_apply_t *result,
-    ngx_log_t *log);
-ngx_int_t ngx_http_appverify_zone_lookup_begin(
-    ngx_http_appverify_zone_t *zone, u_char *xid, ngx_msec_t interval,
-    av_record_t *out, ngx_uint_t *have, ngx_log_t *log);
-void ngx_http_appverify_zone_lookup_end(ngx_http_appverify_zone_t *zone,
-    u_char *xid, av_status_doc_t *doc, ngx_uint_t unknown, av_record_t *out,
-    ngx_uint_t *have, ngx_log_t *log);
-av_err_t ngx_http_appverify_zone_call_started(
-    ngx_http_appverify_zone_t *zone, u_char *xid, av_api_answer_t *ans,
-    av_record_t *out);
-void ngx_http_appverify_zone_delete(ngx_http_appverify_zone_t *zone,
-    u_char *xid);
-av_err_t ngx_http_appverify_zone_finalize_begin(
-    ngx_http_appverify_zone_t *zone, u_char *xid, size_t len,
-    ngx_uint_t max_attempts, av_record_t *out);
-void ngx_http_appverify_zone_attempt_end(ngx_http_appverify_zone_t *zone,
-    u_char *xid, ngx_uint_t lost, ngx_uint_t max_attempts);
-av_err_t ngx_http_appverify_zone_finalize(ngx_http_appverify_zone_t *zone,
-    u_char *xid, int code, ngx_uint_t max_attempts, av_record_t *out,
-    unsigned *left);
+av_err_t ngx_http_appverify_zone_start(ngx_http_request_t *r,
+    ngx_http_appverify_zone_t *zone, const av_record_t *rec,
+    const char **why);
 
 /* ngx_http_appverify_lookup.c */
 

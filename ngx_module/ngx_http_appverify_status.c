@@ -82,8 +82,9 @@ ngx_http_appverify_status_body(ngx_http_request_t *r)
     }
 
     if (alcf->upstream.len == 0) {
-        err = ngx_http_appverify_zone_find(alcf->zone->data, ctx->xid,
-                                           xid_len, &ctx->rec);
+        err = av_store_find(&((ngx_http_appverify_zone_t *)
+                              alcf->zone->data)->store,
+                            (const char *) ctx->xid, xid_len, &ctx->rec);
         if (err != AV_OK) {
             ngx_http_finalize_request(r,
                 ngx_http_appverify_send_error(r, err, NULL));

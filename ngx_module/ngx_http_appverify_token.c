@@ -122,9 +122,7 @@ ngx_http_appverify_token(ngx_http_request_t *r)
     av_record_init(&rec, xid, ngx_strlen(xid), phone, len, AV_FLOW_SDK,
                    ngx_http_appverify_now_ms());
 
-    rc = ngx_http_appverify_zone_start(zone, &rec, alcf,
-                                       &r->connection->addr_text, &why,
-                                       r->connection->log);
+    rc = ngx_http_appverify_zone_start(r, zone, &rec, &why);
     if (rc != AV_OK) {
         return ngx_http_appverify_send_error(r, rc, why);
     }

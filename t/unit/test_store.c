@@ -405,6 +405,14 @@ test_lookup_interval_and_vanished_requester(void)
     CHECK(claim != 0);
     CHECK(!have);
 
+    /* meanwhile another request hears "pending", not "unknown" */
+    CHECK_EQ_INT(av_store_lookup_begin(&store, "a1", 5000, 6000,
+                                       mem.now_ms + 10, &rec, &have, &c2),
+                 AV_OK);
+    CHECK_EQ_INT(c2, 0);
+    CHECK(have);
+    CHECK_EQ_INT(av_record_gate(&rec), AV_ERR_PENDING);
+
     /* no usable answer: nothing stored, the claim is answered */
     CHECK_EQ_INT(av_store_lookup_end(&store, "a1", claim, 5000, NULL,
                                      mem.now_ms, &rec, &have, NULL), AV_OK);
