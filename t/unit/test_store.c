@@ -13,7 +13,11 @@
 typedef struct {
     int             used;
     char            key[AV_ITEM_KEY_MAX + 1];
-    unsigned char   val[sizeof(av_record_t)];
+    union {                             /* aligned as the items are */
+        unsigned char   b[sizeof(av_record_t)];
+        av_record_t     rec;
+        av_mark_t       mark;
+    } val;
     size_t          len;
     int64_t         expires_ms;
     uint64_t        version;
@@ -80,7 +84,7 @@ mem_read(void *data, av_item_t *it)
     it->found = e && e->len == av_item_size(it->kind);
 
     if (it->found) {
-        memcpy(&it->v, e->val, e->len);
+        memcpy(&it->v, e->val.b, e->len);
         it->version = e->version;
     }
 
@@ -150,7 +154,7 @@ mem_commit(void *data, av_item_t *items, unsigned n, int *conflict)
         }
 
         e->len = av_item_size(items[i].kind);
-        memcpy(e->val, &items[i].v, e->len);
+        memcpy(e->val.b, &items[i].v, e->len);
         e->expires_ms = items[i].expires_ms;
         e->version++;
     }
@@ -443,7 +447,7 @@ test_lookup_interval_and_vanished_requester(void)
     CHECK_EQ_INT(av_store_lookup_end(&store, "a1", claim, 5000, NULL,
                                      mem.now_ms, &rec, &have, NULL), AV_OK);
     CHECK(mem_find(&mem, "l:a1") != NULL);
-    CHECK(((av_mark_t *) mem_find(&mem, "l:a1")->val)->busy_until_ms != 0);
+    CHECK(mem_find(&mem, "l:a1")->val.mark.busy_until_ms != 0);
 }
 
 
@@ -608,13 +612,13 @@ test_foreign_entry_is_no_record(void)
     reset();
     CHECK_EQ_INT(start("x1", "447981897555", AV_FLOW_SDK), AV_OK);
     e = mem_find(&mem, "x:x1");
-    strcpy(((av_record_t *) e->val)->xid, "x9");
+    strcpy(e->val.rec.xid, "x9");
     CHECK_EQ_INT(av_store_find(&store, "x1", 2, &rec),
                  AV_ERR_UNKNOWN_SESSION);
 
-    ((av_record_t *) e->val)->xid[0] = 'x';
-    ((av_record_t *) e->val)->xid[1] = '1';
-    ((av_record_t *) e->val)->version = 99;
+    e->val.rec.xid[0] = 'x';
+    e->val.rec.xid[1] = '1';
+    e->val.rec.version = 99;
     CHECK_EQ_INT(av_store_find(&store, "x1", 2, &rec),
                  AV_ERR_UNKNOWN_SESSION);
 }
