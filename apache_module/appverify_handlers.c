@@ -395,7 +395,8 @@ appverify_record(request_rec *r, const appverify_dir_conf_t *dc,
 
         applied = AV_APPLY_SAME;
 
-        rc = appverify_store_lookup_end(r, xid, claim, dc->lookup_interval,
+        rc = appverify_store_lookup_end(r, xid, claim,
+                                        dc->lookup_interval_ms,
                                         looked == AV_OK ? &ans.doc : NULL,
                                         out, &have, &applied);
 

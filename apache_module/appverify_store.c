@@ -629,7 +629,7 @@ appverify_store_lookup_begin(request_rec *r, const char *xid,
 
         if (elapsed >= 0
             && (now_ms < mk.busy_until_ms
-                || elapsed < (int64_t) dc->lookup_interval * 1000))
+                || elapsed < (int64_t) dc->lookup_interval_ms))
         {
             goto done;
         }
@@ -640,7 +640,7 @@ appverify_store_lookup_begin(request_rec *r, const char *xid,
     mk.at_ms = now_ms;
     mk.busy_until_ms = now_ms + ((int64_t) dc->timeout + 1) * 1000;
 
-    until = mk.at_ms + (int64_t) dc->lookup_interval * 1000;
+    until = mk.at_ms + (int64_t) dc->lookup_interval_ms;
     if (until < mk.busy_until_ms) {
         until = mk.busy_until_ms;
     }
@@ -671,8 +671,8 @@ done:
 
 av_err_t
 appverify_store_lookup_end(request_rec *r, const char *xid, int64_t claim,
-    int interval, const av_status_doc_t *doc, av_record_t *out, int *have,
-    av_apply_t *result)
+    int64_t interval_ms, const av_status_doc_t *doc, av_record_t *out,
+    int *have, av_apply_t *result)
 {
     av_err_t            rc;
     const char         *key;
@@ -698,9 +698,7 @@ appverify_store_lookup_end(request_rec *r, const char *xid, int64_t claim,
     if (appverify_get(r, key, &mk, sizeof(mk)) && mk.at_ms == claim) {
         mk.busy_until_ms = 0;
         (void) appverify_put(r, key, &mk, sizeof(mk),
-                             (apr_time_t) (mk.at_ms
-                                           + (int64_t) interval * 1000)
-                             * 1000);
+                             (apr_time_t) (mk.at_ms + interval_ms) * 1000);
     }
 
     appverify_unlock(r);

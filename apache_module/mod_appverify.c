@@ -20,8 +20,7 @@
 
 #include "mod_appverify.h"
 
-#include "av_callback.h"
-#include "av_phone.h"
+#include "av_conf.h"
 
 
 static void *appverify_create_server_conf(apr_pool_t *p, server_rec *s);
@@ -41,6 +40,8 @@ static const char *appverify_set_record_ttl(cmd_parms *cmd, void *dconf,
     const char *arg);
 static const char *appverify_set_seconds(cmd_parms *cmd, void *dconf,
     const char *arg);
+static const char *appverify_set_lookup_interval(cmd_parms *cmd,
+    void *dconf, const char *arg);
 static const char *appverify_set_count(cmd_parms *cmd, void *dconf,
     const char *arg);
 static const char *appverify_set_rate(cmd_parms *cmd, void *dconf,
@@ -55,6 +56,54 @@ static const char *appverify_set_signature(cmd_parms *cmd, void *dconf,
     int on);
 static const char *appverify_set_url(cmd_parms *cmd, void *dconf,
     const char *arg);
+static const char *appverify_conf_words(apr_pool_t *p, const char *msg,
+    const char *value);
+static const char *appverify_conf_error(cmd_parms *cmd, const char *msg,
+    const char *value);
+
+
+/*
+ * The values nginx's directives share are the core's (av_conf.h): its
+ * syntax, bounds and words, so that apache2 -t and nginx -t refuse the
+ * same value alike.  cmd->info says where a value goes and by which rule.
+ */
+
+typedef const char *(*appverify_time_rule_t)(const char *s, size_t len,
+    int64_t *out);
+typedef const char *(*appverify_count_rule_t)(const char *s, size_t len,
+    unsigned *out);
+
+typedef struct {
+    apr_size_t               offset;         /* in appverify_dir_conf_t */
+    appverify_time_rule_t    rule;
+} appverify_time_cmd_t;
+
+typedef struct {
+    apr_size_t               offset;         /* in appverify_dir_conf_t */
+    appverify_count_rule_t   rule;
+} appverify_count_cmd_t;
+
+static const appverify_time_cmd_t  appverify_timeout_cmd = {
+    APR_OFFSETOF(appverify_dir_conf_t, timeout), av_conf_timeout
+};
+static const appverify_time_cmd_t  appverify_token_lifetime_cmd = {
+    APR_OFFSETOF(appverify_dir_conf_t, token_lifetime), av_conf_token_lifetime
+};
+static const appverify_time_cmd_t  appverify_session_lifetime_cmd = {
+    APR_OFFSETOF(appverify_dir_conf_t, session_lifetime),
+    av_conf_session_lifetime
+};
+static const appverify_time_cmd_t  appverify_pending_timeout_cmd = {
+    APR_OFFSETOF(appverify_dir_conf_t, pending_timeout),
+    av_conf_pending_timeout
+};
+
+static const appverify_count_cmd_t  appverify_burst_cmd = {
+    APR_OFFSETOF(appverify_dir_conf_t, burst), av_conf_burst
+};
+static const appverify_count_cmd_t  appverify_max_attempts_cmd = {
+    APR_OFFSETOF(appverify_dir_conf_t, max_attempts), av_conf_attempts
+};
 
 
 #define DIR_OFFSET(field)  (void *) APR_OFFSETOF(appverify_dir_conf_t, field)
@@ -79,31 +128,32 @@ static const command_rec appverify_cmds[] = {
         RSRC_CONF|ACCESS_CONF,
         "Telesign's REST base URL, e.g. https://rest-ww.telesign.com"),
     AP_INIT_TAKE1("AppVerifyTelesignTimeout", appverify_set_seconds,
-        DIR_OFFSET(timeout), RSRC_CONF|ACCESS_CONF,
+        (void *) &appverify_timeout_cmd, RSRC_CONF|ACCESS_CONF,
         "Timeout of one call to Telesign (default 5s)"),
     AP_INIT_FLAG("AppVerifyLookup", ap_set_flag_slot, DIR_OFFSET(lookup),
         RSRC_CONF|ACCESS_CONF,
         "Ask Telesign's Get Status for pending or unknown sessions "
         "(default On, when AppVerifyTelesignURL is set)"),
-    AP_INIT_TAKE1("AppVerifyLookupInterval", appverify_set_seconds,
-        DIR_OFFSET(lookup_interval), RSRC_CONF|ACCESS_CONF,
+    AP_INIT_TAKE1("AppVerifyLookupInterval", appverify_set_lookup_interval,
+        NULL, RSRC_CONF|ACCESS_CONF,
         "At most one Get Status per xid this often (default 3s)"),
     AP_INIT_TAKE1("AppVerifyTokenLifetime", appverify_set_seconds,
-        DIR_OFFSET(token_lifetime), RSRC_CONF|ACCESS_CONF,
+        (void *) &appverify_token_lifetime_cmd, RSRC_CONF|ACCESS_CONF,
         "JWT lifetime (default 30s)"),
     AP_INIT_TAKE1("AppVerifySessionLifetime", appverify_set_seconds,
-        DIR_OFFSET(session_lifetime), RSRC_CONF|ACCESS_CONF,
+        (void *) &appverify_session_lifetime_cmd, RSRC_CONF|ACCESS_CONF,
         "Session credential lifetime (default 12h)"),
     AP_INIT_TAKE1("AppVerifyPendingTimeout", appverify_set_seconds,
-        DIR_OFFSET(pending_timeout), RSRC_CONF|ACCESS_CONF,
+        (void *) &appverify_pending_timeout_cmd, RSRC_CONF|ACCESS_CONF,
         "A pending verification younger than this refuses a new one "
         "for the same phone (default 60s; 0 turns the rule off)"),
     AP_INIT_TAKE1("AppVerifyRate", appverify_set_rate, NULL,
         RSRC_CONF|ACCESS_CONF, "Requests per phone, Nr/s or Nr/m "
         "(default 6r/m)"),
-    AP_INIT_TAKE1("AppVerifyBurst", appverify_set_count, DIR_OFFSET(burst),
-        RSRC_CONF|ACCESS_CONF, "Extra requests allowed at once (default 3; "
-        "0 with an AppVerifyRate of one's own)"),
+    AP_INIT_TAKE1("AppVerifyBurst", appverify_set_count,
+        (void *) &appverify_burst_cmd, RSRC_CONF|ACCESS_CONF,
+        "Extra requests allowed at once (default 3; 0 with an AppVerifyRate "
+        "of one's own)"),
     AP_INIT_TAKE_ARGV("AppVerifyCountries", appverify_set_countries, NULL,
         RSRC_CONF|ACCESS_CONF, "Toll-fraud guard: token and call only for "
         "numbers of these country calling codes, e.g. 1 44 49 "
@@ -117,7 +167,7 @@ static const command_rec appverify_cmds[] = {
         "rate=Nr/s|Nr/m [burst=N] new verifications per number range (the "
         "first N digits), or off (default off)"),
     AP_INIT_TAKE1("AppVerifyMaxAttempts", appverify_set_count,
-        DIR_OFFSET(max_attempts), RSRC_CONF|ACCESS_CONF,
+        (void *) &appverify_max_attempts_cmd, RSRC_CONF|ACCESS_CONF,
         "Wrong missed-call codes before the verification fails (default 3)"),
     AP_INIT_TAKE1("AppVerifyMaxBody", appverify_set_max_body, NULL,
         RSRC_CONF|ACCESS_CONF, "Largest callback body (default and "
@@ -249,13 +299,14 @@ appverify_req(request_rec *r)
 static const char *
 appverify_set_customer_id(cmd_parms *cmd, void *dconf, const char *arg)
 {
+    const char               *why;
     appverify_server_conf_t  *sc;
 
     sc = ap_get_module_config(cmd->server->module_config, &appverify_module);
 
-    if (!av_customer_id_valid(arg, strlen(arg))) {
-        return apr_psprintf(cmd->pool, "%s: invalid customer id \"%s\"",
-                            cmd->cmd->name, arg);
+    why = av_conf_customer_id(arg, strlen(arg));
+    if (why) {
+        return appverify_conf_error(cmd, why, arg);
     }
 
     sc->customer_id = arg;
@@ -365,67 +416,69 @@ appverify_set_cache(cmd_parms *cmd, void *dconf, const char *arg)
 }
 
 
-/* "30", "30s", "5m", "12h", "1d": the nginx time forms this module needs */
+/* the core's message with the value in it */
 
 static const char *
-appverify_parse_seconds(const char *arg, int *out)
+appverify_conf_words(apr_pool_t *p, const char *msg, const char *value)
 {
-    char          *end;
-    apr_int64_t    v, scale;
+    char  *buf;
 
-    v = apr_strtoi64(arg, &end, 10);
+    buf = apr_palloc(p, AV_CONF_MESSAGE_MAX);
+    (void) av_conf_message(buf, AV_CONF_MESSAGE_MAX, msg, value,
+                           strlen(value));
 
-    if (end == arg || v < 0) {
-        return "must be a time in seconds (30, 30s, 5m, 12h, 1d)";
+    return buf;
+}
+
+
+/* "AppVerifyRate: invalid rate ...": the directive, then the core's words */
+
+static const char *
+appverify_conf_error(cmd_parms *cmd, const char *msg, const char *value)
+{
+    return apr_pstrcat(cmd->pool, cmd->cmd->name, ": ",
+                       appverify_conf_words(cmd->temp_pool, msg, value),
+                       NULL);
+}
+
+
+/* AppVerifyTokenLifetime, AppVerifySessionLifetime, AppVerifyPendingTimeout,
+ * AppVerifyTelesignTimeout: whole seconds */
+
+static const char *
+appverify_set_seconds(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    int64_t                      v;
+    const char                  *why;
+    const appverify_time_cmd_t  *t = cmd->info;
+
+    why = t->rule(arg, strlen(arg), &v);
+    if (why) {
+        return appverify_conf_error(cmd, why, arg);
     }
 
-    switch (*end) {
-    case '\0': case 's': scale = 1; break;
-    case 'm': scale = 60; break;
-    case 'h': scale = 3600; break;
-    case 'd': scale = 86400; break;
-    default:
-        return "must be a time in seconds (30, 30s, 5m, 12h, 1d)";
-    }
-
-    if (*end != '\0' && end[1] != '\0') {
-        return "must be a time in seconds (30, 30s, 5m, 12h, 1d)";
-    }
-
-    if (v > 86400 * 30 / scale) {
-        return "must not exceed 30 days";
-    }
-
-    *out = (int) (v * scale);
+    *(int *) ((char *) dconf + t->offset) = (int) v;
 
     return NULL;
 }
 
 
+/* AppVerifyLookupInterval: milliseconds, as nginx's ("500ms") */
+
 static const char *
-appverify_set_seconds(cmd_parms *cmd, void *dconf, const char *arg)
+appverify_set_lookup_interval(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    int          *field, v;
-    const char   *err;
+    appverify_dir_conf_t *dc = dconf;
 
-    field = (int *) ((char *) dconf + (apr_size_t) cmd->info);
+    int64_t      v;
+    const char  *why;
 
-    err = appverify_parse_seconds(arg, &v);
-    if (err) {
-        return apr_pstrcat(cmd->pool, cmd->cmd->name, " ", err, NULL);
+    why = av_conf_lookup_interval(arg, strlen(arg), &v);
+    if (why) {
+        return appverify_conf_error(cmd, why, arg);
     }
 
-    /* lifetimes of zero would mint tokens that are born expired */
-    if (v == 0 && (field == &((appverify_dir_conf_t *) dconf)->token_lifetime
-                   || field
-                      == &((appverify_dir_conf_t *) dconf)->session_lifetime
-                   || field == &((appverify_dir_conf_t *) dconf)->timeout))
-    {
-        return apr_pstrcat(cmd->pool, cmd->cmd->name, " must be at least 1s",
-                           NULL);
-    }
-
-    *field = v;
+    dc->lookup_interval_ms = v;
 
     return NULL;
 }
@@ -434,19 +487,15 @@ appverify_set_seconds(cmd_parms *cmd, void *dconf, const char *arg)
 static const char *
 appverify_set_record_ttl(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    int                       v;
-    const char               *err;
+    int64_t                   v;
+    const char               *why;
     appverify_server_conf_t  *sc;
 
     sc = ap_get_module_config(cmd->server->module_config, &appverify_module);
 
-    err = appverify_parse_seconds(arg, &v);
-    if (err == NULL && v == 0) {
-        err = "must be at least 1s";
-    }
-
-    if (err) {
-        return apr_pstrcat(cmd->pool, cmd->cmd->name, " ", err, NULL);
+    why = av_conf_ttl(arg, strlen(arg), &v);
+    if (why) {
+        return appverify_conf_error(cmd, why, arg);
     }
 
     sc->record_ttl = apr_time_from_sec(v);
@@ -455,22 +504,21 @@ appverify_set_record_ttl(cmd_parms *cmd, void *dconf, const char *arg)
 }
 
 
+/* AppVerifyBurst, AppVerifyMaxAttempts */
+
 static const char *
 appverify_set_count(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    int    *field;
-    char   *end;
-    long    v;
+    unsigned                      v;
+    const char                   *why;
+    const appverify_count_cmd_t  *c = cmd->info;
 
-    field = (int *) ((char *) dconf + (apr_size_t) cmd->info);
-
-    v = strtol(arg, &end, 10);
-    if (end == arg || *end != '\0' || v < 0 || v > 1000) {
-        return apr_pstrcat(cmd->pool, cmd->cmd->name,
-                           " must be a number from 0 to 1000", NULL);
+    why = c->rule(arg, strlen(arg), &v);
+    if (why) {
+        return appverify_conf_error(cmd, why, arg);
     }
 
-    *field = (int) v;
+    *(int *) ((char *) dconf + c->offset) = (int) v;
 
     return NULL;
 }
@@ -483,52 +531,24 @@ appverify_set_rate(cmd_parms *cmd, void *dconf, const char *arg)
 {
     appverify_dir_conf_t *dc = dconf;
 
-    dc->rate = (int) av_rate_parse(arg, strlen(arg));
+    uint32_t     v;
+    const char  *why;
 
-    if (dc->rate == 0) {
-        return apr_psprintf(cmd->pool, "%s: invalid rate \"%s\" (use Nr/s "
-                            "or Nr/m)", cmd->cmd->name, arg);
+    why = av_conf_rate(arg, strlen(arg), &v);
+    if (why) {
+        return appverify_conf_error(cmd, why, arg);
     }
+
+    dc->rate = (int) v;
 
     return NULL;
-}
-
-
-/* "6r/m" after "rate=": the core's parser, as nginx's rate= (0: invalid) */
-
-static int
-appverify_parse_rate(const char *arg)
-{
-    return (int) av_rate_parse(arg, strlen(arg));
-}
-
-
-/* a whole decimal number from min to max, or -1 */
-
-static long
-appverify_parse_number(const char *arg, long min, long max)
-{
-    char  *end;
-    long   v;
-
-    if (!apr_isdigit(*arg)) {
-        return -1;
-    }
-
-    v = strtol(arg, &end, 10);
-    if (*end != '\0' || v < min || v > max) {
-        return -1;
-    }
-
-    return v;
 }
 
 
 /*
  * AppVerifyCountries CODE ...: toll-fraud guard, the token and call
  * endpoints start verifications only for numbers of these country calling
- * codes.  A code must be one ITU assigned, as a whole: "4" is not one (it
- * would read as a prefix of 44 and 49), nor is "4a" or "0044".
+ * codes (each one ITU assigned, as a whole: the core's rule).
  */
 
 static const char *
@@ -538,8 +558,8 @@ appverify_set_countries(cmd_parms *cmd, void *dconf, int argc,
     appverify_dir_conf_t *dc = dconf;
 
     int          i;
-    size_t       len;
-    unsigned    *code;
+    unsigned    *code, v;
+    const char  *why;
 
     if (argc == 0) {
         return apr_psprintf(cmd->pool, "%s needs at least one country "
@@ -553,19 +573,14 @@ appverify_set_countries(cmd_parms *cmd, void *dconf, int argc,
     dc->countries = apr_array_make(cmd->pool, argc, sizeof(unsigned));
 
     for (i = 0; i < argc; i++) {
-        len = strlen(argv[i]);
-
-        if (len == 0 || len > 3
-            || appverify_parse_number(argv[i], 1, 999) < 0
-            || av_phone_country_code_len(argv[i], len) != len)
-        {
+        why = av_conf_country(argv[i], strlen(argv[i]), &v);
+        if (why) {
             dc->countries = NULL;
-            return apr_psprintf(cmd->pool, "%s: \"%s\" is not a country "
-                                "calling code", cmd->cmd->name, argv[i]);
+            return appverify_conf_error(cmd, why, argv[i]);
         }
 
         code = apr_array_push(dc->countries);
-        *code = (unsigned) appverify_parse_number(argv[i], 1, 999);
+        *code = v;
     }
 
     return NULL;
@@ -579,8 +594,8 @@ appverify_set_countries(cmd_parms *cmd, void *dconf, int argc,
  * Toll-fraud guards on the endpoints that start (paid) verifications: per
  * client address (r->useragent_ip: mod_remoteip's, behind a proxy), and
  * per number range (the first N digits of the E.164 number), on top of
- * the per-phone rate.  The same parameters and bounds as nginx's
- * appverify_client_limit and appverify_prefix_limit.
+ * the per-phone rate.  nginx's appverify_client_limit and
+ * appverify_prefix_limit: the same parameters, the core's rules for them.
  */
 
 static const char *
@@ -589,8 +604,10 @@ appverify_set_limit(cmd_parms *cmd, void *dconf, int argc,
 {
     appverify_dir_conf_t *dc = dconf;
 
-    int    i, prefix, rate, *rate_p, *burst_p;
-    long   burst, digits;
+    int          i, prefix, *rate_p, *burst_p;
+    uint32_t     rate;
+    unsigned     burst, digits;
+    const char  *why, *v;
 
     prefix = cmd->info != NULL;
 
@@ -624,36 +641,40 @@ appverify_set_limit(cmd_parms *cmd, void *dconf, int argc,
     digits = 0;
 
     for (i = 0; i < argc; i++) {
+        v = ap_strchr_c(argv[i], '=');
+
+        if (v == NULL) {
+            goto invalid;
+        }
+
+        v++;
 
         if (strncmp(argv[i], "rate=", 5) == 0) {
-            rate = appverify_parse_rate(argv[i] + 5);
-            if (rate == 0) {
-                goto invalid;
-            }
+            why = av_conf_rate(v, strlen(v), &rate);
 
         } else if (strncmp(argv[i], "burst=", 6) == 0) {
-            burst = appverify_parse_number(argv[i] + 6, 0, 100000);
-            if (burst < 0) {
-                goto invalid;
-            }
+            why = av_conf_limit_burst(v, strlen(v), &burst);
 
         } else if (prefix && strncmp(argv[i], "digits=", 7) == 0) {
-            digits = appverify_parse_number(argv[i] + 7, 2, AV_PHONE_MAX);
-            if (digits < 0) {
-                goto invalid;
-            }
+            why = av_conf_prefix_digits(v, strlen(v), &digits);
 
         } else {
             goto invalid;
         }
+
+        if (why) {
+            return appverify_conf_error(cmd, why, v);
+        }
     }
 
-    if (rate == 0 || (prefix && digits == 0)) {
-        return apr_psprintf(cmd->pool, "%s needs rate=%s", cmd->cmd->name,
-                            prefix ? " and digits=" : "");
+    /* the core's message names the directive itself */
+
+    why = av_conf_limit_complete(prefix, rate, digits);
+    if (why) {
+        return appverify_conf_words(cmd->pool, why, cmd->cmd->name);
     }
 
-    *rate_p = rate;
+    *rate_p = (int) rate;
     *burst_p = (int) burst;
 
     if (prefix) {
@@ -674,19 +695,12 @@ appverify_set_max_body(cmd_parms *cmd, void *dconf, const char *arg)
 {
     appverify_dir_conf_t *dc = dconf;
 
-    char         *end;
-    apr_int64_t   v;
+    size_t       v;
+    const char  *why;
 
-    v = apr_strtoi64(arg, &end, 10);
-
-    if (*end == 'k' || *end == 'K') {
-        v *= 1024;
-        end++;
-    }
-
-    if (end == arg || *end != '\0' || v <= 0 || v > AV_CALLBACK_BODY_MAX) {
-        return apr_psprintf(cmd->pool, "%s must be 1 to %d bytes",
-                            cmd->cmd->name, AV_CALLBACK_BODY_MAX);
+    why = av_conf_max_body(arg, strlen(arg), &v);
+    if (why) {
+        return appverify_conf_error(cmd, why, arg);
     }
 
     dc->max_body = (apr_off_t) v;
@@ -791,7 +805,7 @@ appverify_create_dir_conf(apr_pool_t *p, char *dir)
     dc->burst = APPVERIFY_UNSET;
     dc->max_attempts = APPVERIFY_UNSET;
     dc->lookup = APPVERIFY_UNSET;
-    dc->lookup_interval = APPVERIFY_UNSET;
+    dc->lookup_interval_ms = APPVERIFY_UNSET;
     dc->timeout = APPVERIFY_UNSET;
     dc->signature = APPVERIFY_UNSET;
     dc->cookie_secure = APPVERIFY_UNSET;
@@ -832,7 +846,7 @@ appverify_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE(burst);
     MERGE(max_attempts);
     MERGE(lookup);
-    MERGE(lookup_interval);
+    MERGE(lookup_interval_ms);
     MERGE(timeout);
     MERGE(signature);
     MERGE(cookie_secure);
@@ -892,8 +906,8 @@ appverify_conf(request_rec *r, appverify_dir_conf_t *out)
     DEFAULT(rate, AV_DEFAULT_RATE);
     DEFAULT(max_attempts, AV_DEFAULT_ATTEMPTS);
     DEFAULT(lookup, 1);
-    DEFAULT(lookup_interval, AV_DEFAULT_LOOKUP_INTERVAL);
-    DEFAULT(timeout, 5);
+    DEFAULT(lookup_interval_ms, AV_DEFAULT_LOOKUP_INTERVAL * 1000);
+    DEFAULT(timeout, AV_DEFAULT_TIMEOUT);
     DEFAULT(signature, 1);
     DEFAULT(cookie_secure, 1);
     DEFAULT(max_body, AV_DEFAULT_MAX_BODY);

@@ -62,7 +62,7 @@ typedef struct {
 
     int          max_attempts;
     int          lookup;             /* On/Off */
-    int          lookup_interval;    /* seconds */
+    apr_int64_t  lookup_interval_ms;
     int          timeout;            /* outbound, seconds */
     int          signature;          /* callbacks must be signed */
     int          cookie_secure;
@@ -106,7 +106,7 @@ av_err_t     appverify_store_lookup_begin(request_rec *r, const char *xid,
     const appverify_dir_conf_t *dc, av_record_t *out, int *have,
     int64_t *claim);
 av_err_t     appverify_store_lookup_end(request_rec *r, const char *xid,
-    int64_t claim, int interval, const av_status_doc_t *doc,
+    int64_t claim, int64_t interval_ms, const av_status_doc_t *doc,
     av_record_t *out, int *have, av_apply_t *result);
 av_err_t     appverify_store_put(request_rec *r, const av_record_t *rec);
 void         appverify_store_remove(request_rec *r, const char *xid);

@@ -1,6 +1,7 @@
 /*
  * av_defaults.h: what an operator gets without saying, the same on both
- * servers (the directives' documented defaults in the README).
+ * servers (the directives' documented defaults in the README), and the
+ * bounds of what an operator may say (av_conf.c applies them).
  */
 #ifndef AV_DEFAULTS_H
 #define AV_DEFAULTS_H
@@ -31,5 +32,37 @@
 
 #define AV_DEFAULT_COOKIE_NAME       "appverify"
 #define AV_DEFAULT_COOKIE_SAMESITE   "Lax"
+
+/* httpd's AppVerifyTelesignTimeout (nginx: the proxy_* timeouts) */
+#define AV_DEFAULT_TIMEOUT           5                  /* seconds */
+
+
+/*
+ * Bounds.  Plain numbers, so that av_conf.c can spell them in its messages
+ * (a unit test holds every message to its bound).
+ */
+
+/* limit_req's own bound on N in Nr/s and Nr/m */
+#define AV_RATE_N_MAX                1000000
+
+/* a phone's burst; the toll-fraud limits count many phones per bucket */
+#define AV_BURST_MAX                 1000
+#define AV_LIMIT_BURST_MAX           100000
+
+/* more than a few tries at a five-digit code is a brute-force allowance */
+#define AV_ATTEMPTS_MIN              1
+#define AV_ATTEMPTS_MAX              10
+
+/* a number range: from a country code of two digits to a whole number
+ * (AV_PHONE_MAX) */
+#define AV_PREFIX_DIGITS_MIN         2
+#define AV_PREFIX_DIGITS_MAX         15
+
+/* the callback parser's own limit (AV_CALLBACK_BODY_MAX) */
+#define AV_MAX_BODY_MAX              16384
+
+/* every time value: past a month is a mistake, not a setting */
+#define AV_TIME_MAX_DAYS             30
+#define AV_TIME_MAX                  (AV_TIME_MAX_DAYS * 86400)  /* seconds */
 
 #endif /* AV_DEFAULTS_H */

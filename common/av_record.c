@@ -471,38 +471,6 @@ av_record_verdict(const av_record_t *rec, av_err_t lookup)
 }
 
 
-uint32_t
-av_rate_parse(const char *s, size_t len)
-{
-    size_t    i;
-    uint64_t  n;
-
-    n = 0;
-
-    for (i = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
-        n = n * 10 + (uint64_t) (s[i] - '0');
-
-        if (n > 1000000) {
-            return 0;
-        }
-    }
-
-    if (i == 0 || n == 0 || len - i != 3 || s[i] != 'r' || s[i + 1] != '/') {
-        return 0;
-    }
-
-    switch (s[i + 2]) {
-    case 's':
-        return (uint32_t) (n * 1000);
-    case 'm':
-        /* 1r/m is 16 per 1000 s: the rounding keeps it above zero */
-        return (uint32_t) (n * 1000 / 60);
-    default:
-        return 0;
-    }
-}
-
-
 av_err_t
 av_rate_take(av_rate_t *r, int64_t now_ms, uint32_t rate_per_ks,
     uint32_t burst)

@@ -171,8 +171,9 @@ size_t     av_call_json(const av_record_t *rec, const char *session,
 
 /*
  * Per-phone rate limit, limit_req's leaky bucket: rate in requests per
- * 1000 seconds (so 6r/m = 100), burst in requests.  A request that would
- * overflow the bucket is refused and does not count.
+ * 1000 seconds (so 6r/m = 100, as av_conf_rate() reads a directive's),
+ * burst in requests.  A request that would overflow the bucket is refused
+ * and does not count.
  */
 typedef struct {
     int64_t   last_ms;
@@ -182,13 +183,5 @@ typedef struct {
 
 av_err_t   av_rate_take(av_rate_t *r, int64_t now_ms, uint32_t rate_per_ks,
     uint32_t burst);
-
-/*
- * A rate as operators write it, limit_req's syntax: "6r/m" or "1r/s"
- * (N from 1 to 1000000), as requests per 1000 s for av_rate_take().
- * 0 when invalid.  Both servers' directives parse it here, so the same
- * words mean the same rate on both.
- */
-uint32_t   av_rate_parse(const char *s, size_t len);
 
 #endif /* AV_RECORD_H */

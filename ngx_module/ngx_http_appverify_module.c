@@ -12,7 +12,21 @@
 
 #include "ngx_http_appverify_module.h"
 
+#include "av_conf.h"
 #include "av_xid.h"
+
+
+/*
+ * A value whose rule is the core's (av_conf.h): the rule, for the slots
+ * below, as ngx_conf_post_t carries a handler.
+ */
+
+typedef const char *(*ngx_http_appverify_time_rule_pt)(const char *s,
+    size_t len, int64_t *out);
+
+typedef struct {
+    ngx_http_appverify_time_rule_pt  rule;
+} ngx_http_appverify_time_t;
 
 
 static ngx_int_t ngx_http_appverify_add_variables(ngx_conf_t *cf);
@@ -40,7 +54,14 @@ static char *ngx_http_appverify_countries(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_appverify_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static ngx_uint_t ngx_http_appverify_parse_rate(ngx_str_t *value);
+static char *ngx_http_appverify_set_sec_slot(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_appverify_set_msec_slot(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_appverify_set_max_body(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_appverify_conf_error(ngx_conf_t *cf, const char *msg,
+    u_char *value, size_t len);
 static ngx_shm_zone_t *ngx_http_appverify_zone_ref(ngx_conf_t *cf,
     ngx_str_t *value);
 static ngx_int_t ngx_http_appverify_read_key(ngx_conf_t *cf, ngx_str_t *file,
@@ -55,8 +76,20 @@ static void ngx_http_appverify_secret_free(void *data);
 #define NGX_HTTP_APPVERIFY_VAR_VERIFIED  3
 
 
-static ngx_conf_num_bounds_t  ngx_http_appverify_lifetime_bounds = {
-    ngx_conf_check_num_bounds, 1, 86400 * 30
+static ngx_http_appverify_time_t  ngx_http_appverify_lookup_interval_rule = {
+    av_conf_lookup_interval
+};
+
+static ngx_http_appverify_time_t  ngx_http_appverify_token_lifetime_rule = {
+    av_conf_token_lifetime
+};
+
+static ngx_http_appverify_time_t  ngx_http_appverify_session_lifetime_rule = {
+    av_conf_session_lifetime
+};
+
+static ngx_http_appverify_time_t  ngx_http_appverify_pending_timeout_rule = {
+    av_conf_pending_timeout
 };
 
 
@@ -127,10 +160,10 @@ static ngx_command_t  ngx_http_appverify_commands[] = {
 
     { ngx_string("appverify_lookup_interval"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
+      ngx_http_appverify_set_msec_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_appverify_loc_conf_t, lookup_interval),
-      NULL },
+      &ngx_http_appverify_lookup_interval_rule },
 
     { ngx_string("appverify_require"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
@@ -162,28 +195,28 @@ static ngx_command_t  ngx_http_appverify_commands[] = {
 
     { ngx_string("appverify_token_lifetime"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_sec_slot,
+      ngx_http_appverify_set_sec_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_appverify_loc_conf_t, token_lifetime),
-      &ngx_http_appverify_lifetime_bounds },
+      &ngx_http_appverify_token_lifetime_rule },
 
     { ngx_string("appverify_session_lifetime"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_sec_slot,
+      ngx_http_appverify_set_sec_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_appverify_loc_conf_t, session_lifetime),
-      &ngx_http_appverify_lifetime_bounds },
+      &ngx_http_appverify_session_lifetime_rule },
 
     { ngx_string("appverify_pending_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_sec_slot,
+      ngx_http_appverify_set_sec_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_appverify_loc_conf_t, pending_timeout),
-      NULL },
+      &ngx_http_appverify_pending_timeout_rule },
 
     { ngx_string("appverify_max_body"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_size_slot,
+      ngx_http_appverify_set_max_body,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_appverify_loc_conf_t, max_body),
       NULL },
@@ -376,9 +409,11 @@ ngx_http_appverify_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     u_char                     *p;
     ssize_t                     size;
+    int64_t                     sec;
     ngx_str_t                  *value, name, s;
     ngx_uint_t                  i;
     time_t                      ttl;
+    const char                 *why;
     ngx_shm_zone_t             *shm_zone;
     ngx_pool_cleanup_t         *cln;
     ngx_http_appverify_zone_t  *ctx;
@@ -430,13 +465,14 @@ ngx_http_appverify_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             s.data = value[i].data + 4;
             s.len = value[i].len - 4;
 
-            ttl = ngx_parse_time(&s, 1);
-            if (ttl == (time_t) NGX_ERROR || ttl == 0) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "invalid ttl \"%V\"", &value[i]);
-                return NGX_CONF_ERROR;
+            /* httpd's AppVerifyRecordTTL: the core's rule for both */
+
+            why = av_conf_ttl((const char *) s.data, s.len, &sec);
+            if (why) {
+                return ngx_http_appverify_conf_error(cf, why, s.data, s.len);
             }
 
+            ttl = (time_t) sec;
             continue;
         }
 
@@ -504,7 +540,8 @@ ngx_http_appverify_customer_id(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_appverify_main_conf_t *amcf = conf;
 
-    ngx_str_t  *value;
+    ngx_str_t   *value;
+    const char  *why;
 
     if (amcf->customer_id.data) {
         return "is duplicate";
@@ -512,10 +549,10 @@ ngx_http_appverify_customer_id(ngx_conf_t *cf, ngx_command_t *cmd,
 
     value = cf->args->elts;
 
-    if (!av_customer_id_valid((const char *) value[1].data, value[1].len)) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid customer id \"%V\"", &value[1]);
-        return NGX_CONF_ERROR;
+    why = av_conf_customer_id((const char *) value[1].data, value[1].len);
+    if (why) {
+        return ngx_http_appverify_conf_error(cf, why, value[1].data,
+                                             value[1].len);
     }
 
     amcf->customer_id = value[1];
@@ -708,9 +745,11 @@ ngx_http_appverify_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_appverify_loc_conf_t *alcf = conf;
 
-    ngx_int_t                  n;
+    uint32_t                   rate;
+    unsigned                   n;
     ngx_str_t                 *value, s;
     ngx_uint_t                 i;
+    const char                *why;
     ngx_http_core_loc_conf_t  *clcf;
 
     if (alcf->role != NGX_HTTP_APPVERIFY_NONE) {
@@ -753,9 +792,12 @@ ngx_http_appverify_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         if (cmd->offset == NGX_HTTP_APPVERIFY_FINALIZE
             && ngx_strncmp(value[i].data, "attempts=", 9) == 0)
         {
-            n = ngx_atoi(value[i].data + 9, value[i].len - 9);
-            if (n <= 0 || n > 10) {
-                goto invalid;
+            s.data = value[i].data + 9;
+            s.len = value[i].len - 9;
+
+            why = av_conf_attempts((const char *) s.data, s.len, &n);
+            if (why) {
+                return ngx_http_appverify_conf_error(cf, why, s.data, s.len);
             }
 
             alcf->attempts = n;
@@ -766,20 +808,27 @@ ngx_http_appverify_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
             || cmd->offset == NGX_HTTP_APPVERIFY_CALL)
         {
             if (ngx_strncmp(value[i].data, "rate=", 5) == 0) {
+                s.data = value[i].data + 5;
+                s.len = value[i].len - 5;
 
-                alcf->rate = ngx_http_appverify_parse_rate(&value[i]);
-                if (alcf->rate == 0) {
-                    goto invalid;
+                why = av_conf_rate((const char *) s.data, s.len, &rate);
+                if (why) {
+                    return ngx_http_appverify_conf_error(cf, why, s.data,
+                                                         s.len);
                 }
 
+                alcf->rate = rate;
                 continue;
             }
 
             if (ngx_strncmp(value[i].data, "burst=", 6) == 0) {
+                s.data = value[i].data + 6;
+                s.len = value[i].len - 6;
 
-                n = ngx_atoi(value[i].data + 6, value[i].len - 6);
-                if (n == NGX_ERROR || n > 1000) {
-                    goto invalid;
+                why = av_conf_burst((const char *) s.data, s.len, &n);
+                if (why) {
+                    return ngx_http_appverify_conf_error(cf, why, s.data,
+                                                         s.len);
                 }
 
                 alcf->burst = n;
@@ -865,20 +914,6 @@ invalid:
 }
 
 
-/* "rate=6r/m": the core parses the rate, as for the Apache module; 0 when
- * invalid */
-
-static ngx_uint_t
-ngx_http_appverify_parse_rate(ngx_str_t *value)
-{
-    if (value->len <= 5 || ngx_strncmp(value->data, "rate=", 5) != 0) {
-        return 0;
-    }
-
-    return av_rate_parse((const char *) value->data + 5, value->len - 5);
-}
-
-
 /*
  * appverify_countries CODE ...;  toll-fraud guard: verifications (token,
  * call) only for numbers of these country calling codes, e.g. 1 44 49.
@@ -889,10 +924,10 @@ ngx_http_appverify_countries(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_appverify_loc_conf_t *alcf = conf;
 
-    unsigned    *code;
-    ngx_int_t    n;
+    unsigned    *code, n;
     ngx_str_t   *value;
     ngx_uint_t   i;
+    const char  *why;
 
     if (alcf->countries != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
@@ -908,18 +943,10 @@ ngx_http_appverify_countries(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     for (i = 1; i < cf->args->nelts; i++) {
 
-        n = ngx_atoi(value[i].data, value[i].len);
-
-        /* the whole string must be a code ITU assigned: "4" is not one */
-
-        if (n == NGX_ERROR || value[i].len > 3
-            || av_phone_country_code_len((const char *) value[i].data,
-                                         value[i].len) != value[i].len)
-        {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"%V\" is not a country calling code",
-                               &value[i]);
-            return NGX_CONF_ERROR;
+        why = av_conf_country((const char *) value[i].data, value[i].len, &n);
+        if (why) {
+            return ngx_http_appverify_conf_error(cf, why, value[i].data,
+                                                 value[i].len);
         }
 
         code = ngx_array_push(alcf->countries);
@@ -927,7 +954,7 @@ ngx_http_appverify_countries(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             return NGX_CONF_ERROR;
         }
 
-        *code = (unsigned) n;
+        *code = n;
     }
 
     return NGX_CONF_OK;
@@ -947,9 +974,11 @@ ngx_http_appverify_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_appverify_loc_conf_t *alcf = conf;
 
-    ngx_int_t    n;
-    ngx_str_t   *value;
-    ngx_uint_t   i, rate, burst, digits, *rate_p, *burst_p;
+    uint32_t     rate;
+    unsigned     burst, digits;
+    ngx_str_t   *value, s;
+    ngx_uint_t   i, *rate_p, *burst_p;
+    const char  *why;
 
     if (cmd->offset == 0) {
         rate_p = &alcf->client_rate;
@@ -978,43 +1007,40 @@ ngx_http_appverify_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     for (i = 1; i < cf->args->nelts; i++) {
 
+        s.data = (u_char *) ngx_strchr(value[i].data, '=');
+
+        if (s.data == NULL) {
+            goto invalid;
+        }
+
+        s.data++;
+        s.len = value[i].data + value[i].len - s.data;
+
         if (ngx_strncmp(value[i].data, "rate=", 5) == 0) {
-            rate = ngx_http_appverify_parse_rate(&value[i]);
-            if (rate == 0) {
-                goto invalid;
-            }
+            why = av_conf_rate((const char *) s.data, s.len, &rate);
 
-            continue;
+        } else if (ngx_strncmp(value[i].data, "burst=", 6) == 0) {
+            why = av_conf_limit_burst((const char *) s.data, s.len, &burst);
+
+        } else if (cmd->offset == 1
+                   && ngx_strncmp(value[i].data, "digits=", 7) == 0)
+        {
+            why = av_conf_prefix_digits((const char *) s.data, s.len,
+                                        &digits);
+
+        } else {
+            goto invalid;
         }
 
-        if (ngx_strncmp(value[i].data, "burst=", 6) == 0) {
-            n = ngx_atoi(value[i].data + 6, value[i].len - 6);
-            if (n == NGX_ERROR || n > 100000) {
-                goto invalid;
-            }
-
-            burst = n;
-            continue;
+        if (why) {
+            return ngx_http_appverify_conf_error(cf, why, s.data, s.len);
         }
-
-        if (cmd->offset == 1 && ngx_strncmp(value[i].data, "digits=", 7) == 0) {
-            n = ngx_atoi(value[i].data + 7, value[i].len - 7);
-            if (n < 2 || n > AV_PHONE_MAX) {
-                goto invalid;
-            }
-
-            digits = n;
-            continue;
-        }
-
-        goto invalid;
     }
 
-    if (rate == 0 || (cmd->offset == 1 && digits == 0)) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" needs \"rate\"%s", &cmd->name,
-                           cmd->offset == 1 ? " and \"digits\"" : "");
-        return NGX_CONF_ERROR;
+    why = av_conf_limit_complete(cmd->offset == 1, rate, digits);
+    if (why) {
+        return ngx_http_appverify_conf_error(cf, why, cmd->name.data,
+                                             cmd->name.len);
     }
 
     *rate_p = rate;
@@ -1110,6 +1136,129 @@ ngx_http_appverify_zone_ref(ngx_conf_t *cf, ngx_str_t *name)
     }
 
     return ngx_shared_memory_add(cf, name, 0, &ngx_http_appverify_module);
+}
+
+
+/*
+ * appverify_token_lifetime, _session_lifetime, _pending_timeout TIME;
+ * appverify_lookup_interval TIME;
+ * As ngx_conf_set_sec_slot and _msec_slot, with the core's rule for the
+ * time (cmd->post), so that httpd's AppVerify* twins take the same values.
+ */
+
+static char *
+ngx_http_appverify_set_sec_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    char  *p = conf;
+
+    time_t                     *field;
+    int64_t                     sec;
+    ngx_str_t                  *value;
+    const char                 *why;
+    ngx_http_appverify_time_t  *t;
+
+    field = (time_t *) (p + cmd->offset);
+
+    if (*field != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    t = cmd->post;
+
+    why = t->rule((const char *) value[1].data, value[1].len, &sec);
+    if (why) {
+        return ngx_http_appverify_conf_error(cf, why, value[1].data,
+                                             value[1].len);
+    }
+
+    *field = (time_t) sec;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_appverify_set_msec_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    char  *p = conf;
+
+    int64_t                     ms;
+    ngx_str_t                  *value;
+    ngx_msec_t                 *field;
+    const char                 *why;
+    ngx_http_appverify_time_t  *t;
+
+    field = (ngx_msec_t *) (p + cmd->offset);
+
+    if (*field != NGX_CONF_UNSET_MSEC) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    t = cmd->post;
+
+    why = t->rule((const char *) value[1].data, value[1].len, &ms);
+    if (why) {
+        return ngx_http_appverify_conf_error(cf, why, value[1].data,
+                                             value[1].len);
+    }
+
+    *field = (ngx_msec_t) ms;
+
+    return NGX_CONF_OK;
+}
+
+
+/* appverify_max_body SIZE;  at most what the core's callback parser takes */
+
+static char *
+ngx_http_appverify_set_max_body(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_appverify_loc_conf_t *alcf = conf;
+
+    size_t       n;
+    ngx_str_t   *value;
+    const char  *why;
+
+    if (alcf->max_body != NGX_CONF_UNSET_SIZE) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    why = av_conf_max_body((const char *) value[1].data, value[1].len, &n);
+    if (why) {
+        return ngx_http_appverify_conf_error(cf, why, value[1].data,
+                                             value[1].len);
+    }
+
+    alcf->max_body = n;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * A value the core refused: its words, with the value filled in, so that
+ * httpd says the same of the same value.
+ */
+
+static char *
+ngx_http_appverify_conf_error(ngx_conf_t *cf, const char *msg,
+    u_char *value, size_t len)
+{
+    u_char  buf[AV_CONF_MESSAGE_MAX];
+
+    (void) av_conf_message((char *) buf, sizeof(buf), msg,
+                           (const char *) value, len);
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "appverify: %s", buf);
+
+    return NGX_CONF_ERROR;
 }
 
 
@@ -1325,13 +1474,6 @@ ngx_http_appverify_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "appverify_token and calls to Telesign need "
                            "\"appverify_customer_id\"");
-        return NGX_CONF_ERROR;
-    }
-
-    if (conf->max_body > AV_CALLBACK_BODY_MAX) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"appverify_max_body\" must not exceed %d",
-                           AV_CALLBACK_BODY_MAX);
         return NGX_CONF_ERROR;
     }
 

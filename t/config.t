@@ -7,6 +7,13 @@ no_shuffle();
 no_long_string();
 log_level('info');
 
+# what every handler needs, so that a block fails on its one bad value
+our $http_config = <<"_EOC_";
+    appverify_zone          zone=av:1m;
+    appverify_customer_id   FFFFFFFF-EEEE-DDDD-1234-AB1234567890;
+    appverify_api_key_file  $ENV{TEST_NGINX_ROOT}/t/data/api.key;
+_EOC_
+
 run_tests();
 
 __DATA__
@@ -80,7 +87,7 @@ appverify needs "appverify_api_key_file"
 --- config
 --- must_die
 --- error_log
-invalid customer id "bad id"
+appverify: invalid customer id "bad id": expected 1 to 64 of A-Z a-z 0-9 - _
 
 
 
@@ -121,7 +128,7 @@ is too small
 --- config
 --- must_die
 --- error_log
-invalid ttl "ttl=forever"
+appverify: invalid ttl "forever": expected whole seconds from 1s to 30d (30m, 12h)
 
 
 
@@ -145,7 +152,7 @@ duplicate zone "av"
     location = /token { appverify_token zone=av rate=fast; }
 --- must_die
 --- error_log
-invalid parameter "rate=fast"
+appverify: invalid rate "fast": expected Nr/s or Nr/m, N from 1 to 1000000
 
 
 
@@ -182,7 +189,185 @@ is duplicate
     location = /callback { appverify_callback zone=av; appverify_max_body 1m; }
 --- must_die
 --- error_log
-"appverify_max_body" must not exceed
+appverify: invalid max body "1m": expected a size from 1 to 16k (512, 16k)
+
+
+
+=== the values httpd shares are the core's: rate=0r/s fails in its words (apache/config.t: the same)
+--- http_config eval: $::http_config
+--- config
+    location = /token { appverify_token zone=av rate=0r/s; }
+--- must_die
+--- error_log
+appverify: invalid rate "0r/s": expected Nr/s or Nr/m, N from 1 to 1000000
+
+
+
+=== a rate per hour fails: limit_req's syntax has r/s and r/m only
+--- http_config eval: $::http_config
+--- config
+    location = /call { appverify_call zone=av upstream=/_telesign rate=6r/h; }
+--- must_die
+--- error_log
+appverify: invalid rate "6r/h": expected Nr/s or Nr/m, N from 1 to 1000000
+
+
+
+=== burst=-1 fails
+--- http_config eval: $::http_config
+--- config
+    location = /token { appverify_token zone=av burst=-1; }
+--- must_die
+--- error_log
+appverify: invalid burst "-1": expected a number from 0 to 1000
+
+
+
+=== a burst over 1000 fails
+--- http_config eval: $::http_config
+--- config
+    location = /call { appverify_call zone=av upstream=/_telesign burst=1001; }
+--- must_die
+--- error_log
+appverify: invalid burst "1001": expected a number from 0 to 1000
+
+
+
+=== attempts=0 fails
+--- http_config eval: $::http_config
+--- config
+    location = /finalize { appverify_finalize zone=av upstream=/_telesign attempts=0; }
+--- must_die
+--- error_log
+appverify: invalid attempts "0": expected a number from 1 to 10
+
+
+
+=== attempts over 10 fails
+--- http_config eval: $::http_config
+--- config
+    location = /finalize { appverify_finalize zone=av upstream=/_telesign attempts=11; }
+--- must_die
+--- error_log
+appverify: invalid attempts "11": expected a number from 1 to 10
+
+
+
+=== ttl=0 fails
+--- http_config
+    appverify_zone zone=av:1m ttl=0;
+--- config
+--- must_die
+--- error_log
+appverify: invalid ttl "0": expected whole seconds from 1s to 30d (30m, 12h)
+
+
+
+=== a max body of 1x fails
+--- http_config eval: $::http_config
+--- config
+    location = /callback { appverify_callback zone=av; appverify_max_body 1x; }
+--- must_die
+--- error_log
+appverify: invalid max body "1x": expected a size from 1 to 16k (512, 16k)
+
+
+
+=== a token lifetime of 0s fails
+--- http_config eval: $::http_config
+--- config
+    appverify_token_lifetime 0s;
+--- must_die
+--- error_log
+appverify: invalid token lifetime "0s": expected whole seconds from 1s to 30d (30s, 5m)
+
+
+
+=== a session lifetime over 30 days fails
+--- http_config eval: $::http_config
+--- config
+    appverify_session_lifetime 31d;
+--- must_die
+--- error_log
+appverify: invalid session lifetime "31d": expected whole seconds from 1s to 30d (1h, 12h)
+
+
+
+=== a pending timeout is whole seconds: 500ms fails
+--- http_config eval: $::http_config
+--- config
+    appverify_pending_timeout 500ms;
+--- must_die
+--- error_log
+appverify: invalid pending timeout "500ms": expected whole seconds from 0 to 30d (0, 60s)
+
+
+
+=== a lookup interval that is not a time fails
+--- http_config eval: $::http_config
+--- config
+    appverify_lookup_interval soon;
+--- must_die
+--- error_log
+appverify: invalid lookup interval "soon": expected a time from 0 to 30d (500ms, 3s, 1m)
+
+
+
+=== a client limit's burst over 100000 fails
+--- http_config eval: $::http_config
+--- config
+    appverify_client_limit rate=1r/m burst=100001;
+--- must_die
+--- error_log
+appverify: invalid burst "100001": expected a number from 0 to 100000
+
+
+
+=== a prefix limit of 16 digits fails
+--- http_config eval: $::http_config
+--- config
+    appverify_prefix_limit digits=16 rate=1r/m;
+--- must_die
+--- error_log
+appverify: invalid digits "16": expected a number from 2 to 15
+
+
+
+=== a country code with its dialling prefix fails
+--- http_config eval: $::http_config
+--- config
+    appverify_countries 44 0044;
+--- must_die
+--- error_log
+appverify: "0044" is not a country calling code
+
+
+
+=== every value at its bounds starts, in the syntax both servers take
+--- http_config
+    appverify_zone          zone=av:1m ttl=30d;
+    appverify_customer_id   FFFFFFFF-EEEE-DDDD-1234-AB1234567890;
+    appverify_api_key_file  $TEST_NGINX_ROOT/t/data/api.key;
+--- config
+    appverify_token_lifetime 1s;
+    appverify_session_lifetime 30d;
+    appverify_pending_timeout 0;
+    appverify_lookup_interval 1m30s;
+    appverify_client_limit rate=1000000r/s burst=100000;
+    appverify_prefix_limit digits=15 rate=1r/m burst=0;
+    location = /token    { appverify_token zone=av rate=1000000r/m burst=1000; }
+    location = /callback { appverify_callback zone=av; appverify_max_body 16k; }
+    location = /status   { appverify_status zone=av; appverify_lookup_interval 500ms; }
+    location = /finalize { appverify_finalize zone=av upstream=/_telesign attempts=10; }
+    location = /final1   { appverify_finalize zone=av upstream=/_telesign attempts=1; }
+    location = /cb1      { appverify_callback zone=av; appverify_max_body 1; }
+    location = /t        { return 200 "up\n"; }
+--- request
+GET /t
+--- response_body
+up
+--- no_error_log
+[emerg]
 
 
 

@@ -129,4 +129,4 @@ appverify: rate_limited: client address over its rate
     appverify_prefix_limit rate=10r/m;
 --- must_die
 --- error_log
-"appverify_prefix_limit" needs "rate" and "digits"
+appverify: appverify_prefix_limit needs rate= and digits=

@@ -61,6 +61,8 @@ unlike($out, qr/too short/, '... never its content');
 
 ($rc, $out) = syntax('AppVerifyCustomerId' => 'AppVerifyCustomerId "bad id!"');
 isnt($rc, 0, 'an invalid customer id fails');
+like($out, qr/AppVerifyCustomerId: invalid customer id "bad id!": expected 1 to 64 of A-Z a-z 0-9 - _/,
+     '... in the core\'s words');
 
 ($rc, $out) = syntax('AppVerifyCache' => 'AppVerifyCache nosuch:x');
 isnt($rc, 0, 'an unknown socache provider fails');
@@ -68,7 +70,8 @@ like($out, qr/unknown socache provider "nosuch"/, '... naming it');
 
 ($rc, $out) = syntax('    AppVerifyRate 1r/m' => '    AppVerifyRate fast');
 isnt($rc, 0, 'an invalid rate fails');
-like($out, qr/invalid rate "fast"/, '... naming the value');
+like($out, qr/AppVerifyRate: invalid rate "fast": expected Nr\/s or Nr\/m, N from 1 to 1000000/,
+     '... naming the value, in the core\'s words');
 
 ($rc, $out) = syntax('    AppVerifyMaxBody 512' => '    AppVerifyMaxBody 99999');
 isnt($rc, 0, 'a max body over 16k fails');
@@ -99,24 +102,91 @@ like($out, qr/AppVerifyPrefixLimit needs rate= and digits=/, '... saying so');
 isnt($rc, 0, 'a client limit without a rate fails');
 like($out, qr/AppVerifyClientLimit needs rate=/, '... saying so');
 
-for my $case (['AppVerifyClientLimit rate=fast', 'rate=fast'],
-              ['AppVerifyClientLimit rate=0r/s', 'rate=0r/s'],
-              ['AppVerifyClientLimit rate=1r/m burst=-1', 'burst=-1'],
-              ['AppVerifyClientLimit rate=1r/m digits=8', 'digits=8'],
-              ['AppVerifyPrefixLimit digits=1 rate=1r/m', 'digits=1'],
-              ['AppVerifyPrefixLimit digits=16 rate=1r/m', 'digits=16'])
+# a value the core refuses is named in its words; a parameter the
+# directive does not take is "invalid parameter"
+for my $case (['AppVerifyClientLimit rate=fast',
+               'invalid rate "fast": expected Nr/s or Nr/m, N from 1 to 1000000'],
+              ['AppVerifyClientLimit rate=0r/s',
+               'invalid rate "0r/s": expected Nr/s or Nr/m, N from 1 to 1000000'],
+              ['AppVerifyClientLimit rate=1r/m burst=-1',
+               'invalid burst "-1": expected a number from 0 to 100000'],
+              ['AppVerifyClientLimit rate=1r/m digits=8', 'invalid parameter "digits=8"'],
+              ['AppVerifyPrefixLimit digits=1 rate=1r/m',
+               'invalid digits "1": expected a number from 2 to 15'],
+              ['AppVerifyPrefixLimit digits=16 rate=1r/m',
+               'invalid digits "16": expected a number from 2 to 15'])
 {
-    my ($line, $param) = @$case;
+    my ($line, $words) = @$case;
     my ($name) = $line =~ /^(\S+)/;
     my $orig = $name eq 'AppVerifyClientLimit' ? '    AppVerifyClientLimit rate=1r/m burst=1'
                                                : '    AppVerifyPrefixLimit digits=8 rate=1r/m burst=1';
     ($rc, $out) = syntax($orig => "    $line");
     isnt($rc, 0, "$line fails");
-    like($out, qr/$name: invalid parameter "\Q$param\E"/, '... naming the parameter');
+    like($out, qr/\Q$name: $words\E/, '... naming the value');
 }
 
 ($rc, $out) = syntax('    AppVerifyClientLimit rate=1r/m burst=1' => '    AppVerifyClientLimit rate=1r/m burst=1 off');
 isnt($rc, 0, 'a client limit with too many parameters fails');
+
+# The values nginx -t refuses in t/config.t, refused with the same words:
+# the core's (common/av_conf.c), after the directive's name where nginx
+# says "appverify: ".
+my $cache = "AppVerifyCache shmcb:$dir/run/av(65536)";
+for my $case (['    AppVerifyRate 1r/m', 'AppVerifyRate 0r/s',
+               'invalid rate "0r/s": expected Nr/s or Nr/m, N from 1 to 1000000'],
+              ['    AppVerifyRate 1r/m', 'AppVerifyRate 6r/h',
+               'invalid rate "6r/h": expected Nr/s or Nr/m, N from 1 to 1000000'],
+              ['    AppVerifyBurst 1', 'AppVerifyBurst -1',
+               'invalid burst "-1": expected a number from 0 to 1000'],
+              ['    AppVerifyBurst 1', 'AppVerifyBurst 1001',
+               'invalid burst "1001": expected a number from 0 to 1000'],
+              ['    AppVerifyMaxAttempts 3', 'AppVerifyMaxAttempts 0',
+               'invalid attempts "0": expected a number from 1 to 10'],
+              ['    AppVerifyMaxAttempts 3', 'AppVerifyMaxAttempts 11',
+               'invalid attempts "11": expected a number from 1 to 10'],
+              ['AppVerifyCache', "$cache\nAppVerifyRecordTTL 0",
+               'invalid ttl "0": expected whole seconds from 1s to 30d (30m, 12h)'],
+              ['    AppVerifyMaxBody 512', 'AppVerifyMaxBody 1x',
+               'invalid max body "1x": expected a size from 1 to 16k (512, 16k)'],
+              ['    AppVerifyMaxBody 512', 'AppVerifyMaxBody 1m',
+               'invalid max body "1m": expected a size from 1 to 16k (512, 16k)'],
+              ['    AppVerifyTokenLifetime 45s', 'AppVerifyTokenLifetime 0s',
+               'invalid token lifetime "0s": expected whole seconds from 1s to 30d (30s, 5m)'],
+              ['    AppVerifySessionLifetime 1h', 'AppVerifySessionLifetime 31d',
+               'invalid session lifetime "31d": expected whole seconds from 1s to 30d (1h, 12h)'],
+              ['    AppVerifyPendingTimeout 0', 'AppVerifyPendingTimeout 500ms',
+               'invalid pending timeout "500ms": expected whole seconds from 0 to 30d (0, 60s)'],
+              ['    AppVerifyLookupInterval 1', 'AppVerifyLookupInterval soon',
+               'invalid lookup interval "soon": expected a time from 0 to 30d (500ms, 3s, 1m)'],
+              ['    AppVerifyClientLimit rate=1r/m burst=1', 'AppVerifyClientLimit rate=1r/m burst=100001',
+               'invalid burst "100001": expected a number from 0 to 100000'],
+              ['    AppVerifyCountries 44 1', 'AppVerifyCountries 44 0044',
+               '"0044" is not a country calling code'],
+              # httpd's alone (nginx: proxy_*_timeout), by the same rule
+              ['    AppVerifyTelesignTimeout 2', 'AppVerifyTelesignTimeout 0',
+               'invalid timeout "0": expected whole seconds from 1s to 30d (5s, 1m)'])
+{
+    my ($orig, $line, $words) = @$case;
+    my $last = (split /\n/, $line)[-1];
+    my ($name) = $last =~ /^(\S+)/;
+    ($rc, $out) = syntax($orig => ($orig =~ /^ / ? "    $line" : $line));
+    isnt($rc, 0, "$last fails");
+    like($out, qr/\Q$name: $words\E/, "... in the core's words, as nginx -t");
+}
+
+# every value at its bounds passes, in the syntax nginx takes too
+($rc, $out) = syntax('AppVerifyCache' => "$cache\nAppVerifyRecordTTL 30d",
+                     '    AppVerifyRate 1r/m' => '    AppVerifyRate 1000000r/s',
+                     '    AppVerifyBurst 1' => '    AppVerifyBurst 1000',
+                     '    AppVerifyMaxAttempts 3' => '    AppVerifyMaxAttempts 10',
+                     '    AppVerifyMaxBody 512' => '    AppVerifyMaxBody 16k',
+                     '    AppVerifyTokenLifetime 45s' => '    AppVerifyTokenLifetime 1s',
+                     '    AppVerifySessionLifetime 1h' => '    AppVerifySessionLifetime 30d',
+                     '    AppVerifyLookupInterval 1' => '    AppVerifyLookupInterval 500ms',
+                     '    AppVerifyTelesignTimeout 2' => '    AppVerifyTelesignTimeout 1m30s',
+                     '    AppVerifyClientLimit rate=1r/m burst=1' => '    AppVerifyClientLimit rate=1r/m burst=100000',
+                     '    AppVerifyPrefixLimit digits=8 rate=1r/m burst=1' => '    AppVerifyPrefixLimit digits=15 rate=1r/m burst=0');
+is($rc, 0, 'every value at its bounds passes apache2 -t') or diag($out);
 
 ($rc, $out) = syntax('AppVerifyCustomerId' => '');
 isnt($rc, 0, 'an API key without a customer id fails');

@@ -877,28 +877,6 @@ test_attempts_left(void)
 }
 
 
-/* limit_req's rate syntax, parsed once for both servers */
-static void
-test_rate_parse(void)
-{
-    CHECK_EQ_INT(av_rate_parse("6r/m", 4), 100);
-    CHECK_EQ_INT(av_rate_parse("1r/s", 4), 1000);
-    CHECK_EQ_INT(av_rate_parse("1r/m", 4), 16);
-    CHECK_EQ_INT(av_rate_parse("1000000r/s", 10), 1000000000);
-    CHECK_EQ_INT(av_rate_parse("1000001r/s", 10), 0);
-    CHECK_EQ_INT(av_rate_parse("0r/s", 4), 0);
-    CHECK_EQ_INT(av_rate_parse("r/s", 3), 0);
-    CHECK_EQ_INT(av_rate_parse("-1r/s", 5), 0);
-    CHECK_EQ_INT(av_rate_parse("+1r/s", 5), 0);
-    CHECK_EQ_INT(av_rate_parse("6r/h", 4), 0);
-    CHECK_EQ_INT(av_rate_parse("6r/mm", 5), 0);
-    CHECK_EQ_INT(av_rate_parse("6", 1), 0);
-    CHECK_EQ_INT(av_rate_parse("fast", 4), 0);
-    /* the length counts: a prefix of a longer string is judged alone */
-    CHECK_EQ_INT(av_rate_parse("6r/mX", 4), 100);
-}
-
-
 /* the gate after a lookup: fail closed, for both servers */
 static void
 test_verdict_fails_closed(void)
@@ -1157,7 +1135,6 @@ main(void)
     RUN(test_rate_extremes);
 
     RUN(test_attempts_left);
-    RUN(test_rate_parse);
     RUN(test_verdict_fails_closed);
     RUN(test_attempt_reservation);
     RUN(test_accept_policy);

@@ -1,0 +1,88 @@
+/*
+ * av_conf.h: the rules for the directive values both servers take, each in
+ * one place: its syntax, its bounds (av_defaults.h) and the words that
+ * refuse it.  nginx's appverify_* directives and httpd's AppVerify* ones
+ * call the same function for the same value, so "nginx -t" and
+ * "apache2 -t" accept the same values and refuse the others alike.
+ *
+ * Every rule takes the value as written (s, len; no NUL needed), stores
+ * it in *out and returns NULL; or leaves *out alone and returns a static
+ * message with one "%s" where the value goes.  av_conf_message() fills it
+ * in, and each server frames the result its own way:
+ *
+ *     nginx:  ngx_conf_log_error(NGX_LOG_EMERG, ..., "appverify: %s", msg)
+ *     httpd:  apr_psprintf(pool, "%s: %s", cmd->cmd->name, msg)
+ *
+ * The syntaxes, as nginx writes them:
+ *
+ *     rate    Nr/s or Nr/m (limit_req's), N from 1 to AV_RATE_N_MAX
+ *     number  decimal digits only: no sign, no blanks
+ *     time    a bare number of seconds ("30"), or units from the largest
+ *             down, each once: d h m s ms ("1h30m", "1s500ms")
+ *     size    a number of bytes, or with k or m ("512", "16k")
+ */
+#ifndef AV_CONF_H
+#define AV_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* rate= of token and call, AppVerifyRate; rate= of the toll-fraud limits:
+ * requests per 1000 s, as av_rate_take() counts */
+const char *av_conf_rate(const char *s, size_t len, uint32_t *out);
+
+/* burst= of token and call, AppVerifyBurst: 0 to AV_BURST_MAX */
+const char *av_conf_burst(const char *s, size_t len, unsigned *out);
+
+/* burst= of the client and prefix limits: 0 to AV_LIMIT_BURST_MAX */
+const char *av_conf_limit_burst(const char *s, size_t len, unsigned *out);
+
+/* attempts= of finalize, AppVerifyMaxAttempts */
+const char *av_conf_attempts(const char *s, size_t len, unsigned *out);
+
+/* digits= of the prefix limit */
+const char *av_conf_prefix_digits(const char *s, size_t len, unsigned *out);
+
+/*
+ * Times.  A record's ttl (appverify_zone ttl=, AppVerifyRecordTTL), the
+ * lifetimes, the pending window and httpd's call timeout are whole
+ * seconds (JWTs and cookies count in seconds), *out in seconds; the
+ * lookup interval may be finer, *out in milliseconds.
+ */
+const char *av_conf_ttl(const char *s, size_t len, int64_t *sec);
+const char *av_conf_token_lifetime(const char *s, size_t len, int64_t *sec);
+const char *av_conf_session_lifetime(const char *s, size_t len,
+    int64_t *sec);
+const char *av_conf_pending_timeout(const char *s, size_t len, int64_t *sec);
+const char *av_conf_timeout(const char *s, size_t len, int64_t *sec);
+const char *av_conf_lookup_interval(const char *s, size_t len, int64_t *ms);
+
+/* appverify_max_body, AppVerifyMaxBody: 1 byte to AV_MAX_BODY_MAX */
+const char *av_conf_max_body(const char *s, size_t len, size_t *out);
+
+/* one code of appverify_countries, AppVerifyCountries: a whole country
+ * calling code ITU assigned ("44"; not "4", "0044" or "+44") */
+const char *av_conf_country(const char *s, size_t len, unsigned *out);
+
+/* appverify_customer_id, AppVerifyCustomerId (av_customer_id_valid) */
+const char *av_conf_customer_id(const char *s, size_t len);
+
+/*
+ * A client or prefix limit with all it needs: a rate, and for a prefix
+ * limit its digits.  The message's "%s" is the directive's name.
+ */
+const char *av_conf_limit_complete(int prefix, uint32_t rate,
+    unsigned digits);
+
+/*
+ * msg with its "%s" replaced by the value (cut to AV_CONF_VALUE_SHOWN
+ * bytes and "..."), NUL-terminated in buf; returns the length written.
+ * A buffer of AV_CONF_MESSAGE_MAX always holds the whole message.
+ */
+#define AV_CONF_VALUE_SHOWN  64
+#define AV_CONF_MESSAGE_MAX  256
+
+size_t av_conf_message(char *buf, size_t cap, const char *msg,
+    const char *value, size_t len);
+
+#endif /* AV_CONF_H */
