@@ -22,6 +22,7 @@
 #include "av_defaults.h"
 #include "av_params.h"
 #include "av_error.h"
+#include "av_flow.h"
 #include "av_hash.h"
 #include "av_key.h"
 #include "av_record.h"
@@ -180,6 +181,9 @@ ngx_int_t ngx_http_appverify_telesign_variable(ngx_http_request_t *r,
 
 ngx_int_t ngx_http_appverify_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, u_char *body, size_t len);
+ngx_int_t ngx_http_appverify_send_answer(ngx_http_request_t *r,
+    av_answer_t *a);
+void ngx_http_appverify_flow_conf(ngx_http_request_t *r, av_flow_conf_t *fc);
 ngx_int_t ngx_http_appverify_send_error(ngx_http_request_t *r, av_err_t err,
     const char *detail);
 ngx_int_t ngx_http_appverify_deny(ngx_http_request_t *r, av_err_t err,

@@ -18,7 +18,7 @@
 static ngx_int_t ngx_http_appverify_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_appverify_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
-static ngx_uint_t ngx_http_appverify_log_level(av_err_t err);
+static ngx_uint_t ngx_http_appverify_log_level(av_log_level_t level);
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
@@ -84,17 +84,85 @@ ngx_int_t
 ngx_http_appverify_send_error(ngx_http_request_t *r, av_err_t err,
     const char *detail)
 {
-    size_t  len;
-    u_char  json[AV_ERR_JSON_MAX];
+    av_answer_t  a;
 
-    ngx_log_error(ngx_http_appverify_log_level(err), r->connection->log, 0,
-                  "appverify: %s%s%s", av_err_reason(err),
-                  detail ? ": " : "", detail ? detail : "");
+    av_answer_error(&a, err, detail);
 
-    len = av_err_json(err, (char *) json, sizeof(json));
+    return ngx_http_appverify_send_answer(r, &a);
+}
 
-    return ngx_http_appverify_send(r, av_err_http_status(err),
-                                   &ngx_http_appverify_json_type, json, len);
+
+/*
+ * What a flow of the core decided, sent as it is: its log line, the
+ * record for the variables, the session as the cookie, the body.
+ */
+
+ngx_int_t
+ngx_http_appverify_send_answer(ngx_http_request_t *r, av_answer_t *a)
+{
+    ngx_str_t                       type;
+    ngx_http_appverify_ctx_t       *ctx;
+    ngx_http_appverify_loc_conf_t  *alcf;
+
+    if (a->level != AV_LOG_NONE) {
+        ngx_log_error(ngx_http_appverify_log_level(a->level),
+                      r->connection->log, 0, "appverify: %s", a->log);
+
+    } else {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "appverify: %s", a->log);
+    }
+
+    if (a->have_rec) {
+        ctx = ngx_http_appverify_get_ctx(r);
+        if (ctx == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ctx->rec = a->rec;
+        ctx->have_rec = 1;
+    }
+
+    if (a->session_len) {
+        alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
+
+        if (ngx_http_appverify_set_cookie(r, alcf, (u_char *) a->session,
+                                          a->session_len)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    type.data = (u_char *) a->type;
+    type.len = ngx_strlen(a->type);
+
+    return ngx_http_appverify_send(r, a->status, &type, (u_char *) a->body,
+                                   a->body_len);
+}
+
+
+/* The configuration the core's flows read, from this location's. */
+
+void
+ngx_http_appverify_flow_conf(ngx_http_request_t *r, av_flow_conf_t *fc)
+{
+    ngx_http_appverify_loc_conf_t   *alcf;
+    ngx_http_appverify_main_conf_t  *amcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_appverify_module);
+
+    fc->api_key = amcf->api_key;
+    fc->customer_id = amcf->customer_id.len
+                      ? (const char *) amcf->customer_id.data : NULL;
+    fc->session_key = amcf->session_key;
+    fc->token_lifetime = alcf->token_lifetime;
+    fc->session_lifetime = alcf->session_lifetime;
+    fc->countries = alcf->countries ? alcf->countries->elts : NULL;
+    fc->ncountries = alcf->countries ? alcf->countries->nelts : 0;
+    fc->start = alcf->start;
+    fc->signature = alcf->signature;
 }
 
 
@@ -118,9 +186,9 @@ ngx_http_appverify_deny(ngx_http_request_t *r, av_err_t err,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_log_error(ngx_http_appverify_log_level(err), r->connection->log, 0,
-                  "appverify: access denied: %s%s%s", av_err_reason(err),
-                  detail ? ": " : "", detail ? detail : "");
+    ngx_log_error(ngx_http_appverify_log_level(av_err_log_level(err)),
+                  r->connection->log, 0, "appverify: access denied: %s%s%s",
+                  av_err_reason(err), detail ? ": " : "", detail ? detail : "");
 
     status = av_err_http_status(err);
 
@@ -150,19 +218,18 @@ ngx_http_appverify_deny(ngx_http_request_t *r, av_err_t err,
 
 
 static ngx_uint_t
-ngx_http_appverify_log_level(av_err_t err)
+ngx_http_appverify_log_level(av_log_level_t level)
 {
-    /*
-     * The client's mistakes at info, ours at error (limit_req's levels).
-     * A full zone is reported by its own alert, at most once a minute;
-     * each refusal then is only info, or a flood would drown the log.
-     */
+    /* the core says which; nginx's words for it */
 
-    if (err == AV_ERR_STORE_FULL) {
+    switch (level) {
+    case AV_LOG_ERR:
+        return NGX_LOG_ERR;
+    case AV_LOG_WARN:
+        return NGX_LOG_WARN;
+    default:
         return NGX_LOG_INFO;
     }
-
-    return av_err_http_status(err) >= 500 ? NGX_LOG_ERR : NGX_LOG_INFO;
 }
 
 

@@ -14,7 +14,6 @@
 
 #include "ngx_http_appverify_module.h"
 
-#include "av_jwt.h"
 
 
 static void ngx_http_appverify_token_body(ngx_http_request_t *r);
@@ -71,120 +70,32 @@ ngx_http_appverify_token_body(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_appverify_token(ngx_http_request_t *r)
 {
-    u_char                          *p, *json;
-    size_t                           jwt_len, cred_len, len;
-    time_t                           now;
-    av_err_t                         rc;
-    ngx_str_t                        type;
-    av_params_t                      params;
-    av_record_t                      rec;
-    const char                      *why;
-    av_jwt_claims_t                  claims;
-    ngx_http_appverify_ctx_t        *ctx;
-    ngx_http_appverify_zone_t       *zone;
-    ngx_http_appverify_loc_conf_t   *alcf;
-    ngx_http_appverify_main_conf_t  *amcf;
-    char                             phone[AV_PHONE_MAX + 1];
-    char                             xid[AV_XID_MAX + 1];
-    u_char                           jwt[AV_JWT_MAX];
-    u_char                           cred[AV_CRED_MAX];
-
-    alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
-    amcf = ngx_http_get_module_main_conf(r, ngx_http_appverify_module);
-    zone = alcf->zone->data;
+    av_err_t                        rc;
+    av_params_t                     params;
+    av_answer_t                     a;
+    av_flow_conf_t                  fc;
+    ngx_http_appverify_zone_t      *zone;
+    ngx_http_appverify_loc_conf_t  *alcf;
+    u_char                          addr[NGX_SOCKADDR_STRLEN + 1];
 
     rc = ngx_http_appverify_request_params(r, &params);
     if (rc != AV_OK) {
         return ngx_http_appverify_send_error(r, rc, NULL);
     }
 
-    rc = av_params_phone(&params, phone, &len);
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
+    zone = alcf->zone->data;
 
-    if (rc == AV_OK && alcf->countries) {
-        rc = av_phone_check_country(phone, len, alcf->countries->elts,
-                                    alcf->countries->nelts);
-    }
+    ngx_http_appverify_flow_conf(r, &fc);
 
-    if (rc != AV_OK) {
-        return ngx_http_appverify_send_error(r, rc, NULL);
-    }
+    ngx_cpystrn(addr, r->connection->addr_text.data,
+                ngx_min(r->connection->addr_text.len + 1, sizeof(addr)));
 
-    if (params.has_xid) {
-        ngx_memcpy(xid, params.xid, params.xid_len + 1);
+    av_flow_token(&a, &fc, &zone->store, &params, (const char *) addr,
+                  ngx_http_appverify_wants_json(r),
+                  ngx_http_appverify_now_ms());
 
-    } else if (av_uuid_random(xid) != 0) {
-        return ngx_http_appverify_send_error(r, AV_ERR_INTERNAL,
-                                             "no random bytes for an xid");
-    }
-
-    now = ngx_time();
-
-    av_record_init(&rec, xid, ngx_strlen(xid), phone, len, AV_FLOW_SDK,
-                   ngx_http_appverify_now_ms());
-
-    rc = ngx_http_appverify_zone_start(r, zone, &rec, &why);
-    if (rc != AV_OK) {
-        return ngx_http_appverify_send_error(r, rc, why);
-    }
-
-    claims.iss = (const char *) amcf->customer_id.data;
-    claims.iss_len = amcf->customer_id.len;
-    claims.iat = now;
-    claims.exp = now + alcf->token_lifetime;
-    claims.xid = rec.xid;
-    claims.xid_len = ngx_strlen(rec.xid);
-    claims.phn = rec.phone;
-    claims.phn_len = ngx_strlen(rec.phone);
-
-    jwt_len = av_jwt_mint(amcf->api_key, &claims, (char *) jwt, sizeof(jwt));
-    cred_len = av_credential_issue(amcf->session_key, claims.xid,
-                                   claims.xid_len,
-                                   now + alcf->session_lifetime,
-                                   (char *) cred, sizeof(cred));
-
-    if (jwt_len == 0 || cred_len == 0) {
-        return ngx_http_appverify_send_error(r, AV_ERR_INTERNAL,
-                                             "token does not fit");
-    }
-
-    ctx = ngx_http_appverify_get_ctx(r);
-    if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ctx->rec = rec;
-    ctx->have_rec = 1;
-
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "appverify: token for xid \"%s\" phone \"%s\"",
-                   rec.xid, rec.phone);
-
-    if (ngx_http_appverify_set_cookie(r, alcf, cred, cred_len) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (!ngx_http_appverify_wants_json(r)) {
-        ngx_str_set(&type, "text/plain");
-        return ngx_http_appverify_send(r, NGX_HTTP_OK, &type, jwt, jwt_len);
-    }
-
-    len = sizeof("{\"token\":\"\",\"xid\":\"\",\"expires_in\":,"
-                 "\"session\":\"\"}\n") - 1
-          + jwt_len + claims.xid_len + NGX_TIME_T_LEN + cred_len;
-
-    json = ngx_pnalloc(r->pool, len);
-    if (json == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    p = ngx_sprintf(json, "{\"token\":\"%*s\",\"xid\":\"%s\",\"expires_in\":%T,"
-                    "\"session\":\"%*s\"}\n",
-                    jwt_len, jwt, rec.xid, alcf->token_lifetime,
-                    cred_len, cred);
-
-    ngx_str_set(&type, "application/json");
-
-    return ngx_http_appverify_send(r, NGX_HTTP_OK, &type, json, p - json);
+    return ngx_http_appverify_send_answer(r, &a);
 }
 
 

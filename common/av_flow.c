@@ -1,0 +1,227 @@
+/*
+ * av_flow.c: the token and callback use cases (av_flow.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "av_flow.h"
+#include "av_tsa.h"
+#include "av_xid.h"
+
+
+static const char  av_json_type[] = "application/json";
+
+
+av_log_level_t
+av_err_log_level(av_err_t err)
+{
+    /*
+     * A full store is reported by the glue's own alert, at most once a
+     * minute; each refusal then is only info, or a flood would drown the
+     * log (limit_req's rule).
+     */
+
+    if (err == AV_ERR_STORE_FULL) {
+        return AV_LOG_INFO;
+    }
+
+    return av_err_http_status(err) >= 500 ? AV_LOG_ERR : AV_LOG_INFO;
+}
+
+
+static void
+av_answer_init(av_answer_t *a)
+{
+    a->err = AV_OK;
+    a->status = 200;
+    a->type = av_json_type;
+    a->body[0] = '\0';
+    a->body_len = 0;
+    a->session_len = 0;
+    a->have_rec = 0;
+    a->level = AV_LOG_NONE;
+    a->log[0] = '\0';
+}
+
+
+void
+av_answer_error(av_answer_t *a, av_err_t err, const char *detail)
+{
+    a->err = err;
+    a->status = av_err_http_status(err);
+    a->type = av_json_type;
+    a->body_len = av_err_json(err, a->body, sizeof(a->body));
+    a->session_len = 0;
+    a->level = av_err_log_level(err);
+
+    snprintf(a->log, sizeof(a->log), "%s%s%s", av_err_reason(err),
+             detail ? ": " : "", detail ? detail : "");
+}
+
+
+void
+av_flow_token(av_answer_t *a, const av_flow_conf_t *conf,
+    const av_store_t *store, const av_params_t *params, const char *client,
+    int json, int64_t now_ms)
+{
+    int              n;
+    size_t           len, jwt_len;
+    int64_t          now;
+    av_err_t         rc;
+    const char      *why;
+    av_jwt_claims_t  claims;
+    char             phone[AV_PHONE_MAX + 1];
+    char             xid[AV_XID_MAX + 1];
+    char             jwt[AV_JWT_MAX];
+
+    av_answer_init(a);
+
+    rc = av_params_phone(params, phone, &len);
+
+    /* toll-fraud guard: only the countries the operator pays for */
+    if (rc == AV_OK && conf->countries) {
+        rc = av_phone_check_country(phone, len, conf->countries,
+                                    conf->ncountries);
+    }
+
+    if (rc != AV_OK) {
+        av_answer_error(a, rc, NULL);
+        return;
+    }
+
+    if (params->has_xid) {
+        memcpy(xid, params->xid, params->xid_len + 1);
+
+    } else if (av_uuid_random(xid) != 0) {
+        av_answer_error(a, AV_ERR_INTERNAL, "no random bytes for an xid");
+        return;
+    }
+
+    av_record_init(&a->rec, xid, strlen(xid), phone, len, AV_FLOW_SDK,
+                   now_ms);
+
+    why = NULL;
+
+    rc = av_store_start(store, &a->rec, &conf->start, client, &why);
+    if (rc != AV_OK) {
+        av_answer_error(a, rc, why);
+        return;
+    }
+
+    now = now_ms / 1000;
+
+    claims.iss = conf->customer_id ? conf->customer_id : "";
+    claims.iss_len = strlen(claims.iss);
+    claims.iat = now;
+    claims.exp = now + conf->token_lifetime;
+    claims.xid = a->rec.xid;
+    claims.xid_len = strlen(a->rec.xid);
+    claims.phn = a->rec.phone;
+    claims.phn_len = strlen(a->rec.phone);
+
+    jwt_len = av_jwt_mint(conf->api_key, &claims, jwt, sizeof(jwt));
+    a->session_len = av_credential_issue(conf->session_key, claims.xid,
+                                         claims.xid_len,
+                                         now + conf->session_lifetime,
+                                         a->session, sizeof(a->session));
+
+    if (jwt_len == 0 || a->session_len == 0) {
+        av_answer_error(a, AV_ERR_INTERNAL, "token does not fit");
+        return;
+    }
+
+    a->have_rec = 1;
+
+    if (!json) {
+        a->type = "text/plain";
+        memcpy(a->body, jwt, jwt_len);
+        a->body_len = jwt_len;
+        a->body[jwt_len] = '\0';
+
+    } else {
+        n = snprintf(a->body, sizeof(a->body),
+                     "{\"token\":\"%.*s\",\"xid\":\"%s\",\"expires_in\":%lld,"
+                     "\"session\":\"%.*s\"}\n",
+                     (int) jwt_len, jwt, a->rec.xid,
+                     (long long) conf->token_lifetime,
+                     (int) a->session_len, a->session);
+
+        if (n < 0 || (size_t) n >= sizeof(a->body)) {
+            av_answer_error(a, AV_ERR_INTERNAL, "token does not fit");
+            return;
+        }
+
+        a->body_len = (size_t) n;
+    }
+
+    snprintf(a->log, sizeof(a->log), "token for xid \"%s\" phone \"%s\"",
+             a->rec.xid, a->rec.phone);
+}
+
+
+void
+av_flow_callback(av_answer_t *a, const av_flow_conf_t *conf,
+    const av_store_t *store, const char *authz, size_t authz_len,
+    const char *xts, size_t xts_len, const char *body, size_t len,
+    int64_t now_ms)
+{
+    av_err_t         rc;
+    av_apply_t       applied;
+    const char      *msg;
+    av_status_doc_t  doc;
+
+    av_answer_init(a);
+
+    /* the signature first: nothing unsigned is parsed */
+
+    if (conf->signature) {
+        rc = av_tsa_verify_callback(conf->api_key, conf->customer_id,
+                                    authz, authz_len, xts, xts_len,
+                                    (const unsigned char *) body, len);
+        if (rc != AV_OK) {
+            av_answer_error(a, rc, "callback refused");
+            return;
+        }
+    }
+
+    msg = NULL;
+
+    rc = av_callback_parse(body, len, &doc, &msg);
+    if (rc != AV_OK) {
+        av_answer_error(a, rc, msg);
+        return;
+    }
+
+    rc = av_store_apply(store, &doc, 0, now_ms, &a->rec, &applied);
+
+    if (rc == AV_ERR_MALFORMED_BODY) {
+
+        /* signed, so Telesign's or the key's holder's: worth a warning */
+
+        av_answer_error(a, rc, NULL);
+        a->level = AV_LOG_WARN;
+        snprintf(a->log, sizeof(a->log),
+                 "malformed_body: callback for xid \"%s\" names another "
+                 "phone than the one it was issued for, ignored", doc.xid);
+        return;
+    }
+
+    if (rc != AV_OK) {
+        av_answer_error(a, rc, "callback not stored");
+        return;
+    }
+
+    a->have_rec = 1;
+    a->level = AV_LOG_INFO;
+
+    snprintf(a->log, sizeof(a->log), "callback for xid \"%s\": code %d, %s",
+             a->rec.xid, doc.code,
+             applied == AV_APPLY_CHANGED ? "stored"
+             : applied == AV_APPLY_STALE ? "stale, ignored" : "repeated");
+
+    a->body_len = av_callback_json(&a->rec, a->body, sizeof(a->body));
+
+    if (a->body_len == 0) {
+        av_answer_error(a, AV_ERR_INTERNAL, "callback json");
+    }
+}
