@@ -41,6 +41,10 @@ static av_err_t appverify_params(request_rec *r, av_params_t *params);
 static int appverify_wants_json(request_rec *r);
 static av_err_t appverify_check_country(const appverify_dir_conf_t *dc,
     const char *phone, size_t len);
+static av_err_t appverify_applied(request_rec *r, av_err_t rc,
+    const char *xid);
+static void appverify_attempt_release(request_rec *r,
+    const appverify_dir_conf_t *dc, const char *xid);
 
 
 typedef enum {
@@ -176,7 +180,8 @@ appverify_token(request_rec *r, const appverify_dir_conf_t *dc,
     av_record_init(&rec, xid, strlen(xid), phone, len, AV_FLOW_SDK,
                    appverify_now_ms());
 
-    rc = appverify_store_start(r, &rec, dc, &why);
+    rc = av_store_start(appverify_store(r), &rec, &dc->start,
+                        r->useragent_ip, &why);
     if (rc != AV_OK) {
         return appverify_send_error(r, rc, why);
     }
@@ -272,7 +277,9 @@ appverify_callback(request_rec *r, const appverify_dir_conf_t *dc,
         return appverify_send_error(r, rc, msg);
     }
 
-    rc = appverify_store_apply(r, &doc, &rec, &applied);
+    rc = av_store_apply(appverify_store(r), &doc, 0, appverify_now_ms(),
+                        &rec, &applied);
+    rc = appverify_applied(r, rc, doc.xid);
     if (rc != AV_OK) {
         return appverify_send_error(r, rc, "callback not stored");
     }
@@ -356,17 +363,35 @@ av_err_t
 appverify_record(request_rec *r, const appverify_dir_conf_t *dc,
     const char *xid, av_record_t *out)
 {
-    int               have;
-    int64_t           claim;
-    av_err_t          rc, looked;
-    av_apply_t        applied;
-    av_api_answer_t   ans;
-    av_api_request_t  req;
+    int                have;
+    int64_t            claim;
+    av_err_t           rc, looked;
+    av_apply_t         applied;
+    av_api_answer_t    ans;
+    av_api_request_t   req;
+    const av_store_t  *s;
 
-    rc = appverify_store_lookup_begin(r, xid,
-                                      dc->telesign_url && dc->lookup ? dc
-                                                                     : NULL,
-                                      out, &have, &claim);
+    s = appverify_store(r);
+    claim = 0;
+
+    if (dc->telesign_url && dc->lookup) {
+
+        /* the call ends within the timeout (libcurl's, for the whole
+         * call): a claim outlives it by a second */
+
+        rc = av_store_lookup_begin(s, xid, dc->lookup_interval_ms,
+                                   ((int64_t) dc->timeout + 1) * 1000,
+                                   appverify_now_ms(), out, &have, &claim);
+
+    } else {
+        rc = av_store_find(s, xid, strlen(xid), out);
+        have = (rc == AV_OK);
+
+        if (rc == AV_ERR_UNKNOWN_SESSION) {
+            rc = AV_OK;
+        }
+    }
+
     if (rc != AV_OK) {
         return rc;
     }
@@ -395,10 +420,10 @@ appverify_record(request_rec *r, const appverify_dir_conf_t *dc,
 
         applied = AV_APPLY_SAME;
 
-        rc = appverify_store_lookup_end(r, xid, claim,
-                                        dc->lookup_interval_ms,
-                                        looked == AV_OK ? &ans.doc : NULL,
-                                        out, &have, &applied);
+        rc = av_store_lookup_end(s, xid, claim, dc->lookup_interval_ms,
+                                 looked == AV_OK ? &ans.doc : NULL,
+                                 appverify_now_ms(), out, &have, &applied);
+        rc = appverify_applied(r, rc, xid);
 
         if (looked == AV_OK) {
             looked = rc;
@@ -483,7 +508,8 @@ appverify_call(request_rec *r, const appverify_dir_conf_t *dc,
                    appverify_now_ms());
 
     /* the duplicate and rate rules hold the place before money is spent */
-    rc = appverify_store_start(r, &rec, dc, &why);
+    rc = av_store_start(appverify_store(r), &rec, &dc->start,
+                        r->useragent_ip, &why);
     if (rc != AV_OK) {
         return appverify_send_error(r, rc, why);
     }
@@ -504,14 +530,12 @@ appverify_call(request_rec *r, const appverify_dir_conf_t *dc,
     }
 
     if (rc == AV_OK) {
-        apr_cpystrn(rec.reference_id, ans.doc.reference_id,
-                    sizeof(rec.reference_id));
-        apr_cpystrn(rec.prefix, ans.prefix, sizeof(rec.prefix));
-        rc = appverify_store_put(r, &rec);
+        rc = av_store_call_placed(appverify_store(r), xid,
+                                  ans.doc.reference_id, ans.prefix, &rec);
     }
 
     if (rc != AV_OK) {
-        appverify_store_remove(r, xid);
+        (void) av_store_forget(appverify_store(r), xid);
         return appverify_send_error(r, rc, "call not started");
     }
 
@@ -545,7 +569,7 @@ appverify_call(request_rec *r, const appverify_dir_conf_t *dc,
  * caller_id (the call came from another number), or timeout (it never
  * came).  2401 verifies; a wrong code uses one of AppVerifyMaxAttempts.
  * The attempt is reserved in the cache before Telesign is asked (see
- * appverify_store_finalize_begin), so codes sent in parallel for one
+ * av_store_finalize_begin), so codes sent in parallel for one
  * session never get more checked than that: the others are 409
  * attempt_in_progress.  Every way out after the reservation ends it.
  */
@@ -590,8 +614,8 @@ appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc)
     left = 0;
 
     /* one of the attempts, taken before Telesign is asked */
-    rc = appverify_store_finalize_begin(r, xid, (unsigned) dc->max_attempts,
-                                        &rec);
+    rc = av_store_finalize_begin(appverify_store(r), xid,
+                                 (unsigned) dc->max_attempts, &rec);
 
     switch (rc) {
 
@@ -616,7 +640,7 @@ appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc)
     appverify_set_env(r, &rec);
 
     if (dc->telesign_url == NULL) {
-        appverify_store_attempt_release(r, xid);
+        appverify_attempt_release(r, dc, xid);
         return appverify_send_error(r, AV_ERR_INTERNAL,
                                     "AppVerifyTelesignURL is not set");
     }
@@ -631,9 +655,9 @@ appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc)
 
         /* the answer ends the reservation, counted or not */
 
-        rc = appverify_store_finalize(r, xid, ans.doc.code,
-                                      (unsigned) dc->max_attempts, &rec,
-                                      &left);
+        rc = av_store_finalize(appverify_store(r), xid, ans.doc.code,
+                               (unsigned) dc->max_attempts,
+                               appverify_now_ms(), &rec, &left);
 
     } else if (rc == AV_ERR_ALREADY_FINAL) {
 
@@ -659,12 +683,14 @@ appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc)
             apr_cpystrn(ans.doc.xid, xid, sizeof(ans.doc.xid));
             ans.doc.phone[0] = '\0';
 
-            rc = appverify_store_outcome(r, &ans.doc, &rec, &applied);
+            rc = av_store_apply(appverify_store(r), &ans.doc, 1,
+                                appverify_now_ms(), &rec, &applied);
+            rc = appverify_applied(r, rc, xid);
             left = av_record_attempts_left(&rec,
                                            (unsigned) dc->max_attempts);
 
         } else {
-            appverify_store_attempt_release(r, xid);
+            appverify_attempt_release(r, dc, xid);
             rc = AV_ERR_UPSTREAM;
         }
 
@@ -672,7 +698,7 @@ appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc)
 
         /* no usable answer: the code was not checked, as far as we know */
 
-        appverify_store_attempt_release(r, xid);
+        appverify_attempt_release(r, dc, xid);
     }
 
     if (rc != AV_OK) {
@@ -764,4 +790,32 @@ appverify_check_country(const appverify_dir_conf_t *dc, const char *phone,
     return av_phone_check_country(phone, len,
                                   (const unsigned *) dc->countries->elts,
                                   (size_t) dc->countries->nelts);
+}
+
+
+/* A status from Telesign that the core refused to apply: said in the log. */
+
+static av_err_t
+appverify_applied(request_rec *r, av_err_t rc, const char *xid)
+{
+    if (rc == AV_ERR_MALFORMED_BODY) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, APLOGNO(10720)
+                      "appverify: status for xid \"%s\" names another "
+                      "phone than the one it was issued for, ignored", xid);
+    }
+
+    return rc;
+}
+
+
+/* Gives a reserved attempt back: Telesign was not asked, or its answer
+ * could not be read, so the code was not checked as far as we know. */
+
+static void
+appverify_attempt_release(request_rec *r, const appverify_dir_conf_t *dc,
+    const char *xid)
+{
+    (void) av_store_attempt_end(appverify_store(r), xid, 0,
+                                (unsigned) dc->max_attempts,
+                                appverify_now_ms());
 }

@@ -921,4 +921,17 @@ appverify_conf(request_rec *r, appverify_dir_conf_t *out)
     if (dc->cookie_samesite == NULL) {
         dc->cookie_samesite = AV_DEFAULT_COOKIE_SAMESITE;
     }
+
+    /* the above, for the core's start rules */
+
+    dc->start.phone.rate = (uint32_t) dc->rate;
+    dc->start.phone.burst = (uint32_t) dc->burst;
+    dc->start.client.rate = dc->client_rate > 0 ? (uint32_t) dc->client_rate
+                                                : 0;
+    dc->start.client.burst = (uint32_t) dc->client_burst;
+    dc->start.prefix.rate = dc->prefix_rate > 0 ? (uint32_t) dc->prefix_rate
+                                                : 0;
+    dc->start.prefix.burst = (uint32_t) dc->prefix_burst;
+    dc->start.prefix_digits = (unsigned) dc->prefix_digits;
+    dc->start.pending_ms = (int64_t) dc->pending_timeout * 1000;
 }

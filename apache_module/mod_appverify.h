@@ -8,7 +8,7 @@
  * and its mutex, pools, responses, the outbound HTTP client.
  *
  *   mod_appverify.c       directives, configuration, hooks
- *   appverify_store.c     records and rate buckets in mod_socache
+ *   appverify_store.c     the core's store (av_store.h) on mod_socache
  *   appverify_request.c   reading requests, writing answers, credentials
  *   appverify_handlers.c  token, callback, status, call, finalize
  *   appverify_authz.c     "Require appverify-verified" and its JSON denial
@@ -29,6 +29,7 @@
 #include "av_key.h"
 #include "av_record.h"
 #include "av_start.h"
+#include "av_store.h"
 #include "av_api.h"
 
 #define APPVERIFY_UNSET  (-1)
@@ -70,6 +71,9 @@ typedef struct {
     const char  *cookie_name;
     const char  *cookie_samesite;
     const char  *telesign_url;       /* NULL: no outbound calls here */
+
+    av_start_conf_t  start;          /* appverify_conf: the above, for the
+                                      * core */
 } appverify_dir_conf_t;
 
 /* per request: what the gate decided, for the env and the JSON denial */
@@ -78,6 +82,7 @@ typedef struct {
     unsigned     have_rec:1;
     unsigned     denied:1;
     av_err_t     deny;
+    av_store_t   store;              /* appverify_store(r) */
 } appverify_req_t;
 
 extern module AP_MODULE_DECLARE_DATA appverify_module;
@@ -98,25 +103,7 @@ apr_status_t appverify_store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 void         appverify_store_child_init(apr_pool_t *p, server_rec *s);
 const char  *appverify_store_set_provider(cmd_parms *cmd, const char *arg);
 int          appverify_store_pre_config(apr_pool_t *pconf);
-av_err_t     appverify_store_start(request_rec *r, av_record_t *rec,
-    const appverify_dir_conf_t *dc, const char **why);
-av_err_t     appverify_store_apply(request_rec *r, const av_status_doc_t *doc,
-    av_record_t *out, av_apply_t *result);
-av_err_t     appverify_store_lookup_begin(request_rec *r, const char *xid,
-    const appverify_dir_conf_t *dc, av_record_t *out, int *have,
-    int64_t *claim);
-av_err_t     appverify_store_lookup_end(request_rec *r, const char *xid,
-    int64_t claim, int64_t interval_ms, const av_status_doc_t *doc,
-    av_record_t *out, int *have, av_apply_t *result);
-av_err_t     appverify_store_put(request_rec *r, const av_record_t *rec);
-void         appverify_store_remove(request_rec *r, const char *xid);
-av_err_t     appverify_store_finalize_begin(request_rec *r, const char *xid,
-    unsigned max_attempts, av_record_t *out);
-void         appverify_store_attempt_release(request_rec *r, const char *xid);
-av_err_t     appverify_store_outcome(request_rec *r,
-    const av_status_doc_t *doc, av_record_t *out, av_apply_t *result);
-av_err_t     appverify_store_finalize(request_rec *r, const char *xid,
-    int code, unsigned max_attempts, av_record_t *out, unsigned *left);
+const av_store_t *appverify_store(request_rec *r);
 
 /* appverify_request.c */
 int          appverify_send(request_rec *r, int status, const char *type,

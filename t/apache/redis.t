@@ -17,7 +17,10 @@ use AppVerify::Servers qw(render start_httpd stop_httpd start_redis stop_redis);
 
 my $root = $ENV{AV_ROOT} // getcwd();
 my $base = "$root/t/servroot-apache/redis";
+# AV_REDIS_PORTS="A B REDIS": other ports, for a second checkout
 my %port = (a => 19861, b => 19862, redis => 19880);
+@port{qw(a b redis)} = split ' ', $ENV{AV_REDIS_PORTS}
+    if $ENV{AV_REDIS_PORTS};
 
 remove_tree($base);
 my ($redis, %up);
