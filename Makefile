@@ -74,7 +74,7 @@ deps:
 	@$(call install_missing,$(DEPS))
 
 # --- the core's unit tests ------------------------------------------------
-$(BUILD)/unit/%: t/unit/%.c $(CORE_SRC) $(CORE_HDR) t/unit/unit.h | deps-build
+$(BUILD)/unit/%: t/unit/%.c $(CORE_SRC) $(CORE_HDR) t/unit/unit.h t/unit/mem_store.h | deps-build
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -Icommon -It/unit -o $@ $< $(CORE_SRC) $(LIBS)
 

@@ -140,8 +140,8 @@ appverify_check_authorization(request_rec *r, const char *require_args,
         return AUTHZ_GENERAL_ERROR;          /* logged where it happened */
     }
 
-    ap_log_rerror(APLOG_MARK, appverify_log_level(err), 0, r,
-                  "appverify: access denied: %s%s%s", av_err_reason(err),
+    ap_log_rerror(APLOG_MARK, appverify_log_level(av_err_log_level(err)), 0,
+                  r, "appverify: access denied: %s%s%s", av_err_reason(err),
                   rq->have_rec ? ": " : "", rq->have_rec ? rq->rec.xid : "");
 
     rq->denied = 1;

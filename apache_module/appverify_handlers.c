@@ -126,18 +126,10 @@ static int
 appverify_token(request_rec *r, const appverify_dir_conf_t *dc,
     const appverify_server_conf_t *sc)
 {
-    size_t            len, jwt_len, cred_len;
-    int64_t           now;
-    av_err_t          rc;
-    const char       *why;
-    av_params_t       params;
-    av_record_t       rec;
-    av_jwt_claims_t   claims;
-    char              phone[AV_PHONE_MAX + 1];
-    char              xid[AV_XID_MAX + 1];
-    char              jwt[AV_JWT_MAX];
-    char              cred[AV_CRED_MAX];
-    char             *json;
+    av_err_t        rc;
+    av_params_t     params;
+    av_answer_t     a;
+    av_flow_conf_t  fc;
 
     /*
      * Not HEAD (httpd's M_GET with header_only): a token request starts a
@@ -156,75 +148,12 @@ appverify_token(request_rec *r, const appverify_dir_conf_t *dc,
         return appverify_send_error(r, rc, NULL);
     }
 
-    rc = av_params_phone(&params, phone, &len);
+    appverify_flow_conf(dc, sc, &fc);
 
-    /* toll-fraud guard: only the countries the operator pays for */
-    if (rc == AV_OK) {
-        rc = appverify_check_country(dc, phone, len);
-    }
+    av_flow_token(&a, &fc, appverify_store(r), &params, r->useragent_ip,
+                  appverify_wants_json(r), appverify_now_ms());
 
-    if (rc != AV_OK) {
-        return appverify_send_error(r, rc, NULL);
-    }
-
-    if (params.has_xid) {
-        memcpy(xid, params.xid, params.xid_len + 1);
-
-    } else if (av_uuid_random(xid) != 0) {
-        return appverify_send_error(r, AV_ERR_INTERNAL,
-                                    "no random bytes for an xid");
-    }
-
-    now = (int64_t) apr_time_sec(apr_time_now());
-
-    av_record_init(&rec, xid, strlen(xid), phone, len, AV_FLOW_SDK,
-                   appverify_now_ms());
-
-    rc = av_store_start(appverify_store(r), &rec, &dc->start,
-                        r->useragent_ip, &why);
-    if (rc != AV_OK) {
-        return appverify_send_error(r, rc, why);
-    }
-
-    claims.iss = sc->customer_id;
-    claims.iss_len = strlen(sc->customer_id);
-    claims.iat = now;
-    claims.exp = now + dc->token_lifetime;
-    claims.xid = rec.xid;
-    claims.xid_len = strlen(rec.xid);
-    claims.phn = rec.phone;
-    claims.phn_len = strlen(rec.phone);
-
-    jwt_len = av_jwt_mint(sc->api_key, &claims, jwt, sizeof(jwt));
-    cred_len = av_credential_issue(sc->session_key, claims.xid,
-                                   claims.xid_len,
-                                   now + dc->session_lifetime, cred,
-                                   sizeof(cred));
-
-    if (jwt_len == 0 || cred_len == 0) {
-        return appverify_send_error(r, AV_ERR_INTERNAL, "token does not fit");
-    }
-
-    appverify_set_env(r, &rec);
-
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                  "appverify: token for xid \"%s\" phone \"%s\"",
-                  rec.xid, rec.phone);
-
-    apr_table_addn(r->headers_out, "Set-Cookie",
-                   appverify_cookie(r, dc, cred, cred_len));
-
-    if (!appverify_wants_json(r)) {
-        return appverify_send(r, HTTP_OK, "text/plain", jwt, jwt_len);
-    }
-
-    json = apr_psprintf(r->pool, "{\"token\":\"%.*s\",\"xid\":\"%s\","
-                        "\"expires_in\":%d,\"session\":\"%.*s\"}\n",
-                        (int) jwt_len, jwt, rec.xid, dc->token_lifetime,
-                        (int) cred_len, cred);
-
-    return appverify_send(r, HTTP_OK, "application/json", json,
-                          strlen(json));
+    return appverify_send_answer(r, dc, &a);
 }
 
 
@@ -239,13 +168,12 @@ static int
 appverify_callback(request_rec *r, const appverify_dir_conf_t *dc,
     const appverify_server_conf_t *sc)
 {
-    char             *body, *json;
-    av_err_t          rc;
-    apr_size_t        len;
-    av_apply_t        applied;
-    const char       *msg, *auth, *xts;
-    av_record_t       rec;
-    av_status_doc_t   doc;
+    char            *body;
+    av_err_t         rc;
+    apr_size_t       len;
+    const char      *auth, *xts;
+    av_answer_t      a;
+    av_flow_conf_t   fc;
 
     if (r->method_number != M_POST) {
         ap_discard_request_body(r);
@@ -257,49 +185,16 @@ appverify_callback(request_rec *r, const appverify_dir_conf_t *dc,
         return appverify_send_error(r, rc, NULL);
     }
 
-    if (dc->signature) {
-        auth = apr_table_get(r->headers_in, "Authorization");
-        xts = apr_table_get(r->headers_in, "X-TS-Authorization");
+    auth = apr_table_get(r->headers_in, "Authorization");
+    xts = apr_table_get(r->headers_in, "X-TS-Authorization");
 
-        rc = av_tsa_verify_callback(sc->api_key, sc->customer_id,
-                                    auth, auth ? strlen(auth) : 0,
-                                    xts, xts ? strlen(xts) : 0,
-                                    (const unsigned char *) body, len);
-        if (rc != AV_OK) {
-            return appverify_send_error(r, rc, "callback refused");
-        }
-    }
+    appverify_flow_conf(dc, sc, &fc);
 
-    msg = NULL;
+    av_flow_callback(&a, &fc, appverify_store(r), auth,
+                     auth ? strlen(auth) : 0, xts, xts ? strlen(xts) : 0,
+                     body, len, appverify_now_ms());
 
-    rc = av_callback_parse(body, len, &doc, &msg);
-    if (rc != AV_OK) {
-        return appverify_send_error(r, rc, msg);
-    }
-
-    rc = av_store_apply(appverify_store(r), &doc, 0, appverify_now_ms(),
-                        &rec, &applied);
-    rc = appverify_applied(r, rc, doc.xid);
-    if (rc != AV_OK) {
-        return appverify_send_error(r, rc, "callback not stored");
-    }
-
-    appverify_set_env(r, &rec);
-
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  "appverify: callback for xid \"%s\": code %d, %s",
-                  rec.xid, doc.code,
-                  applied == AV_APPLY_CHANGED ? "stored"
-                  : applied == AV_APPLY_STALE ? "stale, ignored" : "repeated");
-
-    json = apr_palloc(r->pool, AV_RECORD_JSON_MAX);
-
-    if (av_callback_json(&rec, json, AV_RECORD_JSON_MAX) == 0) {
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return appverify_send(r, HTTP_OK, "application/json", json,
-                          strlen(json));
+    return appverify_send_answer(r, dc, &a);
 }
 
 

@@ -39,10 +39,20 @@ appverify_send(request_rec *r, int status, const char *type,
 
 
 int
-appverify_log_level(av_err_t err)
+appverify_log_level(av_log_level_t level)
 {
-    /* the client's mistakes at info, ours at error (nginx's levels) */
-    return av_err_http_status(err) >= 500 ? APLOG_ERR : APLOG_INFO;
+    /* the core says which; httpd's words for it */
+
+    switch (level) {
+    case AV_LOG_ERR:
+        return APLOG_ERR;
+    case AV_LOG_WARN:
+        return APLOG_WARNING;
+    case AV_LOG_INFO:
+        return APLOG_INFO;
+    default:
+        return APLOG_DEBUG;
+    }
 }
 
 
@@ -51,18 +61,56 @@ appverify_log_level(av_err_t err)
 int
 appverify_send_error(request_rec *r, av_err_t err, const char *detail)
 {
-    char        *json;
-    apr_size_t   len;
+    av_answer_t  a;
 
-    ap_log_rerror(APLOG_MARK, appverify_log_level(err), 0, r,
-                  "appverify: %s%s%s", av_err_reason(err),
-                  detail ? ": " : "", detail ? detail : "");
+    av_answer_error(&a, err, detail);
 
-    json = apr_palloc(r->pool, AV_ERR_JSON_MAX);
-    len = av_err_json(err, json, AV_ERR_JSON_MAX);
+    return appverify_send_answer(r, NULL, &a);
+}
 
-    return appverify_send(r, av_err_http_status(err), "application/json",
-                          json, len);
+
+/*
+ * What a flow of the core decided, sent as it is: its log line, the
+ * record for the env, the session as the cookie (dc may be NULL when the
+ * answer sets none), the body.
+ */
+
+int
+appverify_send_answer(request_rec *r, const appverify_dir_conf_t *dc,
+    const av_answer_t *a)
+{
+    ap_log_rerror(APLOG_MARK, appverify_log_level(a->level), 0, r,
+                  "appverify: %s", a->log);
+
+    if (a->have_rec) {
+        appverify_set_env(r, &a->rec);
+    }
+
+    if (a->session_len && dc != NULL) {
+        apr_table_addn(r->headers_out, "Set-Cookie",
+                       appverify_cookie(r, dc, a->session, a->session_len));
+    }
+
+    return appverify_send(r, a->status, a->type, a->body, a->body_len);
+}
+
+
+/* The configuration the core's flows read, from this request's. */
+
+void
+appverify_flow_conf(const appverify_dir_conf_t *dc,
+    const appverify_server_conf_t *sc, av_flow_conf_t *fc)
+{
+    fc->api_key = sc->api_key;
+    fc->customer_id = sc->customer_id;
+    fc->session_key = sc->session_key;
+    fc->token_lifetime = dc->token_lifetime;
+    fc->session_lifetime = dc->session_lifetime;
+    fc->countries = dc->countries ? (const unsigned *) dc->countries->elts
+                                  : NULL;
+    fc->ncountries = dc->countries ? (size_t) dc->countries->nelts : 0;
+    fc->start = dc->start;
+    fc->signature = dc->signature;
 }
 
 

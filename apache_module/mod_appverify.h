@@ -29,6 +29,7 @@
 #include "av_key.h"
 #include "av_record.h"
 #include "av_start.h"
+#include "av_flow.h"
 #include "av_store.h"
 #include "av_api.h"
 
@@ -110,7 +111,11 @@ int          appverify_send(request_rec *r, int status, const char *type,
     const char *body, apr_size_t len);
 int          appverify_send_error(request_rec *r, av_err_t err,
     const char *detail);
-int          appverify_log_level(av_err_t err);
+int          appverify_send_answer(request_rec *r,
+    const appverify_dir_conf_t *dc, const av_answer_t *a);
+void         appverify_flow_conf(const appverify_dir_conf_t *dc,
+    const appverify_server_conf_t *sc, av_flow_conf_t *fc);
+int          appverify_log_level(av_log_level_t level);
 av_err_t     appverify_read_body(request_rec *r, apr_off_t max, char **body,
     apr_size_t *len);
 av_err_t     appverify_credential(request_rec *r,
