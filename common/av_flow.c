@@ -29,7 +29,7 @@ av_err_log_level(av_err_t err)
 }
 
 
-static void
+void
 av_answer_init(av_answer_t *a)
 {
     a->err = AV_OK;

@@ -10,12 +10,30 @@
  *
  *   av_flow_token     the SDK's JWT and the session credential
  *   av_flow_callback  Telesign's signed callback: verify, parse, apply
+ *   av_flow_status    the caller's record as JSON (status endpoint), or
+ *                     the gate's verdict on it; with Get Status when the
+ *                     record is pending or absent here
+ *   av_flow_call      starts a missed call: the start rules, Telesign's
+ *                     initiate, the prefix and the session
+ *   av_flow_finalize  the code read off the missed call: an attempt
+ *                     reserved, Telesign's finalize (and its call status
+ *                     when Telesign decided already), the outcome stored
+ *
+ * The last three may need Telesign: they answer AV_NEXT_ASK with the
+ * request built and signed in the exchange (av_exchange_t), which the
+ * glue keeps with its request, sends as it is, and hands the answer to
+ * av_flow_answered(); that step answers AV_NEXT_SEND, or asks again.  A
+ * glue that loses its request in between (the client left, a subrequest
+ * could not be made) calls av_flow_abandon(), which ends whatever the
+ * exchange holds in the store: a lookup claim, an attempt, a phone's
+ * place.
  */
 #ifndef AV_FLOW_H
 #define AV_FLOW_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include "av_api.h"
 #include "av_credential.h"
 #include "av_error.h"
 #include "av_jwt.h"
@@ -47,6 +65,11 @@ typedef struct {
     size_t            ncountries;
     av_start_conf_t   start;                /* the duplicate and rate rules */
     int               signature;            /* callbacks must be signed */
+    int               telesign;             /* Telesign can be asked */
+    int               lookup;               /* status, gate: ask Get Status */
+    int64_t           lookup_interval_ms;   /* a pending xid, asked again */
+    int64_t           lookup_forget_ms;     /* an abandoned claim runs out */
+    unsigned          attempts;             /* finalize: wrong codes */
 } av_flow_conf_t;
 
 /* What a flow decided; the glue sends it as it is. */
@@ -63,6 +86,9 @@ typedef struct {
     av_log_level_t  level;                  /* the one log line */
     char            log[AV_ANSWER_LOG_MAX];
 } av_answer_t;
+
+/* An empty answer: 200, JSON, no body, no session, nothing to log. */
+void av_answer_init(av_answer_t *a);
 
 /* The level of an error's log line: ours at error, the client's at info. */
 av_log_level_t av_err_log_level(av_err_t err);
@@ -95,5 +121,94 @@ void av_flow_callback(av_answer_t *a, const av_flow_conf_t *conf,
     const av_store_t *store, const char *authz, size_t authz_len,
     const char *xts, size_t xts_len, const char *body, size_t len,
     int64_t now_ms);
+
+
+/* What the glue does after a step. */
+typedef enum {
+    AV_NEXT_SEND = 0,       /* send the answer */
+    AV_NEXT_ASK             /* send x->req to Telesign, then answered() */
+} av_next_t;
+
+typedef enum {
+    AV_USE_STATUS = 0,      /* the status endpoint: the record's JSON */
+    AV_USE_GATE,            /* the gate: err AV_OK passes, else denied */
+    AV_USE_CALL,
+    AV_USE_FINALIZE
+} av_use_t;
+
+/*
+ * One request's exchange with Telesign, between its steps.  The glue
+ * keeps it (zeroed, or as a step left it) and reads only req; the rest is
+ * the core's.
+ */
+typedef struct {
+    av_use_t          use;
+    unsigned          step;                 /* what req asks */
+    char              xid[AV_XID_MAX + 1];
+    av_record_t       rec;
+    int               have;                 /* rec holds the stored record */
+    int64_t           claim;                /* a Get Status claim to end */
+    int               held;                 /* a finalize attempt reserved */
+    int               held_code;            /* ... for a code */
+    int               placing;              /* the call's place is held */
+    av_api_request_t  req;                  /* AV_NEXT_ASK: send this */
+} av_exchange_t;
+
+/*
+ * The status endpoint (use AV_USE_STATUS) and the gate (AV_USE_GATE) for
+ * the request's session credential (cred, len; NULL when it sent none).
+ * With conf->lookup, a record that is pending or absent here is asked
+ * about, once per interval of all concurrent requests for the xid on
+ * every node that shares the store (av_store_lookup_begin); it fails
+ * closed: when Telesign could not be asked, a record that is not
+ * terminal is 503, never verified.
+ *
+ * The status answer is the record's JSON whatever its state, an error
+ * without one.  The gate's is a->err: AV_OK to let the request in, else
+ * the reason (401 no or bad credential, pending; 403 failed, blocked;
+ * 503), with a->status and the error's body for a glue that renders it;
+ * a->rec is the record also when refused, for the log and variables.
+ */
+av_next_t av_flow_status(av_exchange_t *x, av_answer_t *a,
+    const av_flow_conf_t *conf, const av_store_t *store, av_use_t use,
+    const char *cred, size_t cred_len, int64_t now_ms);
+
+/*
+ * The call endpoint: the phone from params (country guard, start rules
+ * as for a token), then Telesign's initiate; the answer is the caller-ID
+ * prefix to show with the session credential, never Telesign's
+ * verify_code.  Telesign refusing to call forgets the record.
+ */
+av_next_t av_flow_call(av_exchange_t *x, av_answer_t *a,
+    const av_flow_conf_t *conf, const av_store_t *store,
+    const av_params_t *params, const char *client, int64_t now_ms);
+
+/*
+ * The finalize endpoint, for the session credential: bad digits are
+ * refused before an attempt is taken; one attempt is reserved before
+ * Telesign is asked, so parallel codes never get more checked than
+ * conf->attempts (the others: 409 attempt_in_progress); a decided
+ * verification is answered again without asking.
+ */
+av_next_t av_flow_finalize(av_exchange_t *x, av_answer_t *a,
+    const av_flow_conf_t *conf, const av_store_t *store, const char *cred,
+    size_t cred_len, const av_params_t *params, int64_t now_ms);
+
+/*
+ * What Telesign answered to x->req: its HTTP status (0 when none came:
+ * refused, timed out, reset, too large) and body.
+ */
+av_next_t av_flow_answered(av_exchange_t *x, av_answer_t *a,
+    const av_flow_conf_t *conf, const av_store_t *store, int http_status,
+    const char *body, size_t len, int64_t now_ms);
+
+/*
+ * The request ends with x still asking: ends what x holds (a lookup
+ * claim; a call's place, forgotten; a finalize attempt: lost, counted as
+ * a wrong code when it was one, so leaving never buys attempts).  a gets
+ * the log line, AV_LOG_NONE when nothing was held.
+ */
+void av_flow_abandon(av_exchange_t *x, av_answer_t *a,
+    const av_flow_conf_t *conf, const av_store_t *store, int64_t now_ms);
 
 #endif /* AV_FLOW_H */
