@@ -51,20 +51,27 @@ av_note(av_note_t *n, av_log_level_t level, const char *fmt, ...)
 }
 
 
-/* Appends the note to a's line; its level, when louder, is the line's. */
+/*
+ * Puts the note in front of a's line (what Telesign said, then what it
+ * meant for the request); its level, when louder, is the line's.
+ */
 static void
 av_answer_add_note(av_answer_t *a, const av_note_t *n)
 {
-    size_t  len;
+    char  line[AV_ANSWER_LOG_MAX];
 
     if (n->level == AV_LOG_NONE) {
         return;
     }
 
-    len = strlen(a->log);
+    if (snprintf(line, sizeof(line), "%s%s%s", n->text,
+                 a->log[0] ? "; " : "", a->log)
+        < 0)
+    {
+        return;
+    }
 
-    snprintf(a->log + len, sizeof(a->log) - len, "%s%s", len ? "; " : "",
-             n->text);
+    memcpy(a->log, line, sizeof(line));     /* cut, if it must be */
 
     if (n->level > a->level) {
         a->level = n->level;

@@ -3,15 +3,16 @@
  * appverify: the access-phase gate, appverify_require.
  *
  * The hot path: one HMAC over a few dozen bytes to check the credential,
- * one rbtree lookup under the zone's lock, no JSON, no allocation but the
- * request ctx.  Verified: NGX_OK, with the record in the ctx for the
- * $appverify_* variables.  Otherwise the status for nginx to finalize:
- * 401 without a usable credential or while pending, 403 once failed or
- * blocked, 503 when Telesign had to be asked and could not be (rendered
- * as JSON unless an error_page takes it).
+ * one hash lookup under the zone's lock, no JSON, no allocation but the
+ * request ctx (the core's av_flow_status decides).  Verified: NGX_OK,
+ * with the record in the ctx for the $appverify_* variables.  Otherwise
+ * the status for nginx to finalize: 401 without a usable credential or
+ * while pending, 403 once failed or blocked, 503 when Telesign had to be
+ * asked and could not be (rendered as JSON unless an error_page takes
+ * it).
  *
  * With lookup=URI, a record that is pending or absent here is asked about
- * (ngx_http_appverify_lookup.c): the handler returns NGX_AGAIN while the
+ * (ngx_http_appverify_ask.c): the handler returns NGX_AGAIN while the
  * subrequest runs, as auth_request does, and is called again after it.
  */
 
@@ -19,12 +20,18 @@
 #include "ngx_http_appverify_module.h"
 
 
+static ngx_int_t ngx_http_appverify_gate_verdict(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, av_answer_t *a);
+
+
 ngx_int_t
 ngx_http_appverify_gate_handler(ngx_http_request_t *r)
 {
-    size_t                          xid_len;
-    av_err_t                        err;
+    size_t                          len;
     ngx_int_t                       rc;
+    av_next_t                       next;
+    const char                     *cred;
+    av_answer_t                     a;
     ngx_http_appverify_ctx_t       *ctx;
     ngx_http_appverify_loc_conf_t  *alcf;
 
@@ -36,52 +43,59 @@ ngx_http_appverify_gate_handler(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_appverify_module);
 
-    if (ctx == NULL || ctx->lookup_state == NGX_HTTP_APPVERIFY_LOOKUP_NONE) {
+    if (ctx && ctx->gated) {
+        return ctx->deny == AV_OK ? NGX_OK : av_err_http_status(ctx->deny);
+    }
 
+    if (ctx && ctx->asking) {
+        rc = ngx_http_appverify_answered(r, ctx, &a);
+
+    } else {
         ctx = ngx_http_appverify_get_ctx(r);
         if (ctx == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        err = ngx_http_appverify_credential(r, alcf, ctx->xid, &xid_len);
-        if (err != AV_OK) {
-            return ngx_http_appverify_deny(r, err, NULL);
+        ngx_http_appverify_ask_init(r, ctx, alcf->require_zone,
+                                    &alcf->require_lookup);
+
+        if (!ngx_http_appverify_credential(r, alcf, &cred, &len)) {
+            cred = NULL;
         }
 
-        if (alcf->require_lookup.len == 0) {
-            err = av_store_find(&((ngx_http_appverify_zone_t *)
-                                  alcf->require_zone->data)->store,
-                                (const char *) ctx->xid, xid_len, &ctx->rec);
-            if (err != AV_OK) {
-                return ngx_http_appverify_deny(r, err,
-                                               (const char *) ctx->xid);
-            }
+        next = av_flow_status(&ctx->x, &a, &ctx->fc, ctx->store, AV_USE_GATE,
+                              cred, len, ngx_http_appverify_now_ms());
 
-            ctx->have_rec = 1;
-
-            err = av_record_gate(&ctx->rec);
-            if (err != AV_OK) {
-                return ngx_http_appverify_deny(r, err,
-                                               (const char *) ctx->xid);
-            }
-
-            return NGX_OK;
-        }
+        rc = ngx_http_appverify_step(r, ctx, next, &a);
     }
 
-    rc = ngx_http_appverify_lookup(r, ctx, alcf->require_zone,
-                                   &alcf->require_lookup,
-                                   alcf->lookup_interval);
-    if (rc == NGX_AGAIN) {
-        return NGX_AGAIN;
+    if (rc != NGX_OK) {
+        return rc;      /* NGX_AGAIN while Telesign is asked */
     }
 
-    err = ngx_http_appverify_lookup_verdict(ctx);
-    if (err != AV_OK) {
-        return ngx_http_appverify_deny(r, err, (const char *) ctx->xid);
+    return ngx_http_appverify_gate_verdict(r, ctx, &a);
+}
+
+
+static ngx_int_t
+ngx_http_appverify_gate_verdict(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, av_answer_t *a)
+{
+    ngx_http_appverify_log_answer(r, a);
+
+    if (a->have_rec) {
+        ctx->rec = a->rec;
+        ctx->have_rec = 1;
     }
 
-    return NGX_OK;
+    ctx->gated = 1;
+    ctx->deny = a->err;
+
+    if (a->err == AV_OK) {
+        return NGX_OK;
+    }
+
+    return ngx_http_appverify_deny(r, a->err);
 }
 
 

@@ -107,36 +107,34 @@ typedef struct {
 } ngx_http_appverify_loc_conf_t;
 
 
-/* per request: what the variables show, and a denial to render as JSON */
+/* per request: what the variables show, a flow's exchange with Telesign,
+ * and a denial to render as JSON */
 
 typedef struct {
-    av_record_t                  rec;
+    av_record_t                  rec;           /* for the variables */
 
-    /* a call to Telesign through a subrequest */
-    av_api_request_t             api;
+    /* a core flow across its steps (ngx_http_appverify_ask.c) */
+    av_exchange_t                x;
+    av_flow_conf_t               fc;
+    const av_store_t            *store;
+    ngx_str_t                   *ask_uri;       /* Telesign's location */
+    unsigned                     asking:1;      /* a step is out */
+    unsigned                     ask_cleanup:1; /* abandons it on exit */
+
+    /* the call to Telesign through a subrequest */
     ngx_uint_t                   up_status;     /* 0: no answer */
     u_char                      *up_body;
     size_t                       up_len;
     ngx_http_request_t          *up_sr;         /* the call in flight */
-    unsigned                     up_sent:1;
     unsigned                     up_done:1;
     unsigned                     up_signed:1;   /* it sent our signature */
-    unsigned                     outcome_asked:1; /* finalize: lost answer */
-    unsigned                     attempt_held:1;  /* finalize: reserved */
-    unsigned                     attempt_code:1;  /* ... for a code */
-    unsigned                     call_pending:1;  /* call: not started yet */
-    ngx_uint_t                   lookup_state;
-    av_err_t                     lookup_err;    /* what the lookup said */
-    int64_t                      lookup_claim;  /* ours, in the store */
-    u_char                       xid[AV_XID_MAX + 1];
-    u_char                       cred[AV_CRED_MAX];
-    size_t                       cred_len;
 
     unsigned                     have_rec:1;
+    unsigned                     gated:1;         /* the gate decided */
     unsigned                     deny_json:1;     /* gate said no */
     unsigned                     deny_replace:1;  /* header filter took it */
     unsigned                     deny_sent:1;     /* our body is out */
-    av_err_t                     deny;
+    av_err_t                     deny;            /* AV_OK: let in */
     ngx_table_elt_t             *deny_www;        /* our WWW-Authenticate */
 } ngx_http_appverify_ctx_t;
 
@@ -144,27 +142,27 @@ typedef struct {
 /* ngx_http_appverify_zone.c */
 
 ngx_int_t ngx_http_appverify_init_zone(ngx_shm_zone_t *shm_zone, void *data);
-av_err_t ngx_http_appverify_zone_start(ngx_http_request_t *r,
-    ngx_http_appverify_zone_t *zone, const av_record_t *rec,
-    const char **why);
 
-/* ngx_http_appverify_lookup.c */
+/* ngx_http_appverify_ask.c */
 
-#define NGX_HTTP_APPVERIFY_LOOKUP_NONE  0
-#define NGX_HTTP_APPVERIFY_LOOKUP_SENT  1
-#define NGX_HTTP_APPVERIFY_LOOKUP_DONE  2
+/* a Get Status claim whose requester vanished without ending it runs out
+ * then (a subrequest ends within proxy_read_timeout long before) */
+#define NGX_HTTP_APPVERIFY_LOOKUP_FORGET  60000
 
-ngx_int_t ngx_http_appverify_lookup(ngx_http_request_t *r,
-    ngx_http_appverify_ctx_t *ctx, ngx_shm_zone_t *shm_zone, ngx_str_t *uri,
-    ngx_msec_t interval);
-av_err_t ngx_http_appverify_lookup_verdict(ngx_http_appverify_ctx_t *ctx);
+void ngx_http_appverify_ask_init(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, ngx_shm_zone_t *zone, ngx_str_t *uri);
+ngx_int_t ngx_http_appverify_step(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, av_next_t next, av_answer_t *a);
+ngx_int_t ngx_http_appverify_answered(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, av_answer_t *a);
+void ngx_http_appverify_endpoint_answered(ngx_http_request_t *r);
+void ngx_http_appverify_endpoint_step(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, av_next_t next, av_answer_t *a);
 
 /* ngx_http_appverify_upstream.c */
 
 ngx_int_t ngx_http_appverify_upstream(ngx_http_request_t *r,
-    ngx_str_t *prefix, ngx_http_appverify_ctx_t *ctx, ngx_uint_t waited);
-av_err_t ngx_http_appverify_upstream_answer(ngx_http_request_t *r,
-    ngx_http_appverify_ctx_t *ctx, av_api_answer_t *ans);
+    ngx_str_t *prefix, ngx_http_appverify_ctx_t *ctx);
 
 /* $appverify_telesign_*, by data */
 #define NGX_HTTP_APPVERIFY_TS_METHOD          0
@@ -186,8 +184,8 @@ ngx_int_t ngx_http_appverify_send_answer(ngx_http_request_t *r,
 void ngx_http_appverify_flow_conf(ngx_http_request_t *r, av_flow_conf_t *fc);
 ngx_int_t ngx_http_appverify_send_error(ngx_http_request_t *r, av_err_t err,
     const char *detail);
-ngx_int_t ngx_http_appverify_deny(ngx_http_request_t *r, av_err_t err,
-    const char *detail);
+void ngx_http_appverify_log_answer(ngx_http_request_t *r, av_answer_t *a);
+ngx_int_t ngx_http_appverify_deny(ngx_http_request_t *r, av_err_t err);
 ngx_int_t ngx_http_appverify_read_body(ngx_http_request_t *r,
     ngx_http_client_body_handler_pt post_handler);
 ngx_int_t ngx_http_appverify_body(ngx_http_request_t *r, ngx_str_t *body);
@@ -195,10 +193,14 @@ ngx_table_elt_t *ngx_http_appverify_header(ngx_http_request_t *r,
     const char *name, size_t len);
 ngx_table_elt_t *ngx_http_appverify_push_header(ngx_http_request_t *r,
     const char *name);
-av_err_t ngx_http_appverify_credential(ngx_http_request_t *r,
-    ngx_http_appverify_loc_conf_t *alcf, u_char *xid, size_t *xid_len);
+ngx_uint_t ngx_http_appverify_credential(ngx_http_request_t *r,
+    ngx_http_appverify_loc_conf_t *alcf, const char **cred, size_t *len);
 ngx_http_appverify_ctx_t *ngx_http_appverify_get_ctx(ngx_http_request_t *r);
 int64_t ngx_http_appverify_now_ms(void);
+
+/* the client's address as text, what the client_limit guard counts */
+#define NGX_HTTP_APPVERIFY_ADDR_LEN  (NGX_SOCKADDR_STRLEN + 1)
+const char *ngx_http_appverify_client(ngx_http_request_t *r, u_char *buf);
 ngx_int_t ngx_http_appverify_filter_init(ngx_conf_t *cf);
 
 /* content handlers and the gate */

@@ -104,14 +104,7 @@ ngx_http_appverify_send_answer(ngx_http_request_t *r, av_answer_t *a)
     ngx_http_appverify_ctx_t       *ctx;
     ngx_http_appverify_loc_conf_t  *alcf;
 
-    if (a->level != AV_LOG_NONE) {
-        ngx_log_error(ngx_http_appverify_log_level(a->level),
-                      r->connection->log, 0, "appverify: %s", a->log);
-
-    } else {
-        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "appverify: %s", a->log);
-    }
+    ngx_http_appverify_log_answer(r, a);
 
     if (a->have_rec) {
         ctx = ngx_http_appverify_get_ctx(r);
@@ -142,6 +135,22 @@ ngx_http_appverify_send_answer(ngx_http_request_t *r, av_answer_t *a)
 }
 
 
+/* The one log line of a flow's answer, at the level the core chose. */
+
+void
+ngx_http_appverify_log_answer(ngx_http_request_t *r, av_answer_t *a)
+{
+    if (a->level != AV_LOG_NONE) {
+        ngx_log_error(ngx_http_appverify_log_level(a->level),
+                      r->connection->log, 0, "appverify: %s", a->log);
+
+    } else {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "appverify: %s", a->log);
+    }
+}
+
+
 /* The configuration the core's flows read, from this location's. */
 
 void
@@ -163,19 +172,23 @@ ngx_http_appverify_flow_conf(ngx_http_request_t *r, av_flow_conf_t *fc)
     fc->ncountries = alcf->countries ? alcf->countries->nelts : 0;
     fc->start = alcf->start;
     fc->signature = alcf->signature;
+    fc->telesign = (alcf->upstream.len != 0);
+    fc->lookup = fc->telesign;
+    fc->lookup_interval_ms = alcf->lookup_interval;
+    fc->lookup_forget_ms = NGX_HTTP_APPVERIFY_LOOKUP_FORGET;
+    fc->attempts = alcf->attempts;
 }
 
 
 /*
- * A refusal from the access phase: returns the status for nginx to
- * finalize with, so that error_page and "satisfy any" work as with
+ * A refusal from the access phase (logged with the core's answer): returns
+ * the status for nginx to finalize with, so that error_page and "satisfy any" work as with
  * auth_basic; the filter below renders it as JSON when no error_page
  * takes it.
  */
 
 ngx_int_t
-ngx_http_appverify_deny(ngx_http_request_t *r, av_err_t err,
-    const char *detail)
+ngx_http_appverify_deny(ngx_http_request_t *r, av_err_t err)
 {
     ngx_uint_t                 status;
     ngx_table_elt_t           *h;
@@ -185,10 +198,6 @@ ngx_http_appverify_deny(ngx_http_request_t *r, av_err_t err,
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    ngx_log_error(ngx_http_appverify_log_level(av_err_log_level(err)),
-                  r->connection->log, 0, "appverify: access denied: %s%s%s",
-                  av_err_reason(err), detail ? ": " : "", detail ? detail : "");
 
     status = av_err_http_status(err);
 
@@ -479,63 +488,63 @@ ngx_http_appverify_header(ngx_http_request_t *r, const char *name,
 
 
 /*
- * The session credential: "Authorization: Bearer" wins, else the cookie.
- * On AV_OK the xid it is bound to is in xid (NUL-terminated).
+ * The session credential the request sent: "Authorization: Bearer" wins,
+ * else the cookie.  1 and *cred when there is one; the core checks it.
  */
 
-av_err_t
+ngx_uint_t
 ngx_http_appverify_credential(ngx_http_request_t *r,
-    ngx_http_appverify_loc_conf_t *alcf, u_char *xid, size_t *xid_len)
+    ngx_http_appverify_loc_conf_t *alcf, const char **cred, size_t *len)
 {
-    size_t                           len;
-    const char                      *cred;
-    ngx_table_elt_t                 *h;
-    ngx_http_appverify_main_conf_t  *amcf;
+    ngx_table_elt_t  *h;
 #if (nginx_version < 1023000)
-    ngx_uint_t                       i;
-    ngx_table_elt_t                **cookies;
+    ngx_uint_t        i;
+    ngx_table_elt_t **cookies;
 #endif
 
-    amcf = ngx_http_get_module_main_conf(r, ngx_http_appverify_module);
-
-    cred = NULL;
-    len = 0;
+    *cred = NULL;
+    *len = 0;
 
     h = r->headers_in.authorization;
 
-    if (h == NULL
-        || !av_credential_from_bearer((const char *) h->value.data,
-                                      h->value.len, &cred, &len))
+    if (h && av_credential_from_bearer((const char *) h->value.data,
+                                       h->value.len, cred, len))
     {
+        return 1;
+    }
+
 #if (nginx_version >= 1023000)
 
-        /* from 1.23 the Cookie headers are a list through ->next */
+    /* from 1.23 the Cookie headers are a list through ->next */
 
-        for (h = r->headers_in.cookie; h; h = h->next) {
+    for (h = r->headers_in.cookie; h; h = h->next) {
 #else
-        cookies = r->headers_in.cookies.elts;
+    cookies = r->headers_in.cookies.elts;
 
-        for (i = 0; i < r->headers_in.cookies.nelts; i++) {
-            h = cookies[i];
+    for (i = 0; i < r->headers_in.cookies.nelts; i++) {
+        h = cookies[i];
 #endif
-            if (av_credential_from_cookie((const char *) h->value.data,
-                                          h->value.len,
-                                          (const char *)
-                                          alcf->cookie_name.data,
-                                          alcf->cookie_name.len,
-                                          &cred, &len))
-            {
-                break;
-            }
+        if (av_credential_from_cookie((const char *) h->value.data,
+                                      h->value.len,
+                                      (const char *) alcf->cookie_name.data,
+                                      alcf->cookie_name.len, cred, len))
+        {
+            return 1;
         }
     }
 
-    if (cred == NULL) {
-        return AV_ERR_NO_CREDENTIAL;
-    }
+    return 0;
+}
 
-    return av_credential_check(amcf->session_key, cred, len, ngx_time(),
-                               (char *) xid, xid_len, NULL);
+
+const char *
+ngx_http_appverify_client(ngx_http_request_t *r, u_char *buf)
+{
+    ngx_cpystrn(buf, r->connection->addr_text.data,
+                ngx_min(r->connection->addr_text.len + 1,
+                        NGX_HTTP_APPVERIFY_ADDR_LEN));
+
+    return (const char *) buf;
 }
 
 

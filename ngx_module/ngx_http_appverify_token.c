@@ -76,7 +76,7 @@ ngx_http_appverify_token(ngx_http_request_t *r)
     av_flow_conf_t                  fc;
     ngx_http_appverify_zone_t      *zone;
     ngx_http_appverify_loc_conf_t  *alcf;
-    u_char                          addr[NGX_SOCKADDR_STRLEN + 1];
+    u_char                          addr[NGX_HTTP_APPVERIFY_ADDR_LEN];
 
     rc = ngx_http_appverify_request_params(r, &params);
     if (rc != AV_OK) {
@@ -88,10 +88,8 @@ ngx_http_appverify_token(ngx_http_request_t *r)
 
     ngx_http_appverify_flow_conf(r, &fc);
 
-    ngx_cpystrn(addr, r->connection->addr_text.data,
-                ngx_min(r->connection->addr_text.len + 1, sizeof(addr)));
-
-    av_flow_token(&a, &fc, &zone->store, &params, (const char *) addr,
+    av_flow_token(&a, &fc, &zone->store, &params,
+                  ngx_http_appverify_client(r, addr),
                   ngx_http_appverify_wants_json(r),
                   ngx_http_appverify_now_ms());
 

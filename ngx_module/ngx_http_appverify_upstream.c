@@ -31,29 +31,19 @@ static ngx_int_t ngx_http_appverify_upstream_done(ngx_http_request_t *sr,
 
 ngx_int_t
 ngx_http_appverify_upstream(ngx_http_request_t *r, ngx_str_t *prefix,
-    ngx_http_appverify_ctx_t *ctx, ngx_uint_t waited)
+    ngx_http_appverify_ctx_t *ctx)
 {
     u_char                          *p;
     size_t                           len;
     ngx_buf_t                       *b;
     ngx_str_t                        uri;
-    ngx_uint_t                       flags;
     ngx_chain_t                     *cl;
     av_api_request_t                *api;
     ngx_http_request_t              *sr;
     ngx_http_request_body_t         *rb;
     ngx_http_post_subrequest_t      *ps;
-    ngx_http_appverify_main_conf_t  *amcf;
 
-    amcf = ngx_http_get_module_main_conf(r, ngx_http_appverify_module);
-    api = &ctx->api;
-
-    if (av_api_sign(api, amcf->api_key, (const char *) amcf->customer_id.data,
-                    ngx_time())
-        != AV_OK)
-    {
-        return NGX_ERROR;
-    }
+    api = &ctx->x.req;      /* built and signed by the core */
 
     len = ngx_strlen(api->path);
 
@@ -88,19 +78,18 @@ ngx_http_appverify_upstream(ngx_http_request_t *r, ngx_str_t *prefix,
     ctx->up_body = NULL;
     ctx->up_len = 0;
 
-    flags = NGX_HTTP_SUBREQUEST_IN_MEMORY;
-    if (waited) {
-        flags |= NGX_HTTP_SUBREQUEST_WAITED;
-    }
-
-    if (ngx_http_subrequest(r, &uri, NULL, &sr, ps, flags) != NGX_OK) {
+    if (ngx_http_subrequest(r, &uri, NULL, &sr, ps,
+                            NGX_HTTP_SUBREQUEST_IN_MEMORY
+                            |NGX_HTTP_SUBREQUEST_WAITED)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
     /*
      * Nothing of the subrequest's internals is rewritten: the internal
      * location sends the signed headers from $appverify_telesign_*
-     * (conf/appverify_params), which read ctx->api through ctx->up_sr.
+     * (conf/appverify_params), which read ctx->x.req through ctx->up_sr.
      * Only the body is ours, as auth_request gives its subrequest one:
      * an empty one for GET, or the subrequest would inherit the client's.
      */
@@ -128,7 +117,6 @@ ngx_http_appverify_upstream(ngx_http_request_t *r, ngx_str_t *prefix,
 
     ctx->up_sr = sr;
     ctx->up_signed = 0;
-    ctx->up_sent = 1;
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "appverify: %s %V", api->method, &uri);
@@ -182,34 +170,6 @@ ngx_http_appverify_upstream_done(ngx_http_request_t *sr, void *data,
 
 
 /*
- * What Telesign answered, classified by the core; one log line when it
- * was no usable answer.
- */
-
-av_err_t
-ngx_http_appverify_upstream_answer(ngx_http_request_t *r,
-    ngx_http_appverify_ctx_t *ctx, av_api_answer_t *ans)
-{
-    av_err_t     rc;
-    const char  *msg;
-
-    msg = NULL;
-
-    rc = av_api_answer(ctx->api.call, (int) ctx->up_status,
-                       (const char *) ctx->up_body, ctx->up_len, ans, &msg);
-
-    if (rc == AV_ERR_UPSTREAM) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "appverify: telesign %s %s: %s (status %ui)",
-                      ctx->api.method, ctx->api.path,
-                      msg ? msg : "no usable answer", ctx->up_status);
-    }
-
-    return rc;
-}
-
-
-/*
  * $appverify_telesign_*: the signed request's method and headers, for
  * the subrequest this module started (conf/appverify_params sends them).
  * Empty anywhere else, so an operator's other locations see nothing.
@@ -232,7 +192,7 @@ ngx_http_appverify_telesign_variable(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    api = &ctx->api;
+    api = &ctx->x.req;
 
     switch (data) {
 

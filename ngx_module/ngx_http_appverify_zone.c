@@ -385,29 +385,6 @@ ngx_http_appverify_store_write(ngx_http_appverify_zone_t *zone,
 }
 
 
-/*
- * Starts a verification for the request's client (its address is what the
- * client_limit guard counts): the core decides, the zone stores.
- */
-
-av_err_t
-ngx_http_appverify_zone_start(ngx_http_request_t *r,
-    ngx_http_appverify_zone_t *zone, const av_record_t *rec,
-    const char **why)
-{
-    ngx_http_appverify_loc_conf_t  *alcf;
-    u_char                          addr[NGX_SOCKADDR_STRLEN + 1];
-
-    alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
-
-    ngx_cpystrn(addr, r->connection->addr_text.data,
-                ngx_min(r->connection->addr_text.len + 1, sizeof(addr)));
-
-    return av_store_start(&zone->store, rec, &alcf->start,
-                          (const char *) addr, why);
-}
-
-
 /* --- nodes ---------------------------------------------------------------- */
 
 static ngx_rbtree_key_t
