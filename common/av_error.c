@@ -143,3 +143,16 @@ av_err_json(av_err_t err, char *buf, size_t cap)
 
     return (size_t) n;
 }
+
+
+const char *
+av_err_challenge(av_err_t err)
+{
+    if (av_err_http_status(err) != 401) {
+        return NULL;
+    }
+
+    return err == AV_ERR_NO_CREDENTIAL
+           ? "Bearer realm=\"appverify\""
+           : "Bearer realm=\"appverify\", error=\"invalid_token\"";
+}

@@ -75,6 +75,13 @@ const char *av_err_message(av_err_t err);
  * small.  AV_ERR_JSON_MAX always suffices.
  */
 #define AV_ERR_JSON_MAX  256
+
+/*
+ * The WWW-Authenticate value of a gate's refusal (RFC 6750): a plain
+ * challenge without a credential, error="invalid_token" with a bad,
+ * expired or unknown one; NULL when the refusal is not a 401.
+ */
+const char *av_err_challenge(av_err_t err);
 size_t av_err_json(av_err_t err, char *buf, size_t cap);
 
 #endif /* AV_ERROR_H */

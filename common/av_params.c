@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -455,4 +456,51 @@ av_code_valid(const char *code, size_t len)
     }
 
     return 1;
+}
+
+
+av_err_t
+av_params_read(av_params_t *p, const char *query, size_t query_len,
+    const char *body, size_t body_len, const char *type, size_t type_len)
+{
+    av_err_t  rc;
+
+    av_params_init(p);
+
+    if (query_len) {
+        rc = av_params_parse_form(p, query, query_len);
+        if (rc != AV_OK) {
+            return rc;
+        }
+    }
+
+    if (body_len == 0) {
+        return AV_OK;
+    }
+
+    if (type && type_len >= 16
+        && strncasecmp(type, "application/json", 16) == 0)
+    {
+        return av_params_parse_json(p, body, body_len);
+    }
+
+    return av_params_parse_form(p, body, body_len);
+}
+
+
+int
+av_accept_json(const char *accept, size_t len)
+{
+    static const char  json[] = "application/json";
+    size_t             i, n;
+
+    n = sizeof(json) - 1;
+
+    for (i = 0; accept && i + n <= len; i++) {
+        if (strncasecmp(accept + i, json, n) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
 }

@@ -191,6 +191,7 @@ ngx_int_t
 ngx_http_appverify_deny(ngx_http_request_t *r, av_err_t err)
 {
     ngx_uint_t                 status;
+    const char                *challenge;
     ngx_table_elt_t           *h;
     ngx_http_appverify_ctx_t  *ctx;
 
@@ -204,19 +205,16 @@ ngx_http_appverify_deny(ngx_http_request_t *r, av_err_t err)
     ctx->deny = err;
     ctx->deny_json = 1;
 
-    if (status == NGX_HTTP_UNAUTHORIZED) {
+    challenge = av_err_challenge(err);
+
+    if (challenge) {
         h = ngx_http_appverify_push_header(r, "WWW-Authenticate");
         if (h == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        if (err == AV_ERR_NO_CREDENTIAL) {
-            ngx_str_set(&h->value, "Bearer realm=\"appverify\"");
-
-        } else {
-            ngx_str_set(&h->value,
-                        "Bearer realm=\"appverify\", error=\"invalid_token\"");
-        }
+        h->value.data = (u_char *) challenge;
+        h->value.len = ngx_strlen(challenge);
 
         r->headers_out.www_authenticate = h;
         ctx->deny_www = h;

@@ -105,48 +105,30 @@ ngx_http_appverify_token(ngx_http_request_t *r)
 av_err_t
 ngx_http_appverify_request_params(ngx_http_request_t *r, av_params_t *params)
 {
-    av_err_t   rc;
-    ngx_str_t  body;
-    ngx_int_t  n;
+    ngx_str_t         body;
+    ngx_int_t         rc;
+    ngx_table_elt_t  *type;
 
-    av_params_init(params);
+    body.len = 0;
 
-    if (r->args.len) {
-        rc = av_params_parse_form(params, (const char *) r->args.data,
-                                  r->args.len);
-        if (rc != AV_OK) {
-            return rc;
+    if (r->method & NGX_HTTP_POST) {
+        rc = ngx_http_appverify_body(r, &body);
+
+        if (rc == NGX_DECLINED || body.len > AV_PARAMS_BODY_MAX) {
+            return AV_ERR_BODY_TOO_LARGE;
+        }
+
+        if (rc != NGX_OK) {
+            return AV_ERR_INTERNAL;
         }
     }
 
-    if (!(r->method & NGX_HTTP_POST)) {
-        return AV_OK;
-    }
+    type = r->headers_in.content_type;
 
-    n = ngx_http_appverify_body(r, &body);
-
-    if (n == NGX_DECLINED || body.len > AV_PARAMS_BODY_MAX) {
-        return AV_ERR_BODY_TOO_LARGE;
-    }
-
-    if (n != NGX_OK) {
-        return AV_ERR_INTERNAL;
-    }
-
-    if (body.len == 0) {
-        return AV_OK;
-    }
-
-    if (r->headers_in.content_type
-        && r->headers_in.content_type->value.len >= 16
-        && ngx_strncasecmp(r->headers_in.content_type->value.data,
-                           (u_char *) "application/json", 16) == 0)
-    {
-        return av_params_parse_json(params, (const char *) body.data,
-                                    body.len);
-    }
-
-    return av_params_parse_form(params, (const char *) body.data, body.len);
+    return av_params_read(params, (const char *) r->args.data, r->args.len,
+                          (const char *) body.data, body.len,
+                          type ? (const char *) type->value.data : NULL,
+                          type ? type->value.len : 0);
 }
 
 
@@ -194,9 +176,5 @@ ngx_http_appverify_wants_json(ngx_http_request_t *r)
 
     h = ngx_http_appverify_header(r, "Accept", sizeof("Accept") - 1);
 
-    return h != NULL
-           && ngx_strlcasestrn(h->value.data, h->value.data + h->value.len,
-                               (u_char *) "application/json",
-                               sizeof("application/json") - 1 - 1)
-              != NULL;
+    return h && av_accept_json((const char *) h->value.data, h->value.len);
 }

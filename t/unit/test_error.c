@@ -154,6 +154,22 @@ test_out_of_range_value_is_internal_error(void)
 }
 
 
+/* the gate's challenge: RFC 6750's, invalid_token once one was sent */
+static void
+test_challenge(void)
+{
+    CHECK_EQ_STR(av_err_challenge(AV_ERR_NO_CREDENTIAL),
+                 "Bearer realm=\"appverify\"");
+    CHECK_EQ_STR(av_err_challenge(AV_ERR_BAD_CREDENTIAL),
+                 "Bearer realm=\"appverify\", error=\"invalid_token\"");
+    CHECK_EQ_STR(av_err_challenge(AV_ERR_PENDING),
+                 "Bearer realm=\"appverify\", error=\"invalid_token\"");
+    CHECK(av_err_challenge(AV_ERR_FAILED) == NULL);
+    CHECK(av_err_challenge(AV_ERR_UPSTREAM) == NULL);
+    CHECK(av_err_challenge(AV_OK) == NULL);
+}
+
+
 int
 main(void)
 {
@@ -164,6 +180,7 @@ main(void)
     RUN(test_json_max_suffices_for_every_error);
     RUN(test_json_too_small_buffer_gives_zero);
     RUN(test_out_of_range_value_is_internal_error);
+    RUN(test_challenge);
 
     return UNIT_DONE();
 }

@@ -534,6 +534,59 @@ test_finalize_fields(void)
 }
 
 
+/* the query first, then the body by its type; the body's field wins */
+static void
+test_read_query_then_body(void)
+{
+    av_params_t  p;
+    const char   q[] = "xid=q1&phone=%2B13101234567";
+    const char   form[] = "xid=b1";
+    const char   json[] = "{\"xid\":\"j1\"}";
+
+    CHECK_EQ_INT(av_params_read(&p, q, strlen(q), NULL, 0, NULL, 0), AV_OK);
+    CHECK_EQ_STR(p.xid, "q1");
+    CHECK(p.has_phone);
+
+    CHECK_EQ_INT(av_params_read(&p, q, strlen(q), form, strlen(form),
+                                "application/x-www-form-urlencoded", 33),
+                 AV_OK);
+    CHECK_EQ_STR(p.xid, "b1");
+    CHECK(p.has_phone);
+
+    CHECK_EQ_INT(av_params_read(&p, NULL, 0, json, strlen(json),
+                                "Application/JSON; charset=utf-8", 31),
+                 AV_OK);
+    CHECK_EQ_STR(p.xid, "j1");
+
+    /* JSON without its type is read as a form, and is not one */
+    CHECK_EQ_INT(av_params_read(&p, NULL, 0, json, strlen(json), NULL, 0),
+                 AV_OK);
+    CHECK(!p.has_xid);
+
+    /* a short type is no JSON type */
+    CHECK_EQ_INT(av_params_read(&p, NULL, 0, form, strlen(form),
+                                "application/js", 14), AV_OK);
+    CHECK_EQ_STR(p.xid, "b1");
+
+    CHECK_EQ_INT(av_params_read(&p, "xid=%zz", 7, NULL, 0, NULL, 0),
+                 AV_ERR_MALFORMED_BODY);
+    CHECK_EQ_INT(av_params_read(&p, NULL, 0, "{", 1, "application/json", 16),
+                 AV_ERR_MALFORMED_BODY);
+}
+
+static void
+test_accept_json(void)
+{
+    CHECK(av_accept_json("application/json", 16));
+    CHECK(av_accept_json("text/plain, APPLICATION/JSON;q=0.9", 34));
+    CHECK(!av_accept_json("text/plain", 10));
+    CHECK(!av_accept_json("application/jso", 15));
+    CHECK(!av_accept_json(NULL, 0));
+    CHECK(!av_accept_json("*/*", 3));
+}
+
+
+
 int
 main(void)
 {
@@ -558,6 +611,8 @@ main(void)
     RUN(test_phone_errors_pass_through);
     RUN(test_code_valid_is_exactly_five_ascii_digits);
     RUN(test_finalize_fields);
+    RUN(test_read_query_then_body);
+    RUN(test_accept_json);
 
     return UNIT_DONE();
 }
