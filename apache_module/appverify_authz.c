@@ -44,6 +44,8 @@
 #include "util_filter.h"
 #include "apr_strings.h"
 
+#include <openssl/crypto.h>       /* CRYPTO_memcmp */
+
 #include "mod_appverify.h"
 
 
@@ -53,12 +55,13 @@
 /*
  * Verified is almost final: only a later terminal status from Telesign
  * (blocked, say) replaces it.  So each worker thread remembers the last
- * few sessions it found verified for one second, and a busy session does
- * not take the global mutex (shmcb needs it around every read) on each of
- * its requests: that mutex was the Apache gate's whole cost
- * (bench/RESULTS.md).  The credential is still checked every time; a block
- * arriving for a verified session reaches the gate within that second.
- * Thread-local, so the cache itself needs no lock.
+ * few credentials it found verified for one second (never past the
+ * credential's own expiry), and a busy session does not take the global
+ * mutex (shmcb needs it around every read) on each of its requests: that
+ * mutex was the Apache gate's whole cost (bench/RESULTS.md).  The bytes
+ * are those of a credential whose MAC was checked, compared in constant
+ * time; a block arriving for a verified session reaches the gate within
+ * that second.  Thread-local, so the cache itself needs no lock.
  */
 
 #define APPVERIFY_SEEN_SLOTS  8
@@ -66,6 +69,8 @@
 
 typedef struct {
     apr_time_t   until;
+    size_t       len;
+    char         cred[AV_CRED_MAX];
     av_record_t  rec;
 } appverify_seen_t;
 
@@ -73,15 +78,27 @@ static __thread appverify_seen_t  appverify_seen[APPVERIFY_SEEN_SLOTS];
 
 
 static appverify_seen_t *
-appverify_seen_slot(const char *xid)
+appverify_seen_slot(const char *cred, size_t len)
 {
+    size_t    i;
     unsigned  h;
 
-    for (h = 5381; *xid; xid++) {
-        h = h * 33 + (unsigned char) *xid;
+    h = 5381;
+
+    for (i = 0; i < len; i++) {
+        h = h * 33 + (unsigned char) cred[i];
     }
 
     return &appverify_seen[h % APPVERIFY_SEEN_SLOTS];
+}
+
+
+static int
+appverify_seen_hit(const appverify_seen_t *seen, const char *cred,
+    size_t len, apr_time_t now)
+{
+    return seen->until > now && seen->len == len
+           && CRYPTO_memcmp(seen->cred, cred, len) == 0;
 }
 
 
@@ -98,57 +115,101 @@ appverify_answered_by_authn(av_err_t err)
 }
 
 
+/*
+ * The gate: the core's av_flow_status decides (the credential, the
+ * record, Get Status when it is pending or absent here) and words the
+ * log line; this provider turns its verdict into mod_authz_core's terms.
+ */
+
 static authz_status
 appverify_check_authorization(request_rec *r, const char *require_args,
     const void *parsed_require_args)
 {
-    av_err_t               err;
-    av_record_t            rec;
-    appverify_req_t       *rq;
-    appverify_seen_t      *seen;
-    appverify_dir_conf_t   dc;
-    char                   xid[AV_XID_MAX + 1];
+    size_t                    len;
+    av_next_t                 next;
+    apr_time_t                now, until;
+    const char               *cred;
+    av_answer_t               a;
+    av_exchange_t             x;
+    av_flow_conf_t            fc;
+    appverify_req_t          *rq;
+    appverify_seen_t         *seen;
+    const av_store_t         *s;
+    appverify_dir_conf_t      dc;
+    appverify_server_conf_t  *sc;
 
     appverify_conf(r, &dc);
+    sc = ap_get_module_config(r->server->module_config, &appverify_module);
     rq = appverify_req(r);
 
-    err = appverify_credential(r, &dc, xid);
+    if (sc->session_key == NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(10730)
+                      "appverify: AppVerifyApiKeyFile is not set for "
+                      "this server");
+        return AUTHZ_GENERAL_ERROR;
+    }
 
-    if (err == AV_OK) {
-        seen = appverify_seen_slot(xid);
+    len = 0;
+    cred = appverify_credential(r, &dc, &len);
+    now = apr_time_now();
+    seen = NULL;
 
-        if (seen->until > apr_time_now() && strcmp(seen->rec.xid, xid) == 0) {
+    if (cred != NULL && len <= AV_CRED_MAX) {
+        seen = appverify_seen_slot(cred, len);
+
+        if (appverify_seen_hit(seen, cred, len, now)) {
             appverify_set_env(r, &seen->rec);
             rq->denied = 0;
             return AUTHZ_GRANTED;
         }
-
-        err = appverify_record(r, &dc, xid, &rec);
-
-        if (err == AV_OK) {
-            seen->rec = rec;
-            seen->until = apr_time_now() + APPVERIFY_SEEN_TTL;
-        }
     }
 
-    if (err == AV_OK) {
+    appverify_flow_conf(&dc, sc, &fc);
+    s = appverify_store(r);
+
+    next = av_flow_status(&x, &a, &fc, s, AV_USE_GATE, cred, len,
+                          appverify_now_ms());
+    appverify_ask(r, &dc, &x, &a, &fc, s, next);
+
+    if (a.have_rec) {
+        appverify_set_env(r, &a.rec);
+    }
+
+    if (a.err == AV_OK) {
+        if (seen) {
+            until = now + APPVERIFY_SEEN_TTL;
+
+            if (until > apr_time_from_sec(x.exp)) {
+                until = apr_time_from_sec(x.exp);
+            }
+
+            seen->until = until;
+            seen->len = len;
+            memcpy(seen->cred, cred, len);
+            seen->rec = a.rec;
+        }
+
+        if (a.level != AV_LOG_NONE) {
+            ap_log_rerror(APLOG_MARK, appverify_log_level(a.level), 0, r,
+                          "appverify: %s", a.log);
+        }
+
         rq->denied = 0;
         return AUTHZ_GRANTED;
     }
 
-    if (err == AV_ERR_INTERNAL) {
-        return AUTHZ_GENERAL_ERROR;          /* logged where it happened */
+    ap_log_rerror(APLOG_MARK, appverify_log_level(a.level), 0, r,
+                  "appverify: %s", a.log);
+
+    if (a.err == AV_ERR_INTERNAL) {
+        return AUTHZ_GENERAL_ERROR;
     }
 
-    ap_log_rerror(APLOG_MARK, appverify_log_level(av_err_log_level(err)), 0,
-                  r, "appverify: access denied: %s%s%s", av_err_reason(err),
-                  rq->have_rec ? ": " : "", rq->have_rec ? rq->rec.xid : "");
-
     rq->denied = 1;
-    rq->deny = err;
+    rq->deny = a.err;
 
-    return appverify_answered_by_authn(err) ? AUTHZ_DENIED_NO_USER
-                                            : AUTHZ_DENIED;
+    return appverify_answered_by_authn(a.err) ? AUTHZ_DENIED_NO_USER
+                                              : AUTHZ_DENIED;
 }
 
 
@@ -194,9 +255,7 @@ appverify_authn(request_rec *r)
     }
 
     apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                   rq->deny == AV_ERR_NO_CREDENTIAL
-                   ? "Bearer realm=\"appverify\""
-                   : "Bearer realm=\"appverify\", error=\"invalid_token\"");
+                   av_err_challenge(rq->deny));
 
     return HTTP_UNAUTHORIZED;
 }

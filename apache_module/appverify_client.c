@@ -1,12 +1,12 @@
 /*
  * mod_appverify: the outbound calls to Telesign, with libcurl.
  *
- * The core builds each request (path, form body) and signs it with a
- * fresh date and nonce (av_api_sign); this file sends exactly that, and
- * hands the HTTP status and body to av_api_answer, which decides what
- * counts as an answer: anything else (no connection, a timeout, a TLS
- * failure, 5xx, an answer over AV_API_ANSWER_MAX) is AV_ERR_UPSTREAM, so
- * the module fails closed exactly as nginx's does.
+ * The core's flows build each request (path, form body) and sign it
+ * with a fresh date and nonce; this file sends exactly that and hands the
+ * HTTP status and body back to the flow (av_flow_answered), which decides
+ * what counts as an answer: anything else (no connection, a timeout, a
+ * TLS failure, 5xx, an answer over AV_API_ANSWER_MAX) fails closed,
+ * exactly as nginx's module does.
  *
  * httpd's threads block on the call (there is no subrequest machinery to
  * lend the thread back, as nginx does), bounded by
@@ -156,42 +156,34 @@ appverify_write(char *data, size_t size, size_t nmemb, void *userdata)
 
 
 /*
- * Signs and sends req to AppVerifyTelesignURL, and classifies the answer.
- * AV_OK (ans filled), AV_ERR_UNKNOWN_SESSION (Get Status: Telesign does not
- * know the xid) or AV_ERR_UPSTREAM.
+ * Sends req, built and signed by the core, to AppVerifyTelesignURL as it
+ * is.  Returns Telesign's HTTP status with its body in *body, *len (in
+ * r->pool), or 0 when no answer came (refused, timed out, reset, too
+ * large): the core decides what either means.
  */
 
-av_err_t
-appverify_client_call(request_rec *r, const appverify_dir_conf_t *dc,
-    av_api_request_t *req, av_api_answer_t *ans)
+static int
+appverify_client_send(request_rec *r, const appverify_dir_conf_t *dc,
+    const av_api_request_t *req, char **body, apr_size_t *len)
 {
-    long                       status;
-    CURL                      *h;
-    char                      *url;
-    av_err_t                   rc;
-    CURLcode                   cc;
-    const char                *msg;
-    struct curl_slist         *hdrs;
-    appverify_answer_buf_t     ab;
-    appverify_server_conf_t   *sc;
-    char                       errbuf[CURL_ERROR_SIZE];
+    long                     status;
+    CURL                    *h;
+    char                    *url;
+    CURLcode                 cc;
+    struct curl_slist       *hdrs;
+    appverify_answer_buf_t   ab;
+    char                     errbuf[CURL_ERROR_SIZE];
 
-    sc = ap_get_module_config(r->server->module_config, &appverify_module);
+    *body = "";
+    *len = 0;
 
-    if (!appverify_curl_ready) {
-        return AV_ERR_UPSTREAM;
-    }
-
-    if (av_api_sign(req, sc->api_key, sc->customer_id,
-                    (int64_t) apr_time_sec(apr_time_now()))
-        != AV_OK)
-    {
-        return AV_ERR_INTERNAL;
+    if (!appverify_curl_ready || dc->telesign_url == NULL) {
+        return 0;
     }
 
     h = appverify_handle_take();
     if (h == NULL) {
-        return AV_ERR_INTERNAL;
+        return 0;
     }
 
     url = apr_pstrcat(r->pool, dc->telesign_url, req->path, NULL);
@@ -251,6 +243,7 @@ appverify_client_call(request_rec *r, const appverify_dir_conf_t *dc,
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 
     } else {
+        /* how it failed is libcurl's to say; what it means, the core's */
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(10751)
                       "appverify: %s %s: %s", req->method, req->path,
                       ab.too_big ? "answer too large"
@@ -271,15 +264,33 @@ appverify_client_call(request_rec *r, const appverify_dir_conf_t *dc,
     curl_slist_free_all(hdrs);
 
     ab.buf[ab.len] = '\0';
-    msg = NULL;
+    *body = ab.buf;
+    *len = ab.len;
 
-    rc = av_api_answer(req->call, (int) status, ab.buf, ab.len, ans, &msg);
+    return (int) status;
+}
 
-    if (rc == AV_ERR_UPSTREAM) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(10752)
-                      "appverify: telesign %s %s answered %ld: %s",
-                      req->method, req->path, status, msg ? msg : "refused");
+
+/*
+ * Runs a flow of the core to its answer: each question it asks (Get
+ * Status, initiate, finalize, call status) is sent, and its answer handed
+ * back, until the flow says what to send.  The thread waits on each call,
+ * at most AppVerifyTelesignTimeout.
+ */
+
+void
+appverify_ask(request_rec *r, const appverify_dir_conf_t *dc,
+    av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *fc,
+    const av_store_t *store, av_next_t next)
+{
+    int          status;
+    char        *body;
+    apr_size_t   len;
+
+    while (next == AV_NEXT_ASK) {
+        status = appverify_client_send(r, dc, &x->req, &body, &len);
+
+        next = av_flow_answered(x, a, fc, store, status, body, len,
+                                appverify_now_ms());
     }
-
-    return rc;
 }

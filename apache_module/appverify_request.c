@@ -111,6 +111,14 @@ appverify_flow_conf(const appverify_dir_conf_t *dc,
     fc->ncountries = dc->countries ? (size_t) dc->countries->nelts : 0;
     fc->start = dc->start;
     fc->signature = dc->signature;
+    fc->telesign = (dc->telesign_url != NULL);
+    fc->lookup = fc->telesign && dc->lookup;
+    fc->lookup_interval_ms = dc->lookup_interval_ms;
+
+    /* a call ends within the timeout (libcurl's, for the whole call): a
+     * claim its thread could not end outlives it by a second */
+    fc->lookup_forget_ms = ((int64_t) dc->timeout + 1) * 1000;
+    fc->attempts = (unsigned) dc->max_attempts;
 }
 
 
@@ -173,47 +181,32 @@ appverify_read_body(request_rec *r, apr_off_t max, char **body,
 
 
 /*
- * The session credential: "Authorization: Bearer" wins, else the cookie.
- * On AV_OK the xid it is bound to is in xid (AV_XID_MAX + 1 bytes).
+ * Finds the session credential: "Authorization: Bearer" wins, else the
+ * cookie.  Returns it (*len bytes), or NULL when the request sent none;
+ * the core's flows check it.
  */
 
-av_err_t
+const char *
 appverify_credential(request_rec *r, const appverify_dir_conf_t *dc,
-    char *xid)
+    size_t *len)
 {
-    size_t                    len, xid_len;
-    const char               *h, *cred;
-    appverify_server_conf_t  *sc;
-
-    sc = ap_get_module_config(r->server->module_config, &appverify_module);
-
-    if (sc->session_key == NULL) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(10730)
-                      "appverify: AppVerifyApiKeyFile is not set for "
-                      "this server");
-        return AV_ERR_INTERNAL;
-    }
-
-    cred = NULL;
-    len = 0;
+    const char  *h, *cred;
 
     h = apr_table_get(r->headers_in, "Authorization");
 
-    if (h == NULL || !av_credential_from_bearer(h, strlen(h), &cred, &len)) {
-        h = apr_table_get(r->headers_in, "Cookie");
-
-        if (h == NULL
-            || !av_credential_from_cookie(h, strlen(h), dc->cookie_name,
-                                          strlen(dc->cookie_name), &cred,
-                                          &len))
-        {
-            return AV_ERR_NO_CREDENTIAL;
-        }
+    if (h && av_credential_from_bearer(h, strlen(h), &cred, len)) {
+        return cred;
     }
 
-    return av_credential_check(sc->session_key, cred, len,
-                               (int64_t) apr_time_sec(apr_time_now()), xid,
-                               &xid_len, NULL);
+    h = apr_table_get(r->headers_in, "Cookie");
+
+    if (h && av_credential_from_cookie(h, strlen(h), dc->cookie_name,
+                                       strlen(dc->cookie_name), &cred, len))
+    {
+        return cred;
+    }
+
+    return NULL;
 }
 
 

@@ -118,8 +118,8 @@ void         appverify_flow_conf(const appverify_dir_conf_t *dc,
 int          appverify_log_level(av_log_level_t level);
 av_err_t     appverify_read_body(request_rec *r, apr_off_t max, char **body,
     apr_size_t *len);
-av_err_t     appverify_credential(request_rec *r,
-    const appverify_dir_conf_t *dc, char *xid);
+const char  *appverify_credential(request_rec *r,
+    const appverify_dir_conf_t *dc, size_t *len);
 const char  *appverify_cookie(request_rec *r, const appverify_dir_conf_t *dc,
     const char *cred, apr_size_t len);
 void         appverify_set_env(request_rec *r, const av_record_t *rec);
@@ -127,16 +127,14 @@ int64_t      appverify_now_ms(void);
 
 /* appverify_handlers.c */
 int          appverify_handler(request_rec *r);
-av_err_t     appverify_record(request_rec *r, const appverify_dir_conf_t *dc,
-    const char *xid, av_record_t *out);
 
 /* appverify_authz.c */
 void         appverify_authz_register(apr_pool_t *p);
 
 /* appverify_client.c */
-av_err_t     appverify_client_call(request_rec *r,
-    const appverify_dir_conf_t *dc, av_api_request_t *req,
-    av_api_answer_t *ans);
+void         appverify_ask(request_rec *r, const appverify_dir_conf_t *dc,
+    av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *fc,
+    const av_store_t *store, av_next_t next);
 void         appverify_client_child_init(apr_pool_t *p, server_rec *s);
 
 #endif /* MOD_APPVERIFY_H */

@@ -145,6 +145,7 @@ typedef struct {
     av_use_t          use;
     unsigned          step;                 /* what req asks */
     char              xid[AV_XID_MAX + 1];
+    int64_t           exp;                  /* the credential's expiry (s) */
     av_record_t       rec;
     int               have;                 /* rec holds the stored record */
     int64_t           claim;                /* a Get Status claim to end */

@@ -109,7 +109,7 @@ av_exchange_session(av_exchange_t *x, const av_flow_conf_t *conf,
     }
 
     return av_credential_check(conf->session_key, cred, cred_len,
-                               now_ms / 1000, x->xid, &xid_len, NULL);
+                               now_ms / 1000, x->xid, &xid_len, &x->exp);
 }
 
 
@@ -119,6 +119,7 @@ av_exchange_init(av_exchange_t *x, av_use_t use)
     x->use = use;
     x->step = AV_STEP_NONE;
     x->xid[0] = '\0';
+    x->exp = 0;
     x->have = 0;
     x->claim = 0;
     x->held = 0;
