@@ -4,7 +4,13 @@
  *
  * The mod_authn_socache model: one socache instance for the whole server
  * (shmcb unless AppVerifyCache names another provider), one global mutex
- * created in post_config and re-attached in child_init.  Each of the
+ * re-attached in child_init.  Unlike mod_authn_socache's, both outlive a
+ * graceful restart: they live in a pool under the process pool, not in
+ * pconf, and a new generation whose AppVerifyCache says the same takes
+ * them over, so verified sessions survive "apache2ctl -k graceful" (and
+ * Debian's daily logrotate) as nginx's zone survives "nginx -s reload".
+ * The old generation's children keep using the same cache and the same
+ * mutex until they finish.  Each of the
  * core's items is an entry "appverify:1:<key>" (x:<xid>, l:<xid>, p:, c:,
  * n:, as av_store.h names them) whose value is the item's fixed-size,
  * pointer-free struct, stored as bytes.
@@ -29,6 +35,7 @@
 #include "util_mutex.h"
 #include "ap_provider.h"
 #include "apr_strings.h"
+#include "apr_atomic.h"
 
 #include "mod_appverify.h"
 
@@ -40,7 +47,26 @@ static const char             *appverify_mutex_id = "appverify-cache";
 static apr_global_mutex_t     *appverify_mutex;
 static ap_socache_provider_t  *appverify_provider;
 static ap_socache_instance_t  *appverify_cache;
+static const char             *appverify_args;     /* AppVerifyCache's */
 static int                     appverify_explicit;
+
+/* unlike mod_authn_socache's, a store can be read only by an operation
+ * that may fail: at most one error line a second says so */
+static apr_uint32_t            appverify_failed_at;
+
+
+/* The cache and its mutex across generations (s->process->pool). */
+
+#define APPVERIFY_KEPT_KEY  "mod_appverify:store"
+
+typedef struct {
+    apr_pool_t             *pool;        /* under the process pool */
+    const char             *spec;        /* provider:args they were made of */
+    ap_socache_provider_t  *provider;
+    ap_socache_instance_t  *cache;
+    apr_global_mutex_t     *mutex;
+    server_rec             *s;           /* the latest generation's */
+} appverify_kept_t;
 
 
 /* --- configuration and process life ----------------------------------- */
@@ -59,12 +85,14 @@ appverify_store_pre_config(apr_pool_t *pconf)
         return 500;     /* an HTTP status would be a misnomer */
     }
 
-    /* a restart starts from scratch: the old instance died with pconf */
+    /* what this generation's configuration says; post_config decides
+     * whether the kept instance serves it */
     appverify_provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP,
                                             AP_SOCACHE_DEFAULT_PROVIDER,
                                             AP_SOCACHE_PROVIDER_VERSION);
     appverify_cache = NULL;
     appverify_mutex = NULL;
+    appverify_args = NULL;
     appverify_explicit = 0;
 
     return OK;
@@ -96,41 +124,104 @@ appverify_store_set_provider(cmd_parms *cmd, const char *arg)
                             name, name);
     }
 
+    /* the arguments are checked now (apache2 -t); the instance is made in
+     * post_config, where a kept one may serve instead */
     err = appverify_provider->create(&appverify_cache, sep, cmd->temp_pool,
-                                     cmd->pool);
+                                     cmd->temp_pool);
     if (err) {
         return apr_psprintf(cmd->pool, "AppVerifyCache: %s", err);
     }
 
+    appverify_cache = NULL;
+    appverify_args = sep ? apr_pstrdup(cmd->pool, sep) : NULL;
     appverify_explicit = 1;
 
     return NULL;
 }
 
 
-static apr_status_t
-appverify_store_destroy(void *data)
-{
-    server_rec  *s = data;
+/* The provider's destroy, before the pool's own cleanups (the shm's, the
+ * mutex's) free what it would destroy: registered after init. */
 
-    if (appverify_cache) {
-        appverify_provider->destroy(appverify_cache, s);
-        appverify_cache = NULL;
+static apr_status_t
+appverify_kept_destroy(void *data)
+{
+    appverify_kept_t  *kept = data;
+
+    if (kept->cache) {
+        kept->provider->destroy(kept->cache, kept->s);
+        kept->cache = NULL;
     }
 
     return APR_SUCCESS;
 }
 
 
+/* A cache and mutex for spec, in a pool of their own under the process's. */
+
 static apr_status_t
-appverify_store_remove_lock(void *data)
+appverify_kept_create(server_rec *s, apr_pool_t *plog, const char *spec,
+    appverify_kept_t **out)
 {
-    if (appverify_mutex) {
-        apr_global_mutex_destroy(appverify_mutex);
-        appverify_mutex = NULL;
+    const char        *err;
+    apr_pool_t        *pool;
+    apr_status_t       rv;
+    appverify_kept_t  *kept;
+
+    static struct ap_socache_hints  hints = {
+        40,                             /* average xid/phone key */
+        sizeof(av_record_t),            /* average entry */
+        60 * APR_USEC_PER_SEC           /* expiry sweep interval */
+    };
+
+    rv = apr_pool_create(&pool, s->process->pool);
+    if (rv != APR_SUCCESS) {
+        return rv;
     }
 
+    kept = apr_pcalloc(pool, sizeof(appverify_kept_t));
+    kept->pool = pool;
+    kept->spec = apr_pstrdup(pool, spec);
+    kept->provider = appverify_provider;
+    kept->s = s;
+
+    rv = ap_global_mutex_create(&kept->mutex, NULL, appverify_mutex_id,
+                                NULL, s, pool, 0);
+    if (rv != APR_SUCCESS) {
+        ap_log_perror(APLOG_MARK, APLOG_CRIT, rv, plog,
+                      "mod_appverify: failed to create the %s mutex",
+                      appverify_mutex_id);
+        goto failed;
+    }
+
+    err = appverify_provider->create(&kept->cache, appverify_args, pool,
+                                     pool);
+    if (err) {
+        ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog, "mod_appverify: %s",
+                      err);
+        rv = APR_EGENERAL;
+        goto failed;
+    }
+
+    rv = appverify_provider->init(kept->cache, "appverify", &hints, s, pool);
+    if (rv != APR_SUCCESS) {
+        ap_log_perror(APLOG_MARK, APLOG_CRIT, rv, plog,
+                      "mod_appverify: failed to initialise the %s cache",
+                      appverify_provider->name);
+        kept->cache = NULL;
+        goto failed;
+    }
+
+    apr_pool_cleanup_register(pool, kept, appverify_kept_destroy,
+                              apr_pool_cleanup_null);
+
+    *out = kept;
     return APR_SUCCESS;
+
+failed:
+
+    apr_pool_destroy(pool);
+    return rv;
 }
 
 
@@ -139,16 +230,12 @@ appverify_store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     apr_pool_t *ptemp, server_rec *s)
 {
     int                       used;
+    void                     *data;
     server_rec               *vs;
-    const char               *err;
+    const char               *spec;
     apr_status_t              rv;
+    appverify_kept_t         *kept;
     appverify_server_conf_t  *sc;
-
-    static struct ap_socache_hints  hints = {
-        40,                             /* average xid/phone key */
-        sizeof(av_record_t),            /* average entry */
-        60 * APR_USEC_PER_SEC           /* expiry sweep interval */
-    };
 
     /* the module may be loaded and unused: then no mutex, no cache */
     used = appverify_explicit;
@@ -163,45 +250,44 @@ appverify_store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     }
 
     if (appverify_provider == NULL) {
-        ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog, APLOGNO(10711)
+        ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog,
                       "mod_appverify: no socache provider: load "
                       "mod_socache_shmcb or name one with AppVerifyCache");
         return APR_EGENERAL;
     }
 
-    rv = ap_global_mutex_create(&appverify_mutex, NULL, appverify_mutex_id,
-                                NULL, s, pconf, 0);
-    if (rv != APR_SUCCESS) {
-        ap_log_perror(APLOG_MARK, APLOG_CRIT, rv, plog, APLOGNO(10712)
-                      "mod_appverify: failed to create the %s mutex",
-                      appverify_mutex_id);
-        return rv;
-    }
+    spec = apr_pstrcat(ptemp, appverify_provider->name, ":",
+                       appverify_args ? appverify_args : "", NULL);
 
-    apr_pool_cleanup_register(pconf, NULL, appverify_store_remove_lock,
-                              apr_pool_cleanup_null);
+    data = NULL;
+    apr_pool_userdata_get(&data, APPVERIFY_KEPT_KEY, s->process->pool);
+    kept = data;
 
-    if (appverify_cache == NULL) {
-        err = appverify_provider->create(&appverify_cache, NULL, ptemp,
-                                         pconf);
-        if (err) {
-            ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog, APLOGNO(10713)
-                          "mod_appverify: %s", err);
-            return APR_EGENERAL;
+    if (kept == NULL || kept->provider != appverify_provider
+        || strcmp(kept->spec, spec) != 0)
+    {
+        /* another cache now: the old one goes (children of the old
+         * generation keep their own mappings until they finish) */
+        if (kept) {
+            kept->s = s;
+            apr_pool_destroy(kept->pool);
+            apr_pool_userdata_set(NULL, APPVERIFY_KEPT_KEY, NULL,
+                                  s->process->pool);
         }
+
+        rv = appverify_kept_create(s, plog, spec, &kept);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+
+        apr_pool_userdata_set(kept, APPVERIFY_KEPT_KEY, NULL,
+                              s->process->pool);
     }
 
-    rv = appverify_provider->init(appverify_cache, "appverify", &hints, s,
-                                  pconf);
-    if (rv != APR_SUCCESS) {
-        ap_log_perror(APLOG_MARK, APLOG_CRIT, rv, plog, APLOGNO(10714)
-                      "mod_appverify: failed to initialise the %s cache",
-                      appverify_provider->name);
-        return rv;
-    }
-
-    apr_pool_cleanup_register(pconf, s, appverify_store_destroy,
-                              apr_pool_cleanup_null);
+    /* the server_rec of a generation dies with its pconf */
+    kept->s = s;
+    appverify_cache = kept->cache;
+    appverify_mutex = kept->mutex;
 
     return APR_SUCCESS;
 }
@@ -229,6 +315,26 @@ appverify_store_child_init(apr_pool_t *p, server_rec *s)
 
 
 /* --- the store the core's transactions run on (av_store.h) ------------ */
+
+/* One error line a second at most, whatever the number of requests. */
+
+static void
+appverify_store_failed(request_rec *r, apr_status_t rv, const char *what)
+{
+    apr_uint32_t  now, last;
+
+    now = (apr_uint32_t) apr_time_sec(apr_time_now());
+    last = apr_atomic_read32(&appverify_failed_at);
+
+    if (last != now
+        && apr_atomic_cas32(&appverify_failed_at, now, last) == last)
+    {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      "mod_appverify: cannot %s the %s cache: answering "
+                      "503 store_unavailable", what, appverify_provider->name);
+    }
+}
+
 
 static const char *
 appverify_key(request_rec *r, const av_item_t *it)
@@ -275,8 +381,58 @@ appverify_store_end(void *data)
 }
 
 
-/* An entry that cannot be retrieved, or is not exactly its kind's size
- * (another layout), reads as absent; the core validates the rest. */
+/*
+ * apr_redis and apr_memcache answer "not found" also when no server is
+ * up, so on a cache shared over the network an absent entry is believed
+ * only when the cache shows it is there: an entry of its own, put back
+ * when missing (after a flush or a restart without persistence).  Once a
+ * request; a cache in this process (shmcb) is always there.
+ */
+
+#define APPVERIFY_ALIVE_KEY  APPVERIFY_KEY_PREFIX "alive"
+
+static int
+appverify_store_alive(request_rec *r)
+{
+    unsigned int      len;
+    unsigned char     byte;
+    apr_status_t      rv;
+    appverify_req_t  *rq;
+
+    rq = appverify_req(r);
+
+    if (rq->store_seen
+        || (appverify_provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE))
+    {
+        return 1;
+    }
+
+    len = 1;
+    rv = appverify_provider->retrieve(appverify_cache, r->server,
+                                      (const unsigned char *)
+                                      APPVERIFY_ALIVE_KEY,
+                                      sizeof(APPVERIFY_ALIVE_KEY) - 1,
+                                      &byte, &len, r->pool);
+
+    if (rv != APR_SUCCESS) {
+        byte = 1;
+        rv = appverify_provider->store(appverify_cache, r->server,
+                                       (const unsigned char *)
+                                       APPVERIFY_ALIVE_KEY,
+                                       sizeof(APPVERIFY_ALIVE_KEY) - 1,
+                                       apr_time_now()
+                                       + apr_time_from_sec(86400 * 365),
+                                       &byte, 1, r->pool);
+    }
+
+    rq->store_seen = (rv == APR_SUCCESS);
+
+    return rq->store_seen;
+}
+
+
+/* An entry that is not exactly its kind's size (another layout) reads as
+ * absent; the core validates the rest. */
 
 static av_err_t
 appverify_store_read(void *data, av_item_t *it)
@@ -296,10 +452,18 @@ appverify_store_read(void *data, av_item_t *it)
                                       (unsigned char *) &it->v, &len,
                                       r->pool);
 
-    if (rv != APR_SUCCESS && !APR_STATUS_IS_NOTFOUND(rv)) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r,
-                      "mod_appverify: %s retrieve failed",
-                      appverify_provider->name);
+    /* a cache that cannot be read is not an empty one: nobody is told to
+     * start (and pay for) a verification again */
+
+    if (rv != APR_SUCCESS
+        && (!APR_STATUS_IS_NOTFOUND(rv) || !appverify_store_alive(r)))
+    {
+        appverify_store_failed(r, rv, "retrieve from");
+        return AV_ERR_STORE_UNAVAILABLE;
+    }
+
+    if (rv == APR_SUCCESS) {
+        appverify_req(r)->store_seen = 1;
     }
 
     it->found = (rv == APR_SUCCESS && len == size);
@@ -362,9 +526,7 @@ appverify_store_commit(void *data, av_item_t *items, unsigned n,
                                        (unsigned int) av_item_size(it->kind),
                                        r->pool);
         if (rv != APR_SUCCESS) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, APLOGNO(10716)
-                          "mod_appverify: cannot store in the %s cache",
-                          appverify_provider->name);
+            appverify_store_failed(r, rv, "store in");
             goto failed;
         }
     }
@@ -385,7 +547,10 @@ failed:
         }
     }
 
-    return AV_ERR_STORE_FULL;
+    /* a local cache that refuses an entry is full; a network one may be
+     * unreachable as well */
+    return (appverify_provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE)
+           ? AV_ERR_STORE_FULL : AV_ERR_STORE_UNAVAILABLE;
 }
 
 

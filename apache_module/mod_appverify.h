@@ -82,6 +82,7 @@ typedef struct {
     av_record_t  rec;
     unsigned     have_rec:1;
     unsigned     denied:1;
+    unsigned     store_seen:1;       /* the cache answered this request */
     av_err_t     deny;
     av_store_t   store;              /* appverify_store(r) */
 } appverify_req_t;

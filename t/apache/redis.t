@@ -96,4 +96,44 @@ $up{a} = 1;
 $r = req('a', 'GET', '/account/index.html', undef, Cookie => $cookie);
 is($r->code, 200, 'after a restart of A, redis still has the verification');
 
+# Redis down: a cache that cannot be read is not an empty one.  Nobody is
+# told their session is unknown (the app would start, and pay for, a new
+# verification), nothing reads as full: 503 store_unavailable, one error
+# line a second at most, and service comes back with Redis by itself.
+stop_redis($redis);
+undef $redis;
+
+my $log = "$base/a/logs/error.log";
+my $lines_before = () = do { open my $fh, '<', $log or die; <$fh> };
+for my $i (1 .. 5) {
+    $r = req('a', 'GET', '/status', undef, Cookie => $cookie);
+    is($r->code, 503, "redis down: status $i is 503");
+    like($r->content, qr/^\{"error":"store_unavailable"/, '... store_unavailable');
+}
+$r = req('a', 'GET', '/account/index.html', undef, Cookie => $cookie);
+ok($r->code == 503 || $r->code == 200,
+   'redis down: the gate is 503 (or 200 from the thread\'s one-second cache), never 401');
+$r = req('a', 'GET', '/account/index.html', undef,
+         Cookie => 'appverify=' . AppVerify::Test::credential('redis-never'));
+is($r->code, 503, 'redis down: the gate for a session it cannot look up is 503');
+like($r->content, qr/^\{"error":"store_unavailable"/, '... as JSON');
+$r = req('b', 'GET', "/token?phone=15558800002&xid=redis-3");
+is($r->code, 503, 'redis down: a token is 503');
+like($r->content, qr/^\{"error":"store_unavailable"/, '... store_unavailable, not store_full');
+
+my @new = do { open my $fh, '<', $log or die; my @l = <$fh>; @l[$lines_before .. $#l] };
+my @errors = grep { /cannot retrieve from the redis cache/ } @new;
+ok(@errors >= 1 && @errors <= 3, 'one error line a second at most (' . scalar(@errors) . ')');
+ok(!grep({ /redis.*pass/i } @new), 'no password or secret in the lines');
+
+$redis = start_redis(port => $port{redis}, dir => "$base/redis");
+# apr_redis tries a server it marked dead again after 5 s
+my $ok;
+for (1 .. 150) {
+    $r = req('b', 'GET', "/token?phone=15558800002&xid=redis-3");
+    last if ($ok = $r->code == 200);
+    select(undef, undef, undef, 0.1);
+}
+ok($ok, 'redis back: service returns by itself');
+
 done_testing();
