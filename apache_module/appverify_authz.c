@@ -1,5 +1,6 @@
 /*
- * mod_appverify: "Require appverify-verified", the gate.
+ * mod_appverify: "Require appverify-verified", the gate, and
+ * "AuthType appverify", the gate as httpd's authentication.
  *
  * An authz provider (the mod_authz_user model), so it combines with
  * <RequireAll>, <RequireAny>, <RequireNone> and every other Require.  It
@@ -25,6 +26,10 @@
  *   503 reasons  (Telesign or the store could not be asked) the same way:
  *                appverify_authn answers the 503 itself, as nginx's gate
  *                does; a plain "denied" would become httpd's 403.
+ *
+ * Under "AuthType appverify" the authentication hook runs the gate and
+ * answers its refusals (401, 403 or 503) itself; a verified session's
+ * phone is r->user, so "Require valid-user", %u and REMOTE_USER see it.
  *
  * The body: httpd writes its HTML error page for both; an error filter,
  * inserted only for our own refusals and only when no ErrorDocument is
@@ -115,15 +120,28 @@ appverify_answered_by_authn(av_err_t err)
 }
 
 
+/* "AuthType appverify": the gate is then the authentication too. */
+
+static int
+appverify_is_auth_type(request_rec *r)
+{
+    const char  *type;
+
+    type = ap_auth_type(r);
+
+    return type != NULL && strcasecmp(type, "appverify") == 0;
+}
+
+
 /*
- * The gate: the core's av_flow_status decides (the credential, the
- * record, Get Status when it is pending or absent here) and words the
- * log line; this provider turns its verdict into mod_authz_core's terms.
+ * The gate, once a request: the core's av_flow_status decides (the
+ * credential, the record, Get Status when it is pending or absent here)
+ * and words the log line.  AV_OK: verified, the record in rq; else the
+ * reason it was refused.
  */
 
-static authz_status
-appverify_check_authorization(request_rec *r, const char *require_args,
-    const void *parsed_require_args)
+static av_err_t
+appverify_gate(request_rec *r)
 {
     size_t                    len;
     av_next_t                 next;
@@ -138,15 +156,23 @@ appverify_check_authorization(request_rec *r, const char *require_args,
     appverify_dir_conf_t      dc;
     appverify_server_conf_t  *sc;
 
-    appverify_conf(r, &dc);
-    sc = ap_get_module_config(r->server->module_config, &appverify_module);
     rq = appverify_req(r);
 
+    if (rq->gated) {
+        return rq->deny;
+    }
+
+    rq->gated = 1;
+    rq->deny = AV_ERR_INTERNAL;
+
+    appverify_conf(r, &dc);
+    sc = ap_get_module_config(r->server->module_config, &appverify_module);
+
     if (sc->session_key == NULL) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(10730)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "appverify: AppVerifyApiKeyFile is not set for "
                       "this server");
-        return AUTHZ_GENERAL_ERROR;
+        return AV_ERR_INTERNAL;
     }
 
     len = 0;
@@ -159,8 +185,8 @@ appverify_check_authorization(request_rec *r, const char *require_args,
 
         if (appverify_seen_hit(seen, cred, len, now)) {
             appverify_set_env(r, &seen->rec);
-            rq->denied = 0;
-            return AUTHZ_GRANTED;
+            rq->deny = AV_OK;
+            return AV_OK;
         }
     }
 
@@ -175,41 +201,65 @@ appverify_check_authorization(request_rec *r, const char *require_args,
         appverify_set_env(r, &a.rec);
     }
 
-    if (a.err == AV_OK) {
-        if (seen) {
-            until = now + APPVERIFY_SEEN_TTL;
+    if (a.level != AV_LOG_NONE) {
+        ap_log_rerror(APLOG_MARK, appverify_log_level(a.level), 0, r,
+                      "appverify: %s", a.log);
+    }
 
-            if (until > apr_time_from_sec(x.exp)) {
-                until = apr_time_from_sec(x.exp);
-            }
+    if (a.err == AV_OK && seen) {
+        until = now + APPVERIFY_SEEN_TTL;
 
-            seen->until = until;
-            seen->len = len;
-            memcpy(seen->cred, cred, len);
-            seen->rec = a.rec;
+        if (until > apr_time_from_sec(x.exp)) {
+            until = apr_time_from_sec(x.exp);
         }
 
-        if (a.level != AV_LOG_NONE) {
-            ap_log_rerror(APLOG_MARK, appverify_log_level(a.level), 0, r,
-                          "appverify: %s", a.log);
-        }
+        seen->until = until;
+        seen->len = len;
+        memcpy(seen->cred, cred, len);
+        seen->rec = a.rec;
+    }
 
+    rq->deny = a.err;
+
+    return a.err;
+}
+
+
+/*
+ * "Require appverify-verified": the gate's verdict in mod_authz_core's
+ * terms.  Under "AuthType appverify" the authentication step runs the
+ * gate and sets the user; the provider, asked first without a user, says
+ * so (AUTHZ_DENIED_NO_USER) and is asked again after it.
+ */
+
+static authz_status
+appverify_check_authorization(request_rec *r, const char *require_args,
+    const void *parsed_require_args)
+{
+    av_err_t          err;
+    appverify_req_t  *rq;
+
+    rq = appverify_req(r);
+
+    if (r->user == NULL && !rq->gated && appverify_is_auth_type(r)) {
+        return AUTHZ_DENIED_NO_USER;
+    }
+
+    err = appverify_gate(r);
+
+    if (err == AV_OK) {
         rq->denied = 0;
         return AUTHZ_GRANTED;
     }
 
-    ap_log_rerror(APLOG_MARK, appverify_log_level(a.level), 0, r,
-                  "appverify: %s", a.log);
-
-    if (a.err == AV_ERR_INTERNAL) {
+    if (err == AV_ERR_INTERNAL) {
         return AUTHZ_GENERAL_ERROR;
     }
 
     rq->denied = 1;
-    rq->deny = a.err;
 
-    return appverify_answered_by_authn(a.err) ? AUTHZ_DENIED_NO_USER
-                                              : AUTHZ_DENIED;
+    return appverify_answered_by_authn(err) ? AUTHZ_DENIED_NO_USER
+                                            : AUTHZ_DENIED;
 }
 
 
@@ -232,32 +282,57 @@ static const authz_provider  appverify_authz_provider = {
 
 
 /*
- * The authentication step mod_authz_core runs after our provider said
- * AUTHZ_DENIED_NO_USER: answer the 401 (or 503) ourselves.  Anything else
- * is not ours.
+ * The authentication step.  Under "AuthType appverify" it is the gate:
+ * a verified session's phone becomes r->user (%u, REMOTE_USER,
+ * "Require valid-user", other modules), and a refusal is answered here
+ * with the gate's status.  Without an AuthType it runs only after our
+ * provider said AUTHZ_DENIED_NO_USER, to answer that 401 (or 503)
+ * itself; under another AuthType, that module authenticates.
  */
 
 static int
 appverify_authn(request_rec *r)
 {
+    int               status;
+    av_err_t          err;
+    const char       *challenge;
     appverify_req_t  *rq;
 
     rq = ap_get_module_config(r->request_config, &appverify_module);
 
-    if (rq == NULL || !rq->denied || !appverify_answered_by_authn(rq->deny)
-        || ap_auth_type(r) != NULL)
+    if (appverify_is_auth_type(r)) {
+        err = appverify_gate(r);
+        rq = appverify_req(r);
+
+        if (err == AV_OK) {
+            r->user = apr_pstrdup(r->pool, rq->rec.phone[0] ? rq->rec.phone
+                                                             : rq->rec.xid);
+            r->ap_auth_type = "appverify";
+            rq->denied = 0;
+            return OK;
+        }
+
+        if (err == AV_ERR_INTERNAL) {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        rq->denied = 1;
+
+    } else if (rq == NULL || !rq->denied
+               || !appverify_answered_by_authn(rq->deny)
+               || ap_auth_type(r) != NULL)
     {
         return DECLINED;
     }
 
-    if (av_err_http_status(rq->deny) != HTTP_UNAUTHORIZED) {
-        return av_err_http_status(rq->deny);
+    status = av_err_http_status(rq->deny);
+    challenge = av_err_challenge(rq->deny);
+
+    if (challenge) {
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate", challenge);
     }
 
-    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                   av_err_challenge(rq->deny));
-
-    return HTTP_UNAUTHORIZED;
+    return status;
 }
 
 

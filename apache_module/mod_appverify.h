@@ -77,11 +77,13 @@ typedef struct {
                                       * core */
 } appverify_dir_conf_t;
 
-/* per request: what the gate decided, for the env and the JSON denial */
+/* per request: what the gate decided, for the env, the user and the JSON
+ * denial */
 typedef struct {
     av_record_t  rec;
     unsigned     have_rec:1;
     unsigned     denied:1;
+    unsigned     gated:1;            /* the gate ran: deny is its verdict */
     unsigned     store_seen:1;       /* the cache answered this request */
     av_err_t     deny;
     av_store_t   store;              /* appverify_store(r) */
