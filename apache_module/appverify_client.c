@@ -22,6 +22,7 @@
 #include "http_log.h"
 #include "apr_strings.h"
 #include "apr_thread_mutex.h"
+#include "apr_atomic.h"
 
 #include <curl/curl.h>
 
@@ -30,6 +31,11 @@
 
 #define APPVERIFY_HANDLES_MAX  16
 
+
+/* the calls this child's threads wait on now (AppVerifyTelesignMaxCalls),
+ * and when the cap was last said in the log */
+static apr_uint32_t         appverify_calls;
+static apr_uint32_t         appverify_capped_at;
 
 static apr_thread_mutex_t  *appverify_handles_lock;
 static CURL                *appverify_handles[APPVERIFY_HANDLES_MAX];
@@ -155,6 +161,28 @@ appverify_write(char *data, size_t size, size_t nmemb, void *userdata)
 }
 
 
+/* One warning a second at most, however many requests meet the cap. */
+
+static void
+appverify_capped(request_rec *r, const appverify_dir_conf_t *dc,
+    const av_api_request_t *req)
+{
+    apr_uint32_t  now, last;
+
+    now = (apr_uint32_t) apr_time_sec(apr_time_now());
+    last = apr_atomic_read32(&appverify_capped_at);
+
+    if (last != now
+        && apr_atomic_cas32(&appverify_capped_at, now, last) == last)
+    {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "appverify: %s %s not sent: %d calls to Telesign in "
+                      "flight in this process, AppVerifyTelesignMaxCalls",
+                      req->method, req->path, dc->max_calls);
+    }
+}
+
+
 /*
  * Sends req, built and signed by the core, to AppVerifyTelesignURL as it
  * is.  Returns Telesign's HTTP status with its body in *body, *len (in
@@ -181,8 +209,17 @@ appverify_client_send(request_rec *r, const appverify_dir_conf_t *dc,
         return 0;
     }
 
+    /* a slow Telesign must not take every thread: past the cap, the
+     * request is not sent, and the core answers as if no answer came */
+    if (apr_atomic_inc32(&appverify_calls) >= (apr_uint32_t) dc->max_calls) {
+        apr_atomic_dec32(&appverify_calls);
+        appverify_capped(r, dc, req);
+        return 0;
+    }
+
     h = appverify_handle_take();
     if (h == NULL) {
+        apr_atomic_dec32(&appverify_calls);
         return 0;
     }
 
@@ -262,6 +299,8 @@ appverify_client_send(request_rec *r, const appverify_dir_conf_t *dc,
     }
 
     curl_slist_free_all(hdrs);
+
+    apr_atomic_dec32(&appverify_calls);
 
     ab.buf[ab.len] = '\0';
     *body = ab.buf;

@@ -104,6 +104,9 @@ static const appverify_count_cmd_t  appverify_burst_cmd = {
 static const appverify_count_cmd_t  appverify_max_attempts_cmd = {
     APR_OFFSETOF(appverify_dir_conf_t, max_attempts), av_conf_attempts
 };
+static const appverify_count_cmd_t  appverify_max_calls_cmd = {
+    APR_OFFSETOF(appverify_dir_conf_t, max_calls), av_conf_max_calls
+};
 
 
 #define DIR_OFFSET(field)  (void *) APR_OFFSETOF(appverify_dir_conf_t, field)
@@ -130,6 +133,10 @@ static const command_rec appverify_cmds[] = {
     AP_INIT_TAKE1("AppVerifyTelesignTimeout", appverify_set_seconds,
         (void *) &appverify_timeout_cmd, RSRC_CONF|ACCESS_CONF,
         "Timeout of one call to Telesign (default 5s)"),
+    AP_INIT_TAKE1("AppVerifyTelesignMaxCalls", appverify_set_count,
+        (void *) &appverify_max_calls_cmd, RSRC_CONF|ACCESS_CONF,
+        "Threads of a child process that may wait on Telesign at once; "
+        "past it, 503 at once (default 8)"),
     AP_INIT_FLAG("AppVerifyLookup", ap_set_flag_slot, DIR_OFFSET(lookup),
         RSRC_CONF|ACCESS_CONF,
         "Ask Telesign's Get Status for pending or unknown sessions "
@@ -504,7 +511,7 @@ appverify_set_record_ttl(cmd_parms *cmd, void *dconf, const char *arg)
 }
 
 
-/* AppVerifyBurst, AppVerifyMaxAttempts */
+/* AppVerifyBurst, AppVerifyMaxAttempts, AppVerifyTelesignMaxCalls */
 
 static const char *
 appverify_set_count(cmd_parms *cmd, void *dconf, const char *arg)
@@ -804,6 +811,7 @@ appverify_create_dir_conf(apr_pool_t *p, char *dir)
     dc->rate = APPVERIFY_UNSET;
     dc->burst = APPVERIFY_UNSET;
     dc->max_attempts = APPVERIFY_UNSET;
+    dc->max_calls = APPVERIFY_UNSET;
     dc->lookup = APPVERIFY_UNSET;
     dc->lookup_interval_ms = APPVERIFY_UNSET;
     dc->timeout = APPVERIFY_UNSET;
@@ -845,6 +853,7 @@ appverify_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE(rate);
     MERGE(burst);
     MERGE(max_attempts);
+    MERGE(max_calls);
     MERGE(lookup);
     MERGE(lookup_interval_ms);
     MERGE(timeout);
@@ -908,6 +917,7 @@ appverify_conf(request_rec *r, appverify_dir_conf_t *out)
     DEFAULT(lookup, 1);
     DEFAULT(lookup_interval_ms, AV_DEFAULT_LOOKUP_INTERVAL * 1000);
     DEFAULT(timeout, AV_DEFAULT_TIMEOUT);
+    DEFAULT(max_calls, AV_DEFAULT_MAX_CALLS);
     DEFAULT(signature, 1);
     DEFAULT(cookie_secure, 1);
     DEFAULT(max_body, AV_DEFAULT_MAX_BODY);

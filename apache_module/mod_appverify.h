@@ -66,6 +66,7 @@ typedef struct {
     int          lookup;             /* On/Off */
     apr_int64_t  lookup_interval_ms;
     int          timeout;            /* outbound, seconds */
+    int          max_calls;          /* outbound in flight, per child */
     int          signature;          /* callbacks must be signed */
     int          cookie_secure;
     apr_off_t    max_body;

@@ -44,6 +44,10 @@ static const char  av_conf_attempts_msg[] =
     "invalid attempts \"%s\": expected a number from "
     AV_XSTR(AV_ATTEMPTS_MIN) " to " AV_XSTR(AV_ATTEMPTS_MAX);
 
+static const char  av_conf_max_calls_msg[] =
+    "invalid calls \"%s\": expected a number from "
+    AV_XSTR(AV_MAX_CALLS_MIN) " to " AV_XSTR(AV_MAX_CALLS_MAX);
+
 static const char  av_conf_digits_msg[] =
     "invalid digits \"%s\": expected a number from "
     AV_XSTR(AV_PREFIX_DIGITS_MIN) " to " AV_XSTR(AV_PREFIX_DIGITS_MAX);
@@ -283,6 +287,14 @@ av_conf_attempts(const char *s, size_t len, unsigned *out)
 {
     return av_conf_count(s, len, AV_ATTEMPTS_MIN, AV_ATTEMPTS_MAX, out,
                          av_conf_attempts_msg);
+}
+
+
+const char *
+av_conf_max_calls(const char *s, size_t len, unsigned *out)
+{
+    return av_conf_count(s, len, AV_MAX_CALLS_MIN, AV_MAX_CALLS_MAX, out,
+                         av_conf_max_calls_msg);
 }
 
 

@@ -40,6 +40,9 @@ const char *av_conf_limit_burst(const char *s, size_t len, unsigned *out);
 /* attempts= of finalize, AppVerifyMaxAttempts */
 const char *av_conf_attempts(const char *s, size_t len, unsigned *out);
 
+/* httpd's AppVerifyTelesignMaxCalls: calls in flight per child */
+const char *av_conf_max_calls(const char *s, size_t len, unsigned *out);
+
 /* digits= of the prefix limit */
 const char *av_conf_prefix_digits(const char *s, size_t len, unsigned *out);
 

@@ -36,6 +36,11 @@
 /* httpd's AppVerifyTelesignTimeout (nginx: the proxy_* timeouts) */
 #define AV_DEFAULT_TIMEOUT           5                  /* seconds */
 
+/* httpd's AppVerifyTelesignMaxCalls: threads of a child that may wait on
+ * Telesign at once (a third of Debian's ThreadsPerChild 25); nginx waits
+ * on nothing */
+#define AV_DEFAULT_MAX_CALLS         8
+
 
 /*
  * Bounds.  Plain numbers, so that av_conf.c can spell them in its messages
@@ -57,6 +62,10 @@
  * (AV_PHONE_MAX) */
 #define AV_PREFIX_DIGITS_MIN         2
 #define AV_PREFIX_DIGITS_MAX         15
+
+/* calls in flight per httpd child: its threads */
+#define AV_MAX_CALLS_MIN             1
+#define AV_MAX_CALLS_MAX             10000
 
 /* the callback parser's own limit (AV_CALLBACK_BODY_MAX) */
 #define AV_MAX_BODY_MAX              16384

@@ -164,7 +164,11 @@ for my $case (['    AppVerifyRate 1r/m', 'AppVerifyRate 0r/s',
                '"0044" is not a country calling code'],
               # httpd's alone (nginx: proxy_*_timeout), by the same rule
               ['    AppVerifyTelesignTimeout 2', 'AppVerifyTelesignTimeout 0',
-               'invalid timeout "0": expected whole seconds from 1s to 30d (5s, 1m)'])
+               'invalid timeout "0": expected whole seconds from 1s to 30d (5s, 1m)'],
+              ['    AppVerifyTelesignTimeout 2', "AppVerifyTelesignTimeout 2\n    AppVerifyTelesignMaxCalls 0",
+               'invalid calls "0": expected a number from 1 to 10000'],
+              ['    AppVerifyTelesignTimeout 2', "AppVerifyTelesignTimeout 2\n    AppVerifyTelesignMaxCalls 10001",
+               'invalid calls "10001": expected a number from 1 to 10000'])
 {
     my ($orig, $line, $words) = @$case;
     my $last = (split /\n/, $line)[-1];
@@ -183,7 +187,7 @@ for my $case (['    AppVerifyRate 1r/m', 'AppVerifyRate 0r/s',
                      '    AppVerifyTokenLifetime 45s' => '    AppVerifyTokenLifetime 1s',
                      '    AppVerifySessionLifetime 1h' => '    AppVerifySessionLifetime 30d',
                      '    AppVerifyLookupInterval 1' => '    AppVerifyLookupInterval 500ms',
-                     '    AppVerifyTelesignTimeout 2' => '    AppVerifyTelesignTimeout 1m30s',
+                     '    AppVerifyTelesignTimeout 2' => "    AppVerifyTelesignTimeout 1m30s\n    AppVerifyTelesignMaxCalls 10000",
                      '    AppVerifyClientLimit rate=1r/m burst=1' => '    AppVerifyClientLimit rate=1r/m burst=100000',
                      '    AppVerifyPrefixLimit digits=8 rate=1r/m burst=1' => '    AppVerifyPrefixLimit digits=15 rate=1r/m burst=0');
 is($rc, 0, 'every value at its bounds passes apache2 -t') or diag($out);

@@ -116,6 +116,15 @@ test_counts(void)
     CHECK_EQ_STR(said(av_conf_attempts(S("0"), &n), "0"),
                  "invalid attempts \"0\": expected a number from 1 to 10");
 
+    CHECK(av_conf_max_calls(S("1"), &n) == NULL);
+    CHECK_EQ_INT(n, 1);
+    CHECK(av_conf_max_calls(S("10000"), &n) == NULL);
+    CHECK_EQ_INT(n, 10000);
+    CHECK(av_conf_max_calls(S("0"), &n) != NULL);
+    CHECK(av_conf_max_calls(S("10001"), &n) != NULL);
+    CHECK_EQ_STR(said(av_conf_max_calls(S("x"), &n), "x"),
+                 "invalid calls \"x\": expected a number from 1 to 10000");
+
     CHECK(av_conf_prefix_digits(S("2"), &n) == NULL);
     CHECK_EQ_INT(n, 2);
     CHECK(av_conf_prefix_digits(S("15"), &n) == NULL);
