@@ -59,8 +59,8 @@ av_answer_error(av_answer_t *a, av_err_t err, const char *detail)
 }
 
 
-void
-av_flow_token(av_answer_t *a, const av_flow_conf_t *conf,
+static void
+av_token(av_answer_t *a, const av_flow_conf_t *conf,
     const av_store_t *store, const av_params_t *params, const char *client,
     int json, int64_t now_ms)
 {
@@ -159,8 +159,8 @@ av_flow_token(av_answer_t *a, const av_flow_conf_t *conf,
 }
 
 
-void
-av_flow_callback(av_answer_t *a, const av_flow_conf_t *conf,
+static void
+av_callback(av_answer_t *a, const av_flow_conf_t *conf,
     const av_store_t *store, const char *authz, size_t authz_len,
     const char *xts, size_t xts_len, const char *body, size_t len,
     int64_t now_ms)
@@ -224,4 +224,34 @@ av_flow_callback(av_answer_t *a, const av_flow_conf_t *conf,
     if (a->body_len == 0) {
         av_answer_error(a, AV_ERR_INTERNAL, "callback json");
     }
+}
+
+
+/* --- the use cases, each answer counted once (av_metrics.h) ------------- */
+
+void
+av_flow_token(av_answer_t *a, const av_flow_conf_t *conf,
+    const av_store_t *store, const av_params_t *params, const char *client,
+    int json, int64_t now_ms)
+{
+    av_token(a, conf, store, params, client, json, now_ms);
+
+    if (a->err == AV_ERR_COUNTRY_NOT_ALLOWED) {
+        av_metrics_refused(store->metrics, a->err, NULL);
+    }
+
+    av_metrics_request(store->metrics, AV_EP_TOKEN, a->err);
+}
+
+
+void
+av_flow_callback(av_answer_t *a, const av_flow_conf_t *conf,
+    const av_store_t *store, const char *authz, size_t authz_len,
+    const char *xts, size_t xts_len, const char *body, size_t len,
+    int64_t now_ms)
+{
+    av_callback(a, conf, store, authz, authz_len, xts, xts_len, body, len,
+                now_ms);
+
+    av_metrics_request(store->metrics, AV_EP_CALLBACK, a->err);
 }

@@ -146,6 +146,7 @@ typedef struct {
     unsigned          step;                 /* what req asks */
     char              xid[AV_XID_MAX + 1];
     int64_t           exp;                  /* the credential's expiry (s) */
+    int64_t           asked_ms;             /* when req was signed */
     av_record_t       rec;
     int               have;                 /* rec holds the stored record */
     int64_t           claim;                /* a Get Status claim to end */

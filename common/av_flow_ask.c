@@ -91,6 +91,7 @@ av_ask(av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *conf,
     }
 
     x->step = step;
+    x->asked_ms = now_ms;
     a->level = AV_LOG_NONE;
 
     return AV_NEXT_ASK;
@@ -120,6 +121,7 @@ av_exchange_init(av_exchange_t *x, av_use_t use)
     x->step = AV_STEP_NONE;
     x->xid[0] = '\0';
     x->exp = 0;
+    x->asked_ms = 0;
     x->have = 0;
     x->claim = 0;
     x->held = 0;
@@ -175,8 +177,8 @@ av_lookup_done(av_exchange_t *x, av_answer_t *a, av_err_t looked,
 }
 
 
-av_next_t
-av_flow_status(av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *conf,
+static av_next_t
+av_status_first(av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *conf,
     const av_store_t *store, av_use_t use, const char *cred,
     size_t cred_len, int64_t now_ms)
 {
@@ -298,8 +300,8 @@ av_lookup_answered(av_exchange_t *x, av_answer_t *a,
 /* --- the missed call ---------------------------------------------------- */
 
 
-av_next_t
-av_flow_call(av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *conf,
+static av_next_t
+av_call_first(av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *conf,
     const av_store_t *store, const av_params_t *params, const char *client,
     int64_t now_ms)
 {
@@ -480,8 +482,8 @@ av_finalize_release(av_exchange_t *x, const av_flow_conf_t *conf,
 }
 
 
-av_next_t
-av_flow_finalize(av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *conf,
+static av_next_t
+av_finalize_first(av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *conf,
     const av_store_t *store, const char *cred, size_t cred_len,
     const av_params_t *params, int64_t now_ms)
 {
@@ -636,8 +638,8 @@ av_finalize_answered(av_exchange_t *x, av_answer_t *a,
 /* --- the second step, and the way out ---------------------------------- */
 
 
-av_next_t
-av_flow_answered(av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *conf,
+static av_next_t
+av_answered(av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *conf,
     const av_store_t *store, int http_status, const char *body, size_t len,
     int64_t now_ms)
 {
@@ -650,6 +652,12 @@ av_flow_answered(av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *conf,
     msg = NULL;
 
     rc = av_api_answer(x->req.call, http_status, body, len, &ans, &msg);
+
+    av_metrics_telesign(store->metrics, x->req.call,
+                        http_status == 0 ? AV_TS_NO_ANSWER
+                        : rc == AV_ERR_UPSTREAM ? AV_TS_BAD_ANSWER
+                        : AV_TS_ANSWERED,
+                        now_ms - x->asked_ms);
 
     switch (x->step) {
 
@@ -670,6 +678,69 @@ av_flow_answered(av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *conf,
         av_answer_error(a, AV_ERR_INTERNAL, "no question was asked");
         return AV_NEXT_SEND;
     }
+}
+
+
+/* An answer is final: counted once, by endpoint and reason. */
+
+static av_next_t
+av_counted(const av_exchange_t *x, const av_answer_t *a,
+    const av_store_t *store, av_next_t next)
+{
+    static const av_endpoint_t  ep[] = {
+        AV_EP_STATUS, AV_EP_GATE, AV_EP_CALL, AV_EP_FINALIZE
+    };
+
+    if (next == AV_NEXT_SEND) {
+        if (a->err == AV_ERR_COUNTRY_NOT_ALLOWED) {
+            av_metrics_refused(store->metrics, a->err, NULL);
+        }
+
+        av_metrics_request(store->metrics, ep[x->use], a->err);
+    }
+
+    return next;
+}
+
+
+av_next_t
+av_flow_status(av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *conf,
+    const av_store_t *store, av_use_t use, const char *cred,
+    size_t cred_len, int64_t now_ms)
+{
+    return av_counted(x, a, store, av_status_first(x, a, conf, store, use,
+                                                   cred, cred_len, now_ms));
+}
+
+
+av_next_t
+av_flow_call(av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *conf,
+    const av_store_t *store, const av_params_t *params, const char *client,
+    int64_t now_ms)
+{
+    return av_counted(x, a, store, av_call_first(x, a, conf, store, params,
+                                                 client, now_ms));
+}
+
+
+av_next_t
+av_flow_finalize(av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *conf,
+    const av_store_t *store, const char *cred, size_t cred_len,
+    const av_params_t *params, int64_t now_ms)
+{
+    return av_counted(x, a, store, av_finalize_first(x, a, conf, store, cred,
+                                                     cred_len, params,
+                                                     now_ms));
+}
+
+
+av_next_t
+av_flow_answered(av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *conf,
+    const av_store_t *store, int http_status, const char *body, size_t len,
+    int64_t now_ms)
+{
+    return av_counted(x, a, store, av_answered(x, a, conf, store, http_status,
+                                               body, len, now_ms));
 }
 
 

@@ -124,11 +124,39 @@ av_item_put_record(const av_store_t *s, av_item_t *it, const av_record_t *rec)
 }
 
 
+/* What a committed transaction decided, for the metrics: a record that
+ * became terminal (a callback, a Get Status answer, a finalize). */
+
+static void
+av_txn_count(const av_store_t *s, const av_txn_t *t, const int *was)
+{
+    unsigned          i;
+    const av_item_t  *it;
+
+    if (s->metrics == NULL) {
+        return;
+    }
+
+    for (i = 0; i < t->n; i++) {
+        it = &t->item[i];
+
+        if (it->kind == AV_ITEM_RECORD && it->write == AV_WRITE_PUT
+            && av_state_is_terminal((av_state_t) it->v.rec.state)
+            && (was[i] < 0 || !av_state_is_terminal((av_state_t) was[i])))
+        {
+            av_metrics_decided(s->metrics, (av_flow_t) it->v.rec.flow,
+                               (av_state_t) it->v.rec.state);
+        }
+    }
+}
+
+
 static av_err_t
 av_txn_run(const av_store_t *s, av_txn_plan_pt plan, av_txn_decide_pt decide,
     void *op)
 {
     int        conflict, writes;
+    int        was[AV_TXN_ITEMS];       /* a record's state as read */
     unsigned   i, nread, tries;
     av_err_t   rc;
     av_txn_t   t;
@@ -144,6 +172,7 @@ av_txn_run(const av_store_t *s, av_txn_plan_pt plan, av_txn_decide_pt decide,
         }
 
         conflict = 0;
+        writes = 0;
         nread = 0;
 
         for ( ;; ) {
@@ -156,14 +185,16 @@ av_txn_run(const av_store_t *s, av_txn_plan_pt plan, av_txn_decide_pt decide,
                 if (t.item[nread].found && !av_item_valid(&t.item[nread])) {
                     t.item[nread].found = 0;
                 }
+
+                was[nread] = t.item[nread].found
+                             && t.item[nread].kind == AV_ITEM_RECORD
+                             ? t.item[nread].v.rec.state : -1;
             }
 
             if (decide(&t, op) == AV_TXN_DONE) {
                 break;
             }
         }
-
-        writes = 0;
 
         for (i = 0; i < t.n; i++) {
             writes |= (t.item[i].write != AV_WRITE_NONE);
@@ -176,6 +207,10 @@ av_txn_run(const av_store_t *s, av_txn_plan_pt plan, av_txn_decide_pt decide,
         s->end(s->data);
 
         if (!conflict) {
+            if (rc == AV_OK && writes) {
+                av_txn_count(s, &t, was);
+            }
+
             return rc;
         }
     }
@@ -364,7 +399,18 @@ av_store_start(const av_store_t *s, const av_record_t *rec,
 
     *why = op.st.why;
 
-    return rc != AV_OK ? rc : op.rc;
+    if (rc == AV_OK) {
+        rc = op.rc;
+
+        if (rc == AV_OK) {
+            av_metrics_started(s->metrics, (av_flow_t) rec->flow);
+
+        } else {
+            av_metrics_refused(s->metrics, rc, op.st.why);
+        }
+    }
+
+    return rc;
 }
 
 
@@ -489,6 +535,7 @@ typedef struct {
     av_record_t             *out;
     int                     *have;
     av_apply_t              *result;
+    int                      coalesced;     /* begin: held off by another */
     av_err_t                 rc;
 } av_lookup_op_t;
 
@@ -560,6 +607,7 @@ av_lookup_begin_decide(av_txn_t *t, void *data)
                 *op->have = 1;
             }
 
+            op->coalesced = 1;
             return AV_TXN_DONE;
         }
     }
@@ -602,6 +650,10 @@ av_store_lookup_begin(const av_store_t *s, const char *xid,
     rc = av_txn_run(s, av_lookup_plan, av_lookup_begin_decide, &op);
     if (rc != AV_OK) {
         return rc;
+    }
+
+    if (op.coalesced) {
+        av_metrics_coalesced(s->metrics);
     }
 
     *claim = op.claim;

@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include "av_error.h"
 #include "av_record.h"
+#include "av_metrics.h"
 #include "av_start.h"
 
 #define AV_ITEM_KEY_MAX  AV_BUCKET_KEY_MAX  /* "c:" and an IPv6 address */
@@ -86,6 +87,7 @@ size_t   av_item_size(av_item_kind_t kind);
 typedef struct {
     void      *data;
     int64_t    ttl_ms;                      /* a record's life */
+    av_metrics_t  *metrics;                 /* its counters; NULL: none */
 
     /* starts a transaction: a local store locks; AV_ERR_INTERNAL when it
      * cannot */
