@@ -203,7 +203,7 @@ Accept: application/json
 --- response_body_filters eval
 sub {
     my $b = shift;
-    chomp $b;
+    $b =~ s/\n\z//;
     return main::token_signed_by($b, $::NEW_API, $::NEW_SESSION) . " / "
          . main::token_signed_by($b, $::OLD_API, $::OLD_SESSION) . "\n";
 }
