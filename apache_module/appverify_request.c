@@ -102,8 +102,10 @@ appverify_flow_conf(const appverify_dir_conf_t *dc,
     const appverify_server_conf_t *sc, av_flow_conf_t *fc)
 {
     fc->api_key = sc->api_key;
+    fc->api_key_previous = sc->api_key_previous;
     fc->customer_id = sc->customer_id;
     fc->session_key = sc->session_key;
+    fc->session_key_previous = sc->session_key_previous;
     fc->token_lifetime = dc->token_lifetime;
     fc->session_lifetime = dc->session_lifetime;
     fc->countries = dc->countries ? (const unsigned *) dc->countries->elts

@@ -22,6 +22,8 @@
 
 #include "av_conf.h"
 
+#include <openssl/crypto.h>
+
 
 static void *appverify_create_server_conf(apr_pool_t *p, server_rec *s);
 static void *appverify_merge_server_conf(apr_pool_t *p, void *base,
@@ -33,7 +35,11 @@ static void  appverify_register_hooks(apr_pool_t *p);
 static const char *appverify_set_customer_id(cmd_parms *cmd, void *dconf,
     const char *arg);
 static const char *appverify_set_key_file(cmd_parms *cmd, void *dconf,
-    const char *arg);
+    const char *arg, const char *previous);
+static const char *appverify_read_key(cmd_parms *cmd, const char *arg,
+    int api, av_key_t **out, const char **path);
+static apr_status_t appverify_key_cleanup(void *data);
+static av_key_t *appverify_key_alloc(apr_pool_t *p);
 static const char *appverify_set_cache(cmd_parms *cmd, void *dconf,
     const char *arg);
 static const char *appverify_set_record_ttl(cmd_parms *cmd, void *dconf,
@@ -114,13 +120,15 @@ static const appverify_count_cmd_t  appverify_max_calls_cmd = {
 static const command_rec appverify_cmds[] = {
     AP_INIT_TAKE1("AppVerifyCustomerId", appverify_set_customer_id, NULL,
         RSRC_CONF, "Your Telesign Customer ID (the JWT's iss)"),
-    AP_INIT_TAKE1("AppVerifyApiKeyFile", appverify_set_key_file,
+    AP_INIT_TAKE12("AppVerifyApiKeyFile", appverify_set_key_file,
         (void *) 1, RSRC_CONF,
-        "File holding the base64 Telesign API key; read once, never logged"),
-    AP_INIT_TAKE1("AppVerifySessionKeyFile", appverify_set_key_file,
+        "File holding the base64 Telesign API key; read once, never logged; "
+        "previous=FILE: the key being retired, still good for callbacks"),
+    AP_INIT_TAKE12("AppVerifySessionKeyFile", appverify_set_key_file,
         (void *) 0, RSRC_CONF,
         "File holding 32-256 bytes that sign session credentials "
-        "(default: derived from the API key)"),
+        "(default: derived from the API key); previous=FILE: the secret "
+        "being retired, its credentials pass until they expire"),
     AP_INIT_TAKE1("AppVerifyCache", appverify_set_cache, NULL, RSRC_CONF,
         "socache provider and its arguments, e.g. shmcb:/run/av(1048576) "
         "or redis:127.0.0.1:6379"),
@@ -226,6 +234,21 @@ appverify_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
  * other's credentials.
  */
 
+/* A key in pool p, wiped when p is cleared. */
+
+static av_key_t *
+appverify_key_alloc(apr_pool_t *p)
+{
+    av_key_t  *key;
+
+    key = apr_pcalloc(p, sizeof(av_key_t));
+    apr_pool_cleanup_register(p, key, appverify_key_cleanup,
+                              apr_pool_cleanup_null);
+
+    return key;
+}
+
+
 static int
 appverify_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     apr_pool_t *ptemp, server_rec *s)
@@ -246,8 +269,18 @@ appverify_check_config(apr_pool_t *pconf, apr_pool_t *plog,
         }
 
         if (sc->api_key && sc->session_key == NULL) {
-            sc->session_key = apr_pcalloc(pconf, sizeof(av_key_t));
+            sc->session_key = appverify_key_alloc(pconf);
             av_key_derive_session(sc->session_key, sc->api_key);
+
+            /*
+             * The API key in rotation: the credentials issued under the
+             * previous one were signed with the secret derived from it.
+             */
+            if (sc->api_key_previous) {
+                sc->session_key_previous = appverify_key_alloc(pconf);
+                av_key_derive_session(sc->session_key_previous,
+                                      sc->api_key_previous);
+            }
         }
     }
 
@@ -323,30 +356,78 @@ appverify_set_customer_id(cmd_parms *cmd, void *dconf, const char *arg)
 
 
 /*
- * AppVerifyApiKeyFile FILE       the base64 API key from Telesign
- * AppVerifySessionKeyFile FILE   raw bytes, 32 to 256
+ * AppVerifyApiKeyFile FILE [previous=FILE]
+ *     the base64 API key from Telesign, and the one being retired
+ * AppVerifySessionKeyFile FILE [previous=FILE]
+ *     raw bytes, 32 to 256, and the secret being retired
  *
  * Read here, once, in the parent.  Messages name the file, never what is
- * in it; the buffer is wiped before it goes back to the pool.
+ * in it; the buffer is wiped before it goes back to the pool, the key
+ * when the configuration's pool is cleared (restart, graceful, exit).
+ * What a previous key is still good for (verifying, never signing) is the
+ * core's rule.
  */
 
 static const char *
-appverify_set_key_file(cmd_parms *cmd, void *dconf, const char *arg)
+appverify_set_key_file(cmd_parms *cmd, void *dconf, const char *arg,
+    const char *previous)
 {
     int                       api;
-    char                     *buf;
-    const char               *file, *err, *why;
-    av_key_t                 *key;
-    apr_file_t               *f;
-    apr_size_t                n;
-    apr_finfo_t               fi;
-    apr_status_t              rv;
+    const char               *err, *file;
+    av_key_t                 *key, *prev;
     appverify_server_conf_t  *sc;
-
-    enum { KEY_FILE_MAX = AV_KEY_FILE_MAX };
 
     sc = ap_get_module_config(cmd->server->module_config, &appverify_module);
     api = cmd->info != NULL;
+    prev = NULL;
+
+    if (previous != NULL) {
+        if (strncmp(previous, "previous=", 9) != 0 || previous[9] == '\0') {
+            return apr_psprintf(cmd->pool, "%s: invalid parameter \"%s\", "
+                                "expected previous=FILE", cmd->cmd->name,
+                                previous);
+        }
+    }
+
+    err = appverify_read_key(cmd, arg, api, &key, &file);
+    if (err) {
+        return err;
+    }
+
+    if (previous != NULL) {
+        err = appverify_read_key(cmd, previous + 9, api, &prev, NULL);
+        if (err) {
+            return err;
+        }
+    }
+
+    if (api) {
+        sc->api_key = key;
+        sc->api_key_previous = prev;
+        sc->api_key_file = file;
+
+    } else {
+        sc->session_key = key;
+        sc->session_key_previous = prev;
+    }
+
+    return NULL;
+}
+
+
+static const char *
+appverify_read_key(cmd_parms *cmd, const char *arg, int api, av_key_t **out,
+    const char **path)
+{
+    char          *buf;
+    const char    *file, *err, *why;
+    av_key_t      *key;
+    apr_file_t    *f;
+    apr_size_t     n;
+    apr_finfo_t    fi;
+    apr_status_t   rv;
+
+    enum { KEY_FILE_MAX = AV_KEY_FILE_MAX };
 
     file = ap_server_root_relative(cmd->pool, arg);
     if (file == NULL) {
@@ -382,6 +463,10 @@ appverify_set_key_file(cmd_parms *cmd, void *dconf, const char *arg)
 
     key = apr_pcalloc(cmd->pool, sizeof(av_key_t));
 
+    /* wiped when the configuration is: the pool frees without clearing */
+    apr_pool_cleanup_register(cmd->pool, key, appverify_key_cleanup,
+                              apr_pool_cleanup_null);
+
     /* what the file must hold is the core's rule, the same on nginx */
 
     why = av_key_from_file_text(key, api ? AV_KEY_FILE_API
@@ -392,20 +477,29 @@ appverify_set_key_file(cmd_parms *cmd, void *dconf, const char *arg)
         goto done;
     }
 
-    if (api) {
-        sc->api_key = key;
-        sc->api_key_file = file;
+    *out = key;
 
-    } else {
-        sc->session_key = key;
+    if (path) {
+        *path = file;
     }
 
 done:
 
-    memset(buf, 0, KEY_FILE_MAX);
+    OPENSSL_cleanse(buf, KEY_FILE_MAX);
     apr_file_close(f);
 
     return err;
+}
+
+
+/* A pool cleanup: the key's bytes, before its memory is reused. */
+
+static apr_status_t
+appverify_key_cleanup(void *data)
+{
+    av_key_wipe(data);
+
+    return APR_SUCCESS;
 }
 
 
@@ -785,11 +879,16 @@ appverify_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
 
     sc->customer_id = add->customer_id ? add->customer_id : base->customer_id;
     sc->api_key = add->api_key ? add->api_key : base->api_key;
+    sc->api_key_previous = add->api_key ? add->api_key_previous
+                                        : base->api_key_previous;
     sc->api_key_file = add->api_key ? add->api_key_file : base->api_key_file;
 
     /* a vhost with its own API key derives its own session secret */
     sc->session_key = add->session_key ? add->session_key
                       : add->api_key ? NULL : base->session_key;
+    sc->session_key_previous = add->session_key ? add->session_key_previous
+                               : add->api_key ? NULL
+                               : base->session_key_previous;
 
     sc->record_ttl = add->record_ttl != APPVERIFY_UNSET ? add->record_ttl
                                                         : base->record_ttl;

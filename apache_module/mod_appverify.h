@@ -39,7 +39,9 @@
 typedef struct {
     const char  *customer_id;
     av_key_t    *api_key;
+    av_key_t    *api_key_previous;   /* in rotation; NULL when none */
     av_key_t    *session_key;
+    av_key_t    *session_key_previous;
     const char  *api_key_file;       /* for messages only */
     apr_time_t   record_ttl;         /* -1: unset (12h) */
 } appverify_server_conf_t;

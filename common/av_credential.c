@@ -90,6 +90,17 @@ av_credential_check(const av_key_t *secret, const char *cred,
     size_t len, int64_t now, char xid_out[AV_XID_MAX + 1], size_t *xid_len,
     int64_t *exp_out)
 {
+    return av_credential_check_rotated(secret, NULL, cred, len, now, xid_out,
+                                       xid_len, exp_out);
+}
+
+
+av_err_t
+av_credential_check_rotated(const av_key_t *secret,
+    const av_key_t *previous, const char *cred, size_t len, int64_t now,
+    char xid_out[AV_XID_MAX + 1], size_t *xid_len, int64_t *exp_out)
+{
+    int         ok;
     char        expect[AV_CRED_MAC_B64];
     size_t      i, exp_len, id_len;
     int64_t     exp;
@@ -152,8 +163,19 @@ av_credential_check(const av_key_t *secret, const char *cred,
      * whose last character has stray low bits set.
      */
     av_credential_mac(secret, cred, id_len, e, exp_len, expect);
+    ok = (av_ct_memcmp(expect, mac, AV_CRED_MAC_B64) == 0);
 
-    if (av_ct_memcmp(expect, mac, AV_CRED_MAC_B64) != 0) {
+    /*
+     * During a rotation the previous secret's MAC is computed and
+     * compared whatever the current one gave, so the time taken does not
+     * tell which secret signed the credential.
+     */
+    if (previous != NULL) {
+        av_credential_mac(previous, cred, id_len, e, exp_len, expect);
+        ok |= (av_ct_memcmp(expect, mac, AV_CRED_MAC_B64) == 0);
+    }
+
+    if (!ok) {
         return AV_ERR_BAD_CREDENTIAL;
     }
 

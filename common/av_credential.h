@@ -47,6 +47,17 @@ av_err_t av_credential_check(const av_key_t *secret, const char *cred,
     int64_t *exp_out);
 
 /*
+ * The same during a rotation of the session secret: a credential signed
+ * with secret (the current one) or with previous (the one being retired;
+ * NULL when none) passes until it expires.  Both MACs are computed and
+ * compared in constant time, whichever matches.  New credentials are
+ * issued with the current secret only (av_credential_issue).
+ */
+av_err_t av_credential_check_rotated(const av_key_t *secret,
+    const av_key_t *previous, const char *cred, size_t len, int64_t now,
+    char xid_out[AV_XID_MAX + 1], size_t *xid_len, int64_t *exp_out);
+
+/*
  * Finds the credential in a request: "Authorization: Bearer <cred>" wins,
  * else the cookie named cookie_name in a Cookie header value.  Sets
  * *cred and *cred_len and returns 1 when found, 0 when not.

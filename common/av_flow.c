@@ -175,9 +175,13 @@ av_callback(av_answer_t *a, const av_flow_conf_t *conf,
     /* the signature first: nothing unsigned is parsed */
 
     if (conf->signature) {
-        rc = av_tsa_verify_callback(conf->api_key, conf->customer_id,
-                                    authz, authz_len, xts, xts_len,
-                                    (const unsigned char *) body, len);
+        /* the previous API key too, while Telesign switches to the new */
+        rc = av_tsa_verify_callback_rotated(conf->api_key,
+                                            conf->api_key_previous,
+                                            conf->customer_id,
+                                            authz, authz_len, xts, xts_len,
+                                            (const unsigned char *) body,
+                                            len);
         if (rc != AV_OK) {
             av_answer_error(a, rc, "callback refused");
             return;

@@ -56,9 +56,11 @@ typedef enum {
 
 /* The configuration a flow reads: the glue fills it from its directives. */
 typedef struct {
-    const av_key_t   *api_key;
+    const av_key_t   *api_key;              /* signs JWTs, outbound */
+    const av_key_t   *api_key_previous;     /* rotation: NULL when none */
     const char       *customer_id;
-    const av_key_t   *session_key;
+    const av_key_t   *session_key;          /* issues credentials */
+    const av_key_t   *session_key_previous; /* rotation: NULL when none */
     int64_t           token_lifetime;       /* s */
     int64_t           session_lifetime;     /* s */
     const unsigned   *countries;            /* allowed; NULL: any */

@@ -109,8 +109,11 @@ av_exchange_session(av_exchange_t *x, const av_flow_conf_t *conf,
         return AV_ERR_NO_CREDENTIAL;
     }
 
-    return av_credential_check(conf->session_key, cred, cred_len,
-                               now_ms / 1000, x->xid, &xid_len, &x->exp);
+    /* one issued before a rotation passes until it expires */
+    return av_credential_check_rotated(conf->session_key,
+                                       conf->session_key_previous, cred,
+                                       cred_len, now_ms / 1000, x->xid,
+                                       &xid_len, &x->exp);
 }
 
 

@@ -144,24 +144,48 @@ av_tsa_trim(const char **s, size_t *len)
 }
 
 
+/*
+ * 1 when sig is one of the n expected signatures.  Every one is compared,
+ * in constant time, whatever the others give: which key matched is not
+ * told by when the answer comes.
+ */
 static int
-av_tsa_sig_ok(const char *expect, const char *sig, size_t len)
+av_tsa_sig_ok(const char (*expect)[AV_B64_SHA256_LEN], size_t n,
+    const char *sig, size_t len, unsigned *matched)
 {
+    size_t    i;
+    unsigned  m;
+
     if (len != AV_B64_SHA256_LEN) {
+        *matched = 0;
         return 0;
     }
 
-    return av_ct_memcmp(expect, sig, AV_B64_SHA256_LEN) == 0;
+    m = 0;
+
+    for (i = 0; i < n; i++) {
+        m |= (unsigned) (av_ct_memcmp(expect[i], sig, AV_B64_SHA256_LEN) == 0)
+             << i;
+    }
+
+    *matched = m;
+
+    return m != 0;
 }
 
 
-/* 1 when "TSA cid:sig" names customer_id (if given) and carries expect. */
+/*
+ * 1 when "TSA cid:sig" names customer_id (if given) and carries one of
+ * the expected signatures; *matched: which, one bit per key.
+ */
 static int
-av_tsa_auth_ok(const char *expect, const char *customer_id,
-    const char *auth, size_t len)
+av_tsa_auth_ok(const char (*expect)[AV_B64_SHA256_LEN], size_t n,
+    const char *customer_id, const char *auth, size_t len, unsigned *matched)
 {
     const char  *cid, *sig;
     size_t       cid_len, i;
+
+    *matched = 0;
 
     av_tsa_trim(&auth, &len);
 
@@ -198,7 +222,7 @@ av_tsa_auth_ok(const char *expect, const char *customer_id,
         return 0;
     }
 
-    return av_tsa_sig_ok(expect, sig, AV_B64_SHA256_LEN);
+    return av_tsa_sig_ok(expect, n, sig, AV_B64_SHA256_LEN, matched);
 }
 
 
@@ -207,33 +231,64 @@ av_tsa_verify_callback(const av_key_t *key, const char *customer_id,
     const char *auth, size_t auth_len, const char *xts, size_t xts_len,
     const unsigned char *body, size_t body_len)
 {
-    int            ok;
-    char           expect[AV_B64_SHA256_LEN];
-    av_buf_t       part;
-    unsigned char  mac[AV_SHA256_LEN];
+    return av_tsa_verify_callback_rotated(key, NULL, customer_id, auth,
+                                          auth_len, xts, xts_len, body,
+                                          body_len);
+}
+
+
+av_err_t
+av_tsa_verify_callback_rotated(const av_key_t *key,
+    const av_key_t *previous, const char *customer_id, const char *auth,
+    size_t auth_len, const char *xts, size_t xts_len,
+    const unsigned char *body, size_t body_len)
+{
+    size_t           i, n;
+    unsigned         both, m;
+    av_buf_t         part;
+    const av_key_t  *keys[2];
+    unsigned char    mac[AV_SHA256_LEN];
+    char             expect[2][AV_B64_SHA256_LEN];
 
     if (auth == NULL && xts == NULL) {
         return AV_ERR_NO_SIGNATURE;
     }
 
+    keys[0] = key;
+    keys[1] = previous;
+    n = previous ? 2 : 1;
+
     part.data = body;
     part.len = body_len;
-    av_hmac_sha256(key, &part, 1, mac);
-    av_b64_encode(mac, AV_SHA256_LEN, expect);
 
-    /* both are checked whatever the first gives: no early exit */
-    ok = 1;
+    for (i = 0; i < n; i++) {
+        av_hmac_sha256(keys[i], &part, 1, mac);
+        av_b64_encode(mac, AV_SHA256_LEN, expect[i]);
+    }
+
+    OPENSSL_cleanse(mac, sizeof(mac));
+
+    /*
+     * Both headers are checked against both keys whatever the first
+     * gives: no early exit.  When both headers are present, both must
+     * carry the signature of the same key, as Telesign signs them.
+     */
+    both = (1u << n) - 1;
 
     if (auth != NULL) {
-        ok &= av_tsa_auth_ok(expect, customer_id, auth, auth_len);
+        (void) av_tsa_auth_ok(expect, n, customer_id, auth, auth_len, &m);
+        both &= m;
     }
 
     if (xts != NULL) {
         av_tsa_trim(&xts, &xts_len);
-        ok &= av_tsa_sig_ok(expect, xts, xts_len);
+        (void) av_tsa_sig_ok(expect, n, xts, xts_len, &m);
+        both &= m;
     }
 
-    return ok ? AV_OK : AV_ERR_BAD_SIGNATURE;
+    OPENSSL_cleanse(expect, sizeof(expect));
+
+    return both ? AV_OK : AV_ERR_BAD_SIGNATURE;
 }
 
 

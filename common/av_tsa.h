@@ -47,6 +47,18 @@ av_err_t av_tsa_verify_callback(const av_key_t *key, const char *customer_id,
     const char *auth, size_t auth_len, const char *xts, size_t xts_len,
     const unsigned char *body, size_t body_len);
 
+/*
+ * The same during a key rotation: the signature may be of key (the
+ * current API key) or of previous (the one being retired; NULL when
+ * none).  Both MACs are computed and both compared in constant time,
+ * whichever matches; when both headers are present, both must carry the
+ * signature of one and the same key.
+ */
+av_err_t av_tsa_verify_callback_rotated(const av_key_t *key,
+    const av_key_t *previous, const char *customer_id, const char *auth,
+    size_t auth_len, const char *xts, size_t xts_len,
+    const unsigned char *body, size_t body_len);
+
 /* RFC 1123 date ("Wed, 14 Dec 2016 18:20:12 GMT") for t; out >= 30 bytes. */
 size_t av_http_date(long long t, char *out);
 

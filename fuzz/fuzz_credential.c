@@ -10,7 +10,10 @@
  * secret did not sign (a forger has no way to guess 128 bits, so any
  * fuzzed acceptance is a bug, except for credentials this target itself
  * issued).  Round trip: issuing for a valid xid is checked back to it; one
- * flipped character is refused; expiry is exp <= now.
+ * flipped character is refused; expiry is exp <= now.  During a rotation
+ * (av_credential_check_rotated) a second secret that signed nothing here
+ * changes no answer, in either place, and a credential of the secret is
+ * accepted whether it is the current or the previous one.
  */
 
 #include <openssl/evp.h>
@@ -21,6 +24,8 @@
 
 
 static const char  secret_text[] = "this-is-a-test-session-secret-of-48-bytes-......";
+static const char  other_text[] = "this-is-the-new-session-secret-of-48-bytes-.....";
+static av_key_t    other;
 
 
 /* HMAC-SHA256(secret, "av1" 0 xid 0 exp), first 16 bytes, base64url */
@@ -68,6 +73,14 @@ check_one(const av_key_t *secret, const char *cred, size_t len)
     rc = av_credential_check(secret, copy, len, 1700000000, xid, &xid_len,
                              &exp);
 
+    /* a rotation to or from a secret that signed nothing: the same */
+    FUZZ_ASSERT(av_credential_check_rotated(secret, &other, copy, len,
+                                            1700000000, NULL, NULL, NULL)
+                == rc);
+    FUZZ_ASSERT(av_credential_check_rotated(&other, secret, copy, len,
+                                            1700000000, NULL, NULL, NULL)
+                == rc);
+
     FUZZ_ASSERT(rc == AV_OK || rc == AV_ERR_BAD_CREDENTIAL
                 || rc == AV_ERR_EXPIRED_CREDENTIAL);
 
@@ -101,6 +114,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     FUZZ_ASSERT(av_key_from_bytes(&secret, (const unsigned char *) secret_text,
                                   sizeof(secret_text) - 1) == 0);
+    FUZZ_ASSERT(av_key_from_bytes(&other, (const unsigned char *) other_text,
+                                  sizeof(other_text) - 1) == 0);
 
     in = fuzz_dup(data, size);
 
@@ -151,10 +166,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                         &xid_len, NULL)
                     == AV_ERR_EXPIRED_CREDENTIAL);
 
+        /* the previous secret's, until it expires; not the other's alone */
+        FUZZ_ASSERT(av_credential_check_rotated(&other, &secret, out, len,
+                                                exp - 1, NULL, NULL, NULL)
+                    == AV_OK);
+        FUZZ_ASSERT(av_credential_check_rotated(&other, &secret, out, len,
+                                                exp, NULL, NULL, NULL)
+                    == AV_ERR_EXPIRED_CREDENTIAL);
+        FUZZ_ASSERT(av_credential_check_rotated(&other, NULL, out, len,
+                                                exp - 1, NULL, NULL, NULL)
+                    == AV_ERR_BAD_CREDENTIAL);
+
         /* one flipped bit anywhere: refused (never a different xid) */
         out[size % len] ^= (char) (1 << (size % 7));
         FUZZ_ASSERT(av_credential_check(&secret, out, len, 0, xid,
                                         &xid_len, NULL)
+                    == AV_ERR_BAD_CREDENTIAL);
+        FUZZ_ASSERT(av_credential_check_rotated(&other, &secret, out, len, 0,
+                                                xid, &xid_len, NULL)
                     == AV_ERR_BAD_CREDENTIAL);
     }
 

@@ -12,7 +12,11 @@
  * the body's true signature, computed here with OpenSSL's one-shot HMAC
  * and EVP_EncodeBlock (independently of common/).  And the round trip:
  * the true signature is accepted in either header, one flipped character
- * of it or another customer id is refused.
+ * of it or another customer id is refused.  During a rotation
+ * (av_tsa_verify_callback_rotated) a second key that signed nothing here
+ * changes no answer, in either place; the true signature verifies with
+ * the key current or previous; the two headers signed with two keys do
+ * not.
  */
 
 #include <openssl/evp.h>
@@ -27,6 +31,8 @@
 /* the test key of telesign-protocol.md */
 static const char  key_text[] =
     "EXAMPLE----TE8sTgg45yusumoN6BYsBVkh+yRJ5czgsnCehZaOYldPJdmFh6NeX8kunZ2zU1YWaUw/0wV6xfw==";
+static const char  other_text[] =
+    "bmV3LWFwaS1rZXktZm9yLXRoZS1yb3RhdGlvbi10ZXN0cy0wMQ==";
 
 
 static void
@@ -66,14 +72,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char           *auth, *xts, *body, sig[45], hdr[128];
     size_t          alen, xlen, blen, tl;
     av_err_t        rc;
-    av_key_t        key;
+    av_key_t        key, other;
     const char     *cid, *t;
+    char            osig[45];
 
     if (size < 3) {
         return 0;
     }
 
     FUZZ_ASSERT(av_key_decode(&key, key_text, sizeof(key_text) - 1) == 0);
+    FUZZ_ASSERT(av_key_decode(&other, other_text, sizeof(other_text) - 1)
+                == 0);
 
     flags = data[0];
     alen = data[1];
@@ -105,6 +114,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 || rc == AV_ERR_BAD_SIGNATURE);
     FUZZ_ASSERT((rc == AV_ERR_NO_SIGNATURE) == !(flags & 3));
 
+    /* a rotation to or from a key that signed nothing: the same */
+    FUZZ_ASSERT(av_tsa_verify_callback_rotated(&key, &other, cid,
+                                               (flags & 1) ? auth : NULL,
+                                               alen,
+                                               (flags & 2) ? xts : NULL,
+                                               xlen,
+                                               (const unsigned char *) body,
+                                               blen)
+                == rc);
+    FUZZ_ASSERT(av_tsa_verify_callback_rotated(&other, &key, cid,
+                                               (flags & 1) ? auth : NULL,
+                                               alen,
+                                               (flags & 2) ? xts : NULL,
+                                               xlen,
+                                               (const unsigned char *) body,
+                                               blen)
+                == rc);
+
     true_signature(&key, (const uint8_t *) body, blen, sig);
 
     if (rc == AV_OK) {
@@ -135,6 +162,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 == AV_OK);
     FUZZ_ASSERT(av_tsa_verify_callback(&key, CID, NULL, 0, sig, 44,
                                        (const unsigned char *) body, blen)
+                == AV_OK);
+
+    /* the previous key's signature, in either header; not mixed */
+    FUZZ_ASSERT(av_tsa_verify_callback_rotated(&other, &key, CID, hdr, tl,
+                                               sig, 44,
+                                               (const unsigned char *) body,
+                                               blen)
+                == AV_OK);
+    true_signature(&other, (const uint8_t *) body, blen, osig);
+    FUZZ_ASSERT(av_tsa_verify_callback_rotated(&other, &key, CID, hdr, tl,
+                                               osig, 44,
+                                               (const unsigned char *) body,
+                                               blen)
+                == AV_ERR_BAD_SIGNATURE);
+    FUZZ_ASSERT(av_tsa_verify_callback_rotated(&other, &key, CID, NULL, 0,
+                                               osig, 44,
+                                               (const unsigned char *) body,
+                                               blen)
                 == AV_OK);
 
     FUZZ_ASSERT(av_tsa_verify_callback(&key, "00000000-0000-0000-0000-000000000000",

@@ -110,14 +110,14 @@ static ngx_command_t  ngx_http_appverify_commands[] = {
       NULL },
 
     { ngx_string("appverify_api_key_file"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
       ngx_http_appverify_key_file,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_appverify_main_conf_t, api_key),
       NULL },
 
     { ngx_string("appverify_session_key_file"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
       ngx_http_appverify_key_file,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_appverify_main_conf_t, session_key),
@@ -562,22 +562,35 @@ ngx_http_appverify_customer_id(ngx_conf_t *cf, ngx_command_t *cmd,
 
 
 /*
- * appverify_api_key_file FILE;      the base64 API key from Telesign
- * appverify_session_key_file FILE;  raw bytes (>= 32) or base64 text
+ * appverify_api_key_file FILE [previous=FILE];
+ *     the base64 API key from Telesign, and the one being retired
+ * appverify_session_key_file FILE [previous=FILE];
+ *     raw bytes (>= 32), and the secret being retired
  *
  * Read once here, in the master, never at request time.  Messages name
- * the file, never its content.
+ * the file, never its content.  What a previous key is still good for
+ * (verifying, never signing) is the core's rule.
  */
 
 static char *
 ngx_http_appverify_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    char  *p = conf;
+    ngx_http_appverify_main_conf_t *amcf = conf;
 
-    av_key_t   **field, *key;
-    ngx_str_t   *value, file;
+    ngx_str_t   *value, file, previous;
+    av_key_t   **field, **field_previous, *key;
+    ngx_uint_t   api;
 
-    field = (av_key_t **) (p + cmd->offset);
+    api = (cmd->offset == offsetof(ngx_http_appverify_main_conf_t, api_key));
+
+    if (api) {
+        field = &amcf->api_key;
+        field_previous = &amcf->api_key_previous;
+
+    } else {
+        field = &amcf->session_key;
+        field_previous = &amcf->session_key_previous;
+    }
 
     if (*field != NULL) {
         return "is duplicate";
@@ -585,6 +598,20 @@ ngx_http_appverify_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
     file = value[1];
+    ngx_str_null(&previous);
+
+    if (cf->args->nelts == 3) {
+        if (ngx_strncmp(value[2].data, "previous=", 9) != 0
+            || value[2].len == 9)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\"", &value[2]);
+            return NGX_CONF_ERROR;
+        }
+
+        previous.data = value[2].data + 9;
+        previous.len = value[2].len - 9;
+    }
 
     if (ngx_conf_full_name(cf->cycle, &file, 1) != NGX_OK) {
         return NGX_CONF_ERROR;
@@ -595,20 +622,36 @@ ngx_http_appverify_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_http_appverify_read_key(cf, &file, key,
-                                    cmd->offset
-                                    == offsetof(ngx_http_appverify_main_conf_t,
-                                                api_key))
-        != NGX_OK)
-    {
+    if (ngx_http_appverify_read_key(cf, &file, key, api) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 
     *field = key;
 
-    if (cmd->offset == offsetof(ngx_http_appverify_main_conf_t, api_key)) {
-        ((ngx_http_appverify_main_conf_t *) conf)->api_key_file = file;
+    if (api) {
+        amcf->api_key_file = file;
     }
+
+    if (previous.len == 0) {
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &previous, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* on a page of its own, wiped with the configuration, as the current */
+
+    key = ngx_http_appverify_secret_alloc(cf);
+    if (key == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_appverify_read_key(cf, &previous, key, api) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    *field_previous = key;
 
     return NGX_CONF_OK;
 }
@@ -1277,7 +1320,9 @@ ngx_http_appverify_create_main_conf(ngx_conf_t *cf)
      *
      *     amcf->customer_id = { 0, NULL };
      *     amcf->api_key = NULL;
+     *     amcf->api_key_previous = NULL;
      *     amcf->session_key = NULL;
+     *     amcf->session_key_previous = NULL;
      */
 
     return amcf;
@@ -1303,6 +1348,22 @@ ngx_http_appverify_init_main_conf(ngx_conf_t *cf, void *conf)
         }
 
         av_key_derive_session(amcf->session_key, amcf->api_key);
+
+        /*
+         * The API key in rotation: the credentials issued under the
+         * previous one were signed with the secret derived from it, so
+         * that secret is the previous session secret until they expire.
+         */
+
+        if (amcf->api_key_previous) {
+            amcf->session_key_previous = ngx_http_appverify_secret_alloc(cf);
+            if (amcf->session_key_previous == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            av_key_derive_session(amcf->session_key_previous,
+                                  amcf->api_key_previous);
+        }
     }
 
     return NGX_CONF_OK;

@@ -60,7 +60,9 @@ typedef struct {
 typedef struct {
     ngx_str_t                    customer_id;
     av_key_t                    *api_key;
+    av_key_t                    *api_key_previous;     /* or NULL */
     av_key_t                    *session_key;
+    av_key_t                    *session_key_previous; /* or NULL */
     ngx_str_t                    api_key_file;   /* for messages only */
 } ngx_http_appverify_main_conf_t;
 

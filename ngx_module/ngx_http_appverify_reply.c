@@ -163,9 +163,11 @@ ngx_http_appverify_flow_conf(ngx_http_request_t *r, av_flow_conf_t *fc)
     amcf = ngx_http_get_module_main_conf(r, ngx_http_appverify_module);
 
     fc->api_key = amcf->api_key;
+    fc->api_key_previous = amcf->api_key_previous;
     fc->customer_id = amcf->customer_id.len
                       ? (const char *) amcf->customer_id.data : NULL;
     fc->session_key = amcf->session_key;
+    fc->session_key_previous = amcf->session_key_previous;
     fc->token_lifetime = alcf->token_lifetime;
     fc->session_lifetime = alcf->session_lifetime;
     fc->countries = alcf->countries ? alcf->countries->elts : NULL;

@@ -390,3 +390,84 @@ up
 --- no_error_log
 TE8sTgg45yusumoN6BYsBVkh
 [emerg]
+
+
+
+=== a missing previous API key file fails with a message naming the file
+--- http_config
+    appverify_zone          zone=av:1m;
+    appverify_customer_id   FFFFFFFF-EEEE-DDDD-1234-AB1234567890;
+    appverify_api_key_file  $TEST_NGINX_ROOT/t/data/api-new.key
+                            previous=$TEST_NGINX_ROOT/t/data/no-such.key;
+--- config
+    location = /token { appverify_token zone=av; }
+--- must_die
+--- error_log eval
+qr/\[emerg\].*open\(\) ".*no-such\.key" failed/
+
+
+
+=== a previous API key file that is not base64 fails, never printing it
+--- http_config
+    appverify_zone          zone=av:1m;
+    appverify_customer_id   FFFFFFFF-EEEE-DDDD-1234-AB1234567890;
+    appverify_api_key_file  $TEST_NGINX_ROOT/t/data/api-new.key
+                            previous=$TEST_NGINX_ROOT/t/data/bad.key;
+--- config
+    location = /token { appverify_token zone=av; }
+--- must_die
+--- error_log eval
+qr/\[emerg\].*key file ".*bad\.key" does not hold a base64 API key/
+--- no_error_log
+not base64 at all
+
+
+
+=== a previous session key file shorter than 32 bytes fails
+--- http_config
+    appverify_zone          zone=av:1m;
+    appverify_api_key_file  $TEST_NGINX_ROOT/t/data/api.key;
+    appverify_session_key_file $TEST_NGINX_ROOT/t/data/session-new.key
+                               previous=$TEST_NGINX_ROOT/t/data/bad.key;
+--- config
+--- must_die
+--- error_log eval
+qr/\[emerg\].*key file ".*bad\.key" must hold 32 to/
+
+
+
+=== a key file's second parameter other than previous=FILE fails
+--- http_config
+    appverify_zone          zone=av:1m;
+    appverify_customer_id   FFFFFFFF-EEEE-DDDD-1234-AB1234567890;
+    appverify_api_key_file  $TEST_NGINX_ROOT/t/data/api-new.key previous=;
+--- config
+    location = /token { appverify_token zone=av; }
+--- must_die
+--- error_log
+invalid parameter "previous="
+
+
+
+=== keys in rotation start, and neither key reaches the log
+--- http_config
+    appverify_zone          zone=av:1m;
+    appverify_customer_id   FFFFFFFF-EEEE-DDDD-1234-AB1234567890;
+    appverify_api_key_file  $TEST_NGINX_ROOT/t/data/api-new.key
+                            previous=$TEST_NGINX_ROOT/t/data/api.key;
+    appverify_session_key_file $TEST_NGINX_ROOT/t/data/session-new.key
+                               previous=$TEST_NGINX_ROOT/t/data/session.key;
+--- config
+    location = /token    { appverify_token zone=av; }
+    location = /t        { return 200 "up\n"; }
+--- log_level: debug
+--- request
+GET /t
+--- response_body
+up
+--- no_error_log
+TE8sTgg45yusumoN6BYsBVkh
+bmV3LWFwaS1rZXktZm9yLXRoZS1yb3RhdGlvbi10ZXN0cy0w
+this-is-a-test-session-secret
+this-is-the-new-session-secret
+[emerg]
