@@ -51,6 +51,7 @@ DEPS := $(BUILD_DEPS) \
 	/usr/share/perl5/URI.pm:liburi-perl \
 	/usr/share/perl5/IPC/Run.pm:libipc-run-perl \
 	/usr/share/perl5/List/MoreUtils.pm:liblist-moreutils-perl \
+	/usr/lib/python3/dist-packages/prometheus_client/__init__.py:python3-prometheus-client \
 	/usr/bin/prove:perl
 
 # $(call install_missing,LIST): apt-get install what LIST names and lacks

@@ -50,6 +50,8 @@ static char *ngx_http_appverify_handler_directive(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_appverify_require(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_appverify_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_appverify_countries(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_appverify_limit(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -169,6 +171,13 @@ static ngx_command_t  ngx_http_appverify_commands[] = {
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
       ngx_http_appverify_require,
       NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("appverify_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_appverify_metrics,
+      0,
       0,
       NULL },
 
@@ -407,6 +416,8 @@ ngx_http_appverify_add_variables(ngx_conf_t *cf)
 static char *
 ngx_http_appverify_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
+    ngx_http_appverify_main_conf_t *amcf = conf;
+
     u_char                     *p;
     ssize_t                     size;
     int64_t                     sec;
@@ -416,7 +427,7 @@ ngx_http_appverify_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     const char                 *why;
     ngx_shm_zone_t             *shm_zone;
     ngx_pool_cleanup_t         *cln;
-    ngx_http_appverify_zone_t  *ctx;
+    ngx_http_appverify_zone_t  *ctx, **zp;
 
     value = cf->args->elts;
 
@@ -519,6 +530,42 @@ ngx_http_appverify_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ctx->shm_zone = shm_zone;
     shm_zone->init = ngx_http_appverify_init_zone;
     shm_zone->data = ctx;
+
+    /* for appverify_metrics: every zone, by its name */
+    ctx->name = ngx_pnalloc(cf->pool, name.len + 1);
+    if (ctx->name == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    (void) ngx_cpystrn(ctx->name, name.data, name.len + 1);
+
+    if (amcf->zones == NULL) {
+        amcf->zones = ngx_array_create(cf->pool, 2, sizeof(void *));
+        if (amcf->zones == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    zp = ngx_array_push(amcf->zones);
+    if (zp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *zp = ctx;
+
+    return NGX_CONF_OK;
+}
+
+
+/* appverify_metrics;  the zones' counters, for Prometheus to scrape */
+
+static char *
+ngx_http_appverify_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_appverify_metrics_handler;
 
     return NGX_CONF_OK;
 }

@@ -44,6 +44,7 @@ typedef struct {
     ngx_uint_t                   records;      /* for the log and tests */
     ngx_uint_t                   evicted;
     time_t                       full_logged;  /* rate-limits the alert */
+    av_metrics_t                 metrics;      /* appverify_metrics */
 } ngx_http_appverify_shctx_t;
 
 
@@ -54,6 +55,7 @@ typedef struct {
     ngx_shm_zone_t              *shm_zone;
     av_hash_t                   *hash;         /* keyed with sh->hash_key */
     av_store_t                   store;        /* the core's view of it */
+    u_char                      *name;         /* NUL-terminated, for metrics */
 } ngx_http_appverify_zone_t;
 
 
@@ -64,6 +66,7 @@ typedef struct {
     av_key_t                    *session_key;
     av_key_t                    *session_key_previous; /* or NULL */
     ngx_str_t                    api_key_file;   /* for messages only */
+    ngx_array_t                 *zones;  /* of ngx_http_appverify_zone_t * */
 } ngx_http_appverify_main_conf_t;
 
 
@@ -179,6 +182,7 @@ ngx_int_t ngx_http_appverify_telesign_variable(ngx_http_request_t *r,
 
 /* ngx_http_appverify_reply.c */
 
+ngx_int_t ngx_http_appverify_metrics_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_appverify_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, u_char *body, size_t len);
 ngx_int_t ngx_http_appverify_send_answer(ngx_http_request_t *r,

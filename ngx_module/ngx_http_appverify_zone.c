@@ -205,6 +205,7 @@ hash:
 
     zone->store.data = zone;
     zone->store.ttl_ms = (int64_t) zone->ttl * 1000;
+    zone->store.metrics = &zone->sh->metrics;
     zone->store.begin = ngx_http_appverify_store_begin;
     zone->store.read = ngx_http_appverify_store_read;
     zone->store.commit = ngx_http_appverify_store_commit;
