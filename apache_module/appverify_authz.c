@@ -185,6 +185,8 @@ appverify_gate(request_rec *r)
 
         if (appverify_seen_hit(seen, cred, len, now)) {
             appverify_set_env(r, &seen->rec);
+            av_metrics_request(appverify_store(r)->metrics, AV_EP_GATE,
+                               AV_OK);
             rq->deny = AV_OK;
             return AV_OK;
         }

@@ -6,6 +6,7 @@
  *   appverify-status    the caller's own verification as JSON
  *   appverify-call      starts a missed-call verification
  *   appverify-finalize  the five digits the user read off the missed call
+ *   appverify-metrics   the counters, for Prometheus to scrape
  *
  * The same requests, answers and error codes as nginx's
  * appverify_{token,callback,status,call,finalize}: the core parses, checks
@@ -33,6 +34,7 @@ static int appverify_call(request_rec *r, const appverify_dir_conf_t *dc,
     const av_flow_conf_t *fc);
 static int appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc,
     const av_flow_conf_t *fc);
+static int appverify_metrics(request_rec *r);
 static av_err_t appverify_params(request_rec *r, av_params_t *params);
 
 
@@ -41,12 +43,13 @@ typedef enum {
     APPVERIFY_CALLBACK,
     APPVERIFY_STATUS,
     APPVERIFY_CALL,
-    APPVERIFY_FINALIZE
+    APPVERIFY_FINALIZE,
+    APPVERIFY_METRICS
 } appverify_role_e;
 
 static const char *appverify_handlers[] = {
     "appverify-token", "appverify-callback", "appverify-status",
-    "appverify-call", "appverify-finalize", NULL
+    "appverify-call", "appverify-finalize", "appverify-metrics", NULL
 };
 
 
@@ -70,6 +73,10 @@ appverify_handler(request_rec *r)
 
     if (appverify_handlers[role] == NULL) {
         return DECLINED;
+    }
+
+    if (role == APPVERIFY_METRICS) {
+        return appverify_metrics(r);
     }
 
     appverify_conf(r, &dc);
@@ -299,6 +306,52 @@ appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc,
     appverify_ask(r, dc, &x, &a, fc, s, next);
 
     return appverify_send_answer(r, dc, &a);
+}
+
+
+/*
+ * "SetHandler appverify-metrics": the counters (av_metrics.h) in
+ * Prometheus's text format, the mod_status model.  One store per server,
+ * so one zone, named "appverify".
+ */
+
+static int
+appverify_metrics(request_rec *r)
+{
+    char               *buf;
+    apr_size_t          size, len;
+    av_metrics_zone_t   z;
+    const av_store_t   *s;
+
+    ap_discard_request_body(r);
+
+    if (r->method_number != M_GET) {
+        return appverify_send_error(r, AV_ERR_METHOD_NOT_ALLOWED, NULL);
+    }
+
+    s = appverify_store(r);
+
+    z.zone = "appverify";
+    z.m = s->metrics;
+    z.have_bytes = 0;
+    z.bytes_used = 0;
+    z.bytes_free = 0;
+
+    if (z.m == NULL) {
+        return appverify_send_error(r, AV_ERR_INTERNAL, "no store");
+    }
+
+    size = av_metrics_render_max(1);
+    buf = apr_palloc(r->pool, size);
+    len = av_metrics_render(&z, 1, buf, size);
+
+    if (len >= size) {
+        return appverify_send_error(r, AV_ERR_INTERNAL, "metrics too large");
+    }
+
+    return appverify_send(r, HTTP_OK,
+                          "text/plain; version=0.0.4; charset=utf-8", buf,
+                          len);
 }
 
 

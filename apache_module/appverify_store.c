@@ -36,6 +36,7 @@
 #include "ap_provider.h"
 #include "apr_strings.h"
 #include "apr_atomic.h"
+#include "apr_shm.h"
 
 #include "mod_appverify.h"
 
@@ -48,6 +49,7 @@ static apr_global_mutex_t     *appverify_mutex;
 static ap_socache_provider_t  *appverify_provider;
 static ap_socache_instance_t  *appverify_cache;
 static const char             *appverify_args;     /* AppVerifyCache's */
+static av_metrics_t           *appverify_metrics;  /* in shared memory */
 static int                     appverify_explicit;
 
 /* unlike mod_authn_socache's, a store can be read only by an operation
@@ -65,6 +67,7 @@ typedef struct {
     ap_socache_provider_t  *provider;
     ap_socache_instance_t  *cache;
     apr_global_mutex_t     *mutex;
+    apr_shm_t              *shm;         /* the counters (av_metrics.h) */
     server_rec             *s;           /* the latest generation's */
 } appverify_kept_t;
 
@@ -92,6 +95,7 @@ appverify_store_pre_config(apr_pool_t *pconf)
                                             AP_SOCACHE_PROVIDER_VERSION);
     appverify_cache = NULL;
     appverify_mutex = NULL;
+    appverify_metrics = NULL;
     appverify_args = NULL;
     appverify_explicit = 0;
 
@@ -194,6 +198,16 @@ appverify_kept_create(server_rec *s, apr_pool_t *plog, const char *spec,
         goto failed;
     }
 
+    /* the counters every child bumps, kept as long as the cache */
+    rv = apr_shm_create(&kept->shm, sizeof(av_metrics_t), NULL, pool);
+    if (rv != APR_SUCCESS) {
+        ap_log_perror(APLOG_MARK, APLOG_CRIT, rv, plog,
+                      "mod_appverify: no shared memory for the metrics");
+        goto failed;
+    }
+
+    memset(apr_shm_baseaddr_get(kept->shm), 0, sizeof(av_metrics_t));
+
     err = appverify_provider->create(&kept->cache, appverify_args, pool,
                                      pool);
     if (err) {
@@ -288,6 +302,7 @@ appverify_store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     kept->s = s;
     appverify_cache = kept->cache;
     appverify_mutex = kept->mutex;
+    appverify_metrics = apr_shm_baseaddr_get(kept->shm);
 
     return APR_SUCCESS;
 }
@@ -576,6 +591,7 @@ appverify_store(request_rec *r)
 
         rq->store.data = r;
         rq->store.ttl_ms = (int64_t) apr_time_as_msec(ttl);
+        rq->store.metrics = appverify_metrics;
         rq->store.begin = appverify_store_begin;
         rq->store.read = appverify_store_read;
         rq->store.commit = appverify_store_commit;

@@ -22,6 +22,7 @@ DEPS += \
 	/usr/bin/apxs:apache2-dev \
 	/usr/bin/curl-config:libcurl4-openssl-dev \
 	/usr/bin/redis-server:redis-server \
+	/usr/bin/prometheus:prometheus \
 	/usr/lib/apache2/modules/mod_socache_redis.so:apache2
 
 .PHONY: apache test-apache demo-apache
