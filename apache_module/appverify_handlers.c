@@ -336,6 +336,7 @@ appverify_metrics(request_rec *r)
     z.have_bytes = 0;
     z.bytes_used = 0;
     z.bytes_free = 0;
+    z.have_records = 0;        /* a socache cannot be counted through */
 
     if (z.m == NULL) {
         return appverify_send_error(r, AV_ERR_INTERNAL, "no store");

@@ -381,6 +381,22 @@ av_metrics_render(const av_metrics_zone_t *zones, size_t n, char *buf,
         }
     }
 
+    av_family(&o, "appverify_records", "gauge",
+              "Verifications the store holds, by state.");
+
+    for (i = 0; i < n; i++) {
+        if (!zones[i].have_records) {
+            continue;
+        }
+
+        for (a = AV_STATE_UNKNOWN; a <= AV_STATE_BLOCKED; a++) {
+            snprintf(labels, sizeof(labels), "state=\"%s\"",
+                     av_state_name((av_state_t) a));
+            av_sample(&o, "appverify_records", zones[i].zone, labels,
+                      zones[i].records[a]);
+        }
+    }
+
     return o.len;
 }
 

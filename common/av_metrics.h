@@ -23,6 +23,8 @@
  *   appverify_lookups_coalesced_total{zone}             counter
  *   appverify_zone_bytes{zone,kind}                     gauge (used, free;
  *       where the glue can tell)
+ *   appverify_records{zone,state}                       gauge (where the
+ *       glue can tell)
  */
 #ifndef AV_METRICS_H
 #define AV_METRICS_H
@@ -32,6 +34,7 @@
 #include "av_api.h"
 #include "av_error.h"
 #include "av_record.h"
+#include "av_status.h"
 
 typedef enum {
     AV_EP_TOKEN = 0,
@@ -98,6 +101,8 @@ typedef struct {
     int                  have_bytes;
     uint64_t             bytes_used;
     uint64_t             bytes_free;
+    int                  have_records;
+    uint64_t             records[AV_STATE_BLOCKED + 1];  /* by av_state_t */
 } av_metrics_zone_t;
 
 /*

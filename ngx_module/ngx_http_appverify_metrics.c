@@ -7,7 +7,8 @@
  * The counters live in each zone's shared memory (av_metrics.h), so every
  * worker's events are in one set and a reload keeps them; the core bumps
  * them and renders them.  This file adds what only nginx can tell, the
- * zone's bytes in use and free (its slab pages), and sends the text.
+ * zone's bytes in use and free (its slab pages) and its records by state
+ * (counted by the zone as it stores and frees them), and sends the text.
  */
 
 
@@ -20,7 +21,7 @@ ngx_http_appverify_metrics_handler(ngx_http_request_t *r)
     size_t                           size, len;
     u_char                          *buf;
     ngx_int_t                        rc;
-    ngx_uint_t                       i, n;
+    ngx_uint_t                       i, n, s;
     ngx_str_t                        type;
     av_metrics_zone_t               *mz;
     ngx_http_appverify_zone_t      **zones, *zone;
@@ -51,10 +52,19 @@ ngx_http_appverify_metrics_handler(ngx_http_request_t *r)
         mz[i].zone = (const char *) zone->name;
         mz[i].m = &zone->sh->metrics;
 
-        /* the slab's own count of free pages, under its lock */
+        /* the slab's own count of free pages and the records by state,
+         * kept as they change: a copy under the zone's lock, no walk */
         ngx_shmtx_lock(&zone->shpool->mutex);
+
         mz[i].bytes_free = (uint64_t) zone->shpool->pfree * ngx_pagesize;
+
+        for (s = 0; s <= AV_STATE_BLOCKED; s++) {
+            mz[i].records[s] = zone->sh->by_state[s];
+        }
+
         ngx_shmtx_unlock(&zone->shpool->mutex);
+
+        mz[i].have_records = 1;
 
         mz[i].bytes_used = zone->shm_zone->shm.size - mz[i].bytes_free;
         mz[i].have_bytes = 1;

@@ -42,6 +42,7 @@ typedef struct {
     ngx_queue_t                  record_queue; /* newest first */
     ngx_queue_t                  small_queue;  /* most recently used first */
     ngx_uint_t                   records;      /* for the log and tests */
+    ngx_uint_t                   by_state[AV_STATE_BLOCKED + 1];  /* metrics */
     ngx_uint_t                   evicted;
     time_t                       full_logged;  /* rate-limits the alert */
     av_metrics_t                 metrics;      /* appverify_metrics */

@@ -358,7 +358,12 @@ ngx_http_appverify_store_write(ngx_http_appverify_zone_t *zone,
     an->expires = (time_t) ((it->expires_ms + 999) / 1000);
 
     if (it->kind == AV_ITEM_RECORD) {
+        if (it->found) {
+            zone->sh->by_state[an->u.rec.state]--;
+        }
+
         an->u.rec = it->v.rec;
+        zone->sh->by_state[an->u.rec.state]++;
 
         if (!it->found) {
             an->node.key = ngx_http_appverify_xid_hash(zone, an->u.rec.xid,
@@ -707,6 +712,7 @@ ngx_http_appverify_delete(ngx_http_appverify_zone_t *zone,
     if (an->kind == AV_ITEM_RECORD) {
         ngx_http_appverify_record_unlink(zone, an);
         zone->sh->records--;
+        zone->sh->by_state[an->u.rec.state]--;
 
     } else {
         ngx_rbtree_delete(&zone->sh->smalls, &an->node);

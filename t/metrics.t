@@ -73,10 +73,12 @@ members only
 --- response_headers eval
 [ "", "", "", "", "", "", "", "Content-Type: text/plain; version=0.0.4; charset=utf-8\nCache-Control: no-store" ]
 --- response_body_filters eval
-main::parsed(qw(appverify_requests_total appverify_verifications appverify_refused_total))
+main::parsed(qw(appverify_requests_total appverify_verifications appverify_refused_total appverify_records))
 --- response_body eval
 [ ("") x 7, <<'_EOT_' ]
-families 8
+families 9
+appverify_records{state=pending,zone=other} 1
+appverify_records{state=verified,zone=av} 1
 appverify_refused_total{guard=country,zone=av} 1
 appverify_requests_total{endpoint=callback,reason=ok,zone=av} 1
 appverify_requests_total{endpoint=gate,reason=no_credential,zone=av} 1
@@ -122,7 +124,7 @@ sub { my ($b) = @_; return "" unless $b =~ /^# HELP /; my %z; $z{"$1 $2"} = $3 w
 --- response_body_filters eval
 main::parsed(qw(appverify_telesign appverify_verifications_total))
 --- response_body_like eval
-[ "", "", "", qr/^families 8
+[ "", "", "", qr/^families 9
 appverify_telesign_duration_seconds_bucket\{le=\+Inf,operation=get_status,zone=av\} 1
 (?:appverify_telesign_duration_seconds_bucket\{le=[0-9.]+,operation=get_status,zone=av\} 1
 )+appverify_telesign_duration_seconds_count\{operation=get_status,zone=av\} 1
@@ -130,3 +132,19 @@ appverify_telesign_duration_seconds_bucket\{le=\+Inf,operation=get_status,zone=a
 )?appverify_telesign_requests_total\{operation=get_status,result=answered,zone=av\} 1
 appverify_verifications_total\{flow=sdk,state=verified,zone=av\} 1
 \z/ ]
+
+
+
+=== a zone that fills up and evicts: the records by state follow the evictions (no wrap below zero)
+--- http_config eval: $::http_config . "    appverify_zone zone=tiny:64k;\n"
+--- config eval: $::locations . "    location = /token-tiny { appverify_token zone=tiny; }\n"
+--- request eval
+[ (map { sprintf("GET /token-tiny?phone=1555%07d&xid=ev-%d", $_, $_) } 1 .. 300), "GET /metrics" ]
+--- response_body_filters eval
+sub { my ($b) = @_; return "" unless $b =~ /^# HELP /;
+      my $sum = 0; my $max = 0;
+      while ($b =~ /^appverify_records\{zone="tiny",state="\w+"\} (\d+)$/mg) { $sum += $1; $max = $1 if $1 > $max }
+      my ($free) = $b =~ /^appverify_zone_bytes\{zone="tiny",kind="free"\} (\d+)$/m;
+      ($sum >= 1 && $sum <= 300 && $free < 4096 ? "held, evicted, no wrap\n" : "held $sum, free $free\n") }
+--- response_body eval
+[ ("") x 300, "held, evicted, no wrap\n" ]

@@ -89,7 +89,7 @@ my $r = req($port, 'GET', '/metrics');
 is($r->code, 200, 'the metrics');
 is($r->header('Content-Type'), 'text/plain; version=0.0.4; charset=utf-8', '... in the text format');
 is(parsed($r->content, qw(appverify_requests_total appverify_verifications)), <<'_EOT_',
-families 8
+families 9
 appverify_requests_total{endpoint=callback,reason=ok,zone=appverify} 1
 appverify_requests_total{endpoint=gate,reason=no_credential,zone=appverify} 1
 appverify_requests_total{endpoint=gate,reason=ok,zone=appverify} 5

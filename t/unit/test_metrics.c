@@ -52,7 +52,7 @@ setup(void)
 static void
 render(void)
 {
-    av_metrics_zone_t  z = { "av", &m, 1, 1000, 3000 };
+    av_metrics_zone_t  z = { "av", &m, 1, 1000, 3000, 1, { 0, 2, 1, 0, 0 } };
     size_t             n;
 
     n = av_metrics_render(&z, 1, text, sizeof(text));
@@ -120,6 +120,8 @@ test_counted_where_decided(void)
     CHECK(has("appverify_verifications_total{zone=\"av\",flow=\"sdk\",state=\"verified\"} 1"));
     CHECK(has("appverify_verifications_total{zone=\"av\",flow=\"sdk\",state=\"failed\"} 1"));
     CHECK(has("appverify_zone_bytes{zone=\"av\",kind=\"free\"} 3000"));
+    CHECK(has("appverify_records{zone=\"av\",state=\"pending\"} 2"));
+    CHECK(has("appverify_records{zone=\"av\",state=\"blocked\"} 0"));
 }
 
 static void
@@ -224,9 +226,11 @@ test_exposition(void)
     z[0].zone = "a\"b\\c";
     z[0].m = &m;
     z[0].have_bytes = 0;
+    z[0].have_records = 0;
     z[1].zone = "second";
     z[1].m = &m;
     z[1].have_bytes = 0;
+    z[1].have_records = 0;
 
     n = av_metrics_render(z, 2, text, sizeof(text));
     CHECK(n < av_metrics_render_max(2));
