@@ -72,7 +72,7 @@ void
 appverify_client_child_init(apr_pool_t *p, server_rec *s)
 {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, APLOGNO(10750)
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
                      "mod_appverify: curl_global_init failed; calls to "
                      "Telesign will fail");
         return;
@@ -281,7 +281,7 @@ appverify_client_send(request_rec *r, const appverify_dir_conf_t *dc,
 
     } else {
         /* how it failed is libcurl's to say; what it means, the core's */
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(10751)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "appverify: %s %s: %s", req->method, req->path,
                       ab.too_big ? "answer too large"
                       : errbuf[0] ? errbuf : curl_easy_strerror(cc));

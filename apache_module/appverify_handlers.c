@@ -86,7 +86,7 @@ appverify_handler(request_rec *r)
     if (sc->api_key == NULL
         && !(role == APPVERIFY_CALLBACK && !dc.signature))
     {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(10740)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "appverify: %s needs AppVerifyCustomerId and "
                       "AppVerifyApiKeyFile", r->handler);
         return appverify_send_error(r, AV_ERR_INTERNAL, "not configured");

@@ -82,7 +82,7 @@ appverify_store_pre_config(apr_pool_t *pconf)
     rv = ap_mutex_register(pconf, appverify_mutex_id, NULL, APR_LOCK_DEFAULT,
                            0);
     if (rv != APR_SUCCESS) {
-        ap_log_perror(APLOG_MARK, APLOG_CRIT, rv, pconf, APLOGNO(10710)
+        ap_log_perror(APLOG_MARK, APLOG_CRIT, rv, pconf,
                       "mod_appverify: failed to register the %s mutex",
                       appverify_mutex_id);
         return 500;     /* an HTTP status would be a misnomer */
@@ -322,7 +322,7 @@ appverify_store_child_init(apr_pool_t *p, server_rec *s)
                                          appverify_mutex),
                                      p);
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, APLOGNO(10715)
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
                      "mod_appverify: failed to attach the %s mutex in a "
                      "child", appverify_mutex_id);
     }
@@ -365,7 +365,7 @@ appverify_store_begin(void *data)
     apr_status_t   rv;
 
     if (appverify_cache == NULL || appverify_mutex == NULL) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(10717)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "mod_appverify: no cache: AppVerifyApiKeyFile is "
                       "not set for any server");
         return AV_ERR_INTERNAL;
@@ -373,7 +373,7 @@ appverify_store_begin(void *data)
 
     rv = apr_global_mutex_lock(appverify_mutex);
     if (rv != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, APLOGNO(10718)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       "mod_appverify: failed to lock the cache");
         return AV_ERR_INTERNAL;
     }
@@ -390,7 +390,7 @@ appverify_store_end(void *data)
 
     rv = apr_global_mutex_unlock(appverify_mutex);
     if (rv != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, APLOGNO(10719)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       "mod_appverify: failed to unlock the cache");
     }
 }

@@ -261,7 +261,7 @@ appverify_check_config(apr_pool_t *pconf, apr_pool_t *plog,
 
         if ((sc->customer_id == NULL) != (sc->api_key == NULL)) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP|APLOG_EMERG, 0, vs,
-                         APLOGNO(10701) "mod_appverify needs both "
+                         "mod_appverify needs both "
                          "AppVerifyCustomerId and AppVerifyApiKeyFile "
                          "(server %s)",
                          vs->server_hostname ? vs->server_hostname : "main");
@@ -818,7 +818,7 @@ appverify_set_signature(cmd_parms *cmd, void *dconf, int on)
     dc->signature = on;
 
     if (!on) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server, APLOGNO(10702)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server,
                      "AppVerifyCallbackSignature Off: callback signatures "
                      "are not checked in %s: anyone who can reach it can "
                      "mark a verification as done",
