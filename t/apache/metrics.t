@@ -116,7 +116,7 @@ like(parsed($r->content, 'appverify_verifications_started_total'),
 # --- Prometheus scrapes both modules ------------------------------------------
 
 SKIP: {
-    skip 'no /usr/bin/prometheus', 3 unless -x '/usr/bin/prometheus';
+    skip 'no /usr/bin/prometheus', 4 unless -x '/usr/bin/prometheus';
 
     render("t/both-servers/conf/nginx.conf.in", "$ndir/nginx.conf",
            SERVROOT => $ndir, PORT => $nport, ROOT => $root,
@@ -164,6 +164,19 @@ _EOY_
     is($got{"av\@127.0.0.1:$nport"}, 1, "... and nginx's (1 started)");
     my $res = $ua->get("http://127.0.0.1:$pport/api/v1/targets");
     unlike($res->content, qr/"health":"down"/, 'both targets up');
+
+    # every query of the Grafana dashboard in examples/ is one Prometheus takes
+    open my $dfh, '<', "$root/examples/grafana/appverify-dashboard.json" or die;
+    my $dash = JSON::PP::decode_json(do { local $/; <$dfh> });
+    my @exprs = map { $_->{expr} } map { @{ $_->{targets} } } @{ $dash->{panels} };
+    my @bad;
+    for my $e (@exprs) {
+        (my $q = $e) =~ s/\$zone/.*/g;
+        $q =~ s/([^A-Za-z0-9_.~-])/sprintf('%%%02X', ord $1)/ge;
+        my $r2 = $ua->get("http://127.0.0.1:$pport/api/v1/query?query=$q");
+        push @bad, $e unless $r2->code == 200 && $r2->content =~ /"status":"success"/;
+    }
+    is(scalar(@bad), 0, scalar(@exprs) . " dashboard queries evaluate") or diag(join "\n", @bad);
 }
 
 done_testing();
