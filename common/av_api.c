@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <jansson.h>
+#include "av_json.h"
 
 #include "av_api.h"
 #include "av_params.h"
@@ -494,10 +494,10 @@ av_api_prefix(const char *body, size_t len, av_api_answer_t *ans,
     size_t         n;
     av_err_t       rc;
     const char    *s;
-    json_error_t   error;
 
-    root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &error);
+    root = av_json_load(body, len);
     if (root == NULL) {
+        av_json_done(NULL);
         *msg = "initiate answer is not JSON";
         return AV_ERR_UPSTREAM;
     }
@@ -527,7 +527,7 @@ av_api_prefix(const char *body, size_t len, av_api_answer_t *ans,
         }
     }
 
-    json_decref(root);
+    av_json_done(root);
 
     return rc;
 }

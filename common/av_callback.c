@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <jansson.h>
+#include "av_json.h"
 
 #include "av_callback.h"
 #include "av_status.h"
@@ -608,7 +608,6 @@ av_parse_body(const char *body, size_t len, av_status_doc_t *doc,
     json_t        *root;
     av_err_t       rc;
     const char    *dummy;
-    json_error_t   error;
 
     if (msg == NULL) {
         msg = &dummy;
@@ -633,15 +632,16 @@ av_parse_body(const char *body, size_t len, av_status_doc_t *doc,
     }
 
     /* no JSON_ALLOW_NUL: a "\u0000" inside a string is refused too */
-    root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &error);
+    root = av_json_load(body, len);
     if (root == NULL) {
+        av_json_done(NULL);
         *msg = "not JSON, or a duplicate key";
         return AV_ERR_MALFORMED_BODY;
     }
 
     rc = av_parse_doc(root, doc, callback, msg);
 
-    json_decref(root);
+    av_json_done(root);
 
     if (rc != AV_OK) {
         /* never hand back half a document */

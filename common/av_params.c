@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <jansson.h>
+#include "av_json.h"
 
 #include "av_params.h"
 
@@ -344,7 +344,6 @@ av_params_parse_json(av_params_t *p, const char *s, size_t len)
     json_t       *root, *v;
     av_err_t      rc;
     av_field_t    f;
-    json_error_t  error;
 
     if (len > AV_PARAMS_BODY_MAX) {
         return AV_ERR_BODY_TOO_LARGE;
@@ -359,13 +358,9 @@ av_params_parse_json(av_params_t *p, const char *s, size_t len)
      * without JSON_ALLOW_NUL; nesting stops at jansson's own limit, which
      * a 4 KiB body cannot reach by much.
      */
-    root = json_loadb(s, len, JSON_REJECT_DUPLICATES, &error);
-    if (root == NULL) {
-        return AV_ERR_MALFORMED_BODY;
-    }
-
-    if (!json_is_object(root)) {
-        json_decref(root);
+    root = av_json_load(s, len);
+    if (root == NULL || !json_is_object(root)) {
+        av_json_done(root);
         return AV_ERR_MALFORMED_BODY;
     }
 
@@ -406,7 +401,7 @@ av_params_parse_json(av_params_t *p, const char *s, size_t len)
         rc = AV_ERR_MALFORMED_BODY;
     }
 
-    json_decref(root);
+    av_json_done(root);
 
     return rc;
 }
