@@ -66,6 +66,7 @@ appverify_store_pre_config(apr_pool_t *pconf)
     appverify_cache = NULL;
     appverify_mutex = NULL;
     appverify_explicit = 0;
+    appverify_redis_pre_config();
 
     return OK;
 }
@@ -149,6 +150,18 @@ appverify_store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         sizeof(av_record_t),            /* average entry */
         60 * APR_USEC_PER_SEC           /* expiry sweep interval */
     };
+
+    /* a Redis store of our own (appverify_redis.c) needs neither the
+     * socache nor its mutex */
+    if (appverify_redis_enabled()) {
+        if (appverify_explicit) {
+            ap_log_perror(APLOG_MARK, APLOG_WARNING, 0, plog, APLOGNO(10720)
+                          "mod_appverify: AppVerifyCache is not used: "
+                          "AppVerifyRedis is set");
+        }
+
+        return APR_SUCCESS;
+    }
 
     /* the module may be loaded and unused: then no mutex, no cache */
     used = appverify_explicit;
@@ -391,7 +404,8 @@ failed:
 
 /*
  * The store for r's transactions: its server's record ttl, its pool and
- * log.  One per request, kept with the request's state.
+ * log; the Redis one when AppVerifyRedis is set.  One per request, kept
+ * with the request's state.
  */
 
 const av_store_t *
@@ -409,8 +423,14 @@ appverify_store(request_rec *r)
         ttl = sc->record_ttl != APPVERIFY_UNSET ? sc->record_ttl
                                                 : APPVERIFY_RECORD_TTL;
 
-        rq->store.data = r;
         rq->store.ttl_ms = (int64_t) apr_time_as_msec(ttl);
+
+        if (appverify_redis_enabled()) {
+            appverify_redis_store(r, &rq->store);
+            return &rq->store;
+        }
+
+        rq->store.data = r;
         rq->store.begin = appverify_store_begin;
         rq->store.read = appverify_store_read;
         rq->store.commit = appverify_store_commit;

@@ -22,6 +22,7 @@ DEPS += \
 	/usr/bin/apxs:apache2-dev \
 	/usr/bin/curl-config:libcurl4-openssl-dev \
 	/usr/bin/redis-server:redis-server \
+	/usr/include/hiredis/hiredis.h:libhiredis-dev \
 	/usr/lib/apache2/modules/mod_socache_redis.so:apache2
 
 .PHONY: apache test-apache demo-apache
@@ -38,7 +39,7 @@ $(APACHE_MOD): $(CORE_SRC) $(CORE_HDR) $(APACHE_SRC) $(APACHE_HDR) mk/apache.mk 
 	    -I$(CURDIR)/common -I$(CURDIR)/apache_module \
 	    $(addprefix -Wc$(comma),$(APACHE_WARN)) \
 	    $(notdir $(CORE_SRC) $(APACHE_SRC)) \
-	    -ljansson -lcrypto -lcurl >$(APACHE_DIR)/build.log 2>&1 \
+	    -ljansson -lcrypto -lcurl -lhiredis >$(APACHE_DIR)/build.log 2>&1 \
 	    || { cat $(APACHE_DIR)/build.log; exit 1; }
 	cp $(APACHE_DIR)/.libs/mod_appverify.so $@.tmp && mv -f $@.tmp $@
 
