@@ -8,7 +8,9 @@
 #   one node does; Redis stopped (SIGSTOP): 503 within about the timeout,
 #   static files go on; SIGCONT: back by itself; Redis gone: 503, one log
 #   line, not one per request, every endpoint 503; Redis back (appendonly):
-#   still verified.
+#   still verified, and commits again.  Also: a value that is not ours reads
+#   as absent and is replaced by compare-and-set; one too long is 503;
+#   SCRIPT FLUSH is met with EVAL.
 #
 # Ports 19720-19729 (AV_REDIS_STORE_PORTS="A B REDIS" for others).
 
@@ -203,6 +205,42 @@ $r = req('a', 'GET', '/account/index.html', undef, Cookie => $cookie);
 is($r->code, 200, "A's gate lets the session through");
 is($r->header('X-Phone') // '', $phone, '... with the phone in the env');
 
+# --- what Redis holds is checked before it is believed -------------------------
+
+my $fxid = 'redis-store-foreign';
+my $fcookie = 'appverify=' . AppVerify::Test::credential($fxid);
+redis_cli('SET', "${prefix}x:{$fxid}", 'not one of ours');
+
+$r = req('a', 'GET', '/status', undef, Cookie => $fcookie);
+is($r->code, 401, 'a value that is not a record reads as absent');
+like($r->content, qr/"error":"unknown_session"/, '... unknown_session');
+ok(log_lines('a', qr/the value of \Q${prefix}x:{$fxid}\E is not one of ours/),
+   '... with a warning naming the key');
+
+my $fcb = AppVerify::Test::callback_body(xid => $fxid, phone => '15558800111');
+my ($fauth) = AppVerify::Test::tsa_header($fcb) =~ /^Authorization: (.*)$/;
+$r = req('b', 'POST', '/callback', $fcb, Authorization => $fauth,
+         'Content-Type' => 'application/json');
+is($r->code, 200, "Telesign's callback replaces it (the commit expects what was read)");
+like(redis_cli('GET', "${prefix}x:{$fxid}"), qr/^\x01x/, '... with a record');
+$r = req('a', 'GET', '/status', undef, Cookie => $fcookie);
+like($r->content, qr/"state":"verified"/, '... which A reads');
+
+# longer than any value of ours: the commit could not expect it, so the
+# item cannot be changed while it is there
+redis_cli('SET', "${prefix}x:{redis-store-long}", 'x' x 300);
+$r = req('a', 'GET', '/status', undef,
+         Cookie => 'appverify=' . AppVerify::Test::credential('redis-store-long'));
+is($r->code, 503, 'a value too long to be ours is 503');
+like($r->content, $unavailable, '... store_unavailable');
+
+# a Redis without the script (flushed, or restarted): EVALSHA's NOSCRIPT,
+# then EVAL
+redis_cli('SCRIPT', 'FLUSH');
+$r = req('a', 'GET', '/token?phone=15558800121&xid=redis-store-noscript');
+is($r->code, 200, 'a commit after SCRIPT FLUSH goes through (EVAL after NOSCRIPT)');
+is(redis_cli('EXISTS', "${prefix}x:{redis-store-noscript}"), '1', '... and is stored');
+
 # --- one phone's rate, across nodes as on one ---------------------------------
 
 # /token-default: 6r/m burst 3, no pending window: 4 at once, whatever
@@ -343,5 +381,8 @@ $r = req('a', 'GET', '/account/index.html', undef, Cookie => $cookie);
 is($r->code, 200, 'Redis restarted: the verified session still passes');
 $r = req('b', 'GET', '/status', undef, Cookie => $cookie);
 like($r->content, qr/"state":"verified"/, '... on B as well');
+
+$r = req('b', 'GET', '/token?phone=15558800501&xid=redis-store-after');
+is($r->code, 200, '... and a new verification is committed on the new Redis');
 
 done_testing();
