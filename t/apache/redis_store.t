@@ -46,6 +46,7 @@ make_path($base);
 my ($redis, %up);
 
 END {
+    local $?;                           # waitpid must not change the exit status
     stop_httpd(dir => "$base/$_") for grep { $up{$_} } keys %up;
     if ($redis) {
         kill 'CONT', $redis;
@@ -75,7 +76,8 @@ for my $node (qw(a b)) {
     close $fh;
     render("t/both-servers/conf/httpd.conf.in", "$dir/httpd.conf",
            SERVROOT => $dir, PORT => $port{$node}, ROOT => $root,
-           MODULE => "$root/build/mod_appverify.so", CACHE => 'unused',
+           MODULE => $ENV{AV_APACHE_MODULE} // "$root/build/mod_appverify.so",
+           CACHE => 'unused',
            SIM_PORT => $port{sim}, DEAD_PORT => $port{dead});
 
     # the shared scenarios' config, with Redis in place of the socache
