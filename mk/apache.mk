@@ -16,6 +16,8 @@ APACHE_MOD  := $(BUILD)/mod_appverify.so
 APACHE_DIR  := $(BUILD)/apache
 APACHE_SRC  := $(sort $(wildcard apache_module/*.c))
 APACHE_HDR  := $(wildcard apache_module/*.h)
+# what the module links, in every apxs line (fuzz-http.mk's too)
+APACHE_LIBS := -ljansson -lcrypto -lcurl -lhiredis
 APACHE_WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow \
                -Wpointer-arith -Wno-missing-field-initializers
 
@@ -41,7 +43,7 @@ $(APACHE_MOD): $(CORE_SRC) $(CORE_HDR) $(APACHE_SRC) $(APACHE_HDR) mk/apache.mk 
 	    -I$(CURDIR)/common -I$(CURDIR)/apache_module \
 	    $(addprefix -Wc$(comma),$(APACHE_WARN)) \
 	    $(notdir $(CORE_SRC) $(APACHE_SRC)) \
-	    -ljansson -lcrypto -lcurl -lhiredis >$(APACHE_DIR)/build.log 2>&1 \
+	    $(APACHE_LIBS) >$(APACHE_DIR)/build.log 2>&1 \
 	    || { cat $(APACHE_DIR)/build.log; exit 1; }
 	cp $(APACHE_DIR)/.libs/mod_appverify.so $@.tmp && mv -f $@.tmp $@
 
@@ -71,7 +73,7 @@ $(APACHE_ASAN_DIR)/mod_appverify.so: $(CORE_SRC) $(CORE_HDR) $(APACHE_SRC) $(APA
 	        -fsanitize=address$(comma)undefined) \
 	    -Wl,-fsanitize=address,undefined \
 	    $(notdir $(CORE_SRC) $(APACHE_SRC)) \
-	    -ljansson -lcrypto -lcurl -lhiredis >$(APACHE_ASAN_DIR)/build.log 2>&1 \
+	    $(APACHE_LIBS) >$(APACHE_ASAN_DIR)/build.log 2>&1 \
 	    || { cat $(APACHE_ASAN_DIR)/build.log; exit 1; }
 	cp $(APACHE_ASAN_DIR)/.libs/mod_appverify.so $@
 
