@@ -207,6 +207,20 @@ $r = req('a', 'GET', '/account/index.html', undef, Cookie => $cookie);
 is($r->code, 200, "A's gate lets the session through");
 is($r->header('X-Phone') // '', $phone, '... with the phone in the env');
 
+# a graceful restart of A reads the configuration again (the directive
+# from scratch) and its new children connect anew: the state is in Redis
+my $apache2 = $ENV{AV_APACHE2} // '/usr/sbin/apache2';
+my $log_before = log_lines('a', qr/resuming normal operations/);
+system($apache2, '-f', "$base/a/httpd.conf", '-k', 'graceful') == 0
+    or die "apache2 -k graceful failed\n";
+for (1 .. 100) {
+    last if log_lines('a', qr/resuming normal operations/) > $log_before;
+    sleep 0.1;
+}
+sleep 1.1;                              # past the gate's 1 s per-thread memory
+$r = req('a', 'GET', '/account/index.html', undef, Cookie => $cookie);
+is($r->code, 200, 'after a graceful restart of A the gate still lets it through');
+
 # --- what Redis holds is checked before it is believed -------------------------
 
 my $fxid = 'redis-store-foreign';
