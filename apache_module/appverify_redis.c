@@ -613,6 +613,12 @@ appverify_redis_commit(void *data, av_item_t *items, unsigned n,
     *conflict = reply->integer == AV_REDIS_CAS_CONFLICT;
     freeReplyObject(reply);
 
+    if (*conflict) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "appverify: redis commit found an item changed by "
+                      "another node meanwhile: the core runs it again");
+    }
+
     return AV_OK;
 }
 

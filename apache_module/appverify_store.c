@@ -16,7 +16,9 @@
  * not reach: two nodes applying updates to one xid at the same instant
  * may lose one of them (the next callback retry or Get Status mends it),
  * two may reserve one finalize attempt at once, and a rate may be
- * exceeded by the number of nodes.
+ * exceeded by the number of nodes.  AppVerifyRedis (appverify_redis.c)
+ * is the store for nodes that share state: it commits with a
+ * compare-and-set, and holds no lock across the network.
  *
  * The "1" in the keys is the layout of what is stored: a change of
  * av_record_t bumps it (and AV_RECORD_VERSION), so that old entries are
