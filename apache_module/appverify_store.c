@@ -22,7 +22,9 @@
  * not reach: two nodes applying updates to one xid at the same instant
  * may lose one of them (the next callback retry or Get Status mends it),
  * two may reserve one finalize attempt at once, and a rate may be
- * exceeded by the number of nodes.
+ * exceeded by the number of nodes.  AppVerifyRedis (appverify_redis.c)
+ * is the store for nodes that share state: it commits with a
+ * compare-and-set, and holds no lock across the network.
  *
  * The "1" in the keys is the layout of what is stored: a change of
  * av_record_t bumps it (and AV_RECORD_VERSION), so that old entries are
@@ -67,7 +69,6 @@ typedef struct {
     ap_socache_provider_t  *provider;
     ap_socache_instance_t  *cache;
     apr_global_mutex_t     *mutex;
-    apr_shm_t              *shm;         /* the counters (av_metrics.h) */
     server_rec             *s;           /* the latest generation's */
 } appverify_kept_t;
 
@@ -98,6 +99,7 @@ appverify_store_pre_config(apr_pool_t *pconf)
     appverify_metrics = NULL;
     appverify_args = NULL;
     appverify_explicit = 0;
+    appverify_redis_pre_config();
 
     return OK;
 }
@@ -198,16 +200,6 @@ appverify_kept_create(server_rec *s, apr_pool_t *plog, const char *spec,
         goto failed;
     }
 
-    /* the counters every child bumps, kept as long as the cache */
-    rv = apr_shm_create(&kept->shm, sizeof(av_metrics_t), NULL, pool);
-    if (rv != APR_SUCCESS) {
-        ap_log_perror(APLOG_MARK, APLOG_CRIT, rv, plog,
-                      "mod_appverify: no shared memory for the metrics");
-        goto failed;
-    }
-
-    memset(apr_shm_baseaddr_get(kept->shm), 0, sizeof(av_metrics_t));
-
     err = appverify_provider->create(&kept->cache, appverify_args, pool,
                                      pool);
     if (err) {
@@ -239,6 +231,46 @@ failed:
 }
 
 
+/*
+ * The counters (av_metrics.h) every child bumps, whichever the store: a
+ * segment under the process pool, made once, so that a graceful restart
+ * keeps them as it keeps the cache.
+ */
+
+#define APPVERIFY_METRICS_KEY  "mod_appverify:metrics"
+
+static apr_status_t
+appverify_metrics_create(server_rec *s, apr_pool_t *plog)
+{
+    void          *data;
+    apr_shm_t     *shm;
+    apr_status_t   rv;
+
+    data = NULL;
+    apr_pool_userdata_get(&data, APPVERIFY_METRICS_KEY, s->process->pool);
+
+    if (data == NULL) {
+        rv = apr_shm_create(&shm, sizeof(av_metrics_t), NULL,
+                            s->process->pool);
+        if (rv != APR_SUCCESS) {
+            ap_log_perror(APLOG_MARK, APLOG_CRIT, rv, plog,
+                          "mod_appverify: no shared memory for the metrics");
+            return rv;
+        }
+
+        data = apr_shm_baseaddr_get(shm);
+        memset(data, 0, sizeof(av_metrics_t));
+
+        apr_pool_userdata_set(data, APPVERIFY_METRICS_KEY, NULL,
+                              s->process->pool);
+    }
+
+    appverify_metrics = data;
+
+    return APR_SUCCESS;
+}
+
+
 apr_status_t
 appverify_store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     apr_pool_t *ptemp, server_rec *s)
@@ -250,6 +282,23 @@ appverify_store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     apr_status_t              rv;
     appverify_kept_t         *kept;
     appverify_server_conf_t  *sc;
+
+    rv = appverify_metrics_create(s, plog);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+
+    /* a Redis store of our own (appverify_redis.c) needs neither the
+     * socache nor its mutex */
+    if (appverify_redis_enabled()) {
+        if (appverify_explicit) {
+            ap_log_perror(APLOG_MARK, APLOG_WARNING, 0, plog,
+                          "mod_appverify: AppVerifyCache is not used: "
+                          "AppVerifyRedis is set");
+        }
+
+        return APR_SUCCESS;
+    }
 
     /* the module may be loaded and unused: then no mutex, no cache */
     used = appverify_explicit;
@@ -268,6 +317,18 @@ appverify_store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                       "mod_appverify: no socache provider: load "
                       "mod_socache_shmcb or name one with AppVerifyCache");
         return APR_EGENERAL;
+    }
+
+    /* the mutex makes a transaction atomic on this host; around a network
+     * cache it is held across round trips (mod_authn_socache would skip
+     * it there, and lose updates): said once, with the way out */
+    if (!(appverify_provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE)) {
+        ap_log_perror(APLOG_MARK, APLOG_WARNING, 0, plog,
+                      "mod_appverify: AppVerifyCache %s: every transaction "
+                      "holds a host-wide lock across its round trips to "
+                      "the cache, and nodes do not see each other's; "
+                      "AppVerifyRedis takes no lock and is atomic across "
+                      "nodes", appverify_provider->name);
     }
 
     spec = apr_pstrcat(ptemp, appverify_provider->name, ":",
@@ -302,7 +363,6 @@ appverify_store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     kept->s = s;
     appverify_cache = kept->cache;
     appverify_mutex = kept->mutex;
-    appverify_metrics = apr_shm_baseaddr_get(kept->shm);
 
     return APR_SUCCESS;
 }
@@ -571,7 +631,8 @@ failed:
 
 /*
  * The store for r's transactions: its server's record ttl, its pool and
- * log.  One per request, kept with the request's state.
+ * log; the Redis one when AppVerifyRedis is set.  One per request, kept
+ * with the request's state.
  */
 
 const av_store_t *
@@ -589,9 +650,15 @@ appverify_store(request_rec *r)
         ttl = sc->record_ttl != APPVERIFY_UNSET ? sc->record_ttl
                                                 : APPVERIFY_RECORD_TTL;
 
-        rq->store.data = r;
         rq->store.ttl_ms = (int64_t) apr_time_as_msec(ttl);
         rq->store.metrics = appverify_metrics;
+
+        if (appverify_redis_enabled()) {
+            appverify_redis_store(r, &rq->store);
+            return &rq->store;
+        }
+
+        rq->store.data = r;
         rq->store.begin = appverify_store_begin;
         rq->store.read = appverify_store_read;
         rq->store.commit = appverify_store_commit;

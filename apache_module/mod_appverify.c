@@ -42,6 +42,8 @@ static apr_status_t appverify_key_cleanup(void *data);
 static av_key_t *appverify_key_alloc(apr_pool_t *p);
 static const char *appverify_set_cache(cmd_parms *cmd, void *dconf,
     const char *arg);
+static const char *appverify_set_redis(cmd_parms *cmd, void *dconf,
+    int argc, char *const argv[]);
 static const char *appverify_set_record_ttl(cmd_parms *cmd, void *dconf,
     const char *arg);
 static const char *appverify_set_seconds(cmd_parms *cmd, void *dconf,
@@ -132,6 +134,9 @@ static const command_rec appverify_cmds[] = {
     AP_INIT_TAKE1("AppVerifyCache", appverify_set_cache, NULL, RSRC_CONF,
         "socache provider and its arguments, e.g. shmcb:/run/av(1048576) "
         "or redis:127.0.0.1:6379"),
+    AP_INIT_TAKE_ARGV("AppVerifyRedis", appverify_set_redis, NULL, RSRC_CONF,
+        "host:port [password_file=FILE] [db=N] [prefix=STR] [timeout=TIME]: "
+        "the state in a Redis that nodes share, changed atomically"),
     AP_INIT_TAKE1("AppVerifyRecordTTL", appverify_set_record_ttl, NULL,
         RSRC_CONF, "How long a verification is kept (default 12h)"),
 
@@ -514,6 +519,21 @@ appverify_set_cache(cmd_parms *cmd, void *dconf, const char *arg)
     }
 
     return appverify_store_set_provider(cmd, arg);
+}
+
+
+static const char *
+appverify_set_redis(cmd_parms *cmd, void *dconf, int argc,
+    char *const argv[])
+{
+    const char  *err;
+
+    err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    if (err) {
+        return err;
+    }
+
+    return appverify_redis_set(cmd, argc, argv);
 }
 
 

@@ -9,6 +9,7 @@
  *
  *   mod_appverify.c       directives, configuration, hooks
  *   appverify_store.c     the core's store (av_store.h) on mod_socache
+ *   appverify_redis.c     the core's store on a shared Redis (hiredis)
  *   appverify_request.c   reading requests, writing answers, credentials
  *   appverify_handlers.c  token, callback, status, call, finalize
  *   appverify_authz.c     "Require appverify-verified" and its JSON denial
@@ -111,6 +112,13 @@ void         appverify_store_child_init(apr_pool_t *p, server_rec *s);
 const char  *appverify_store_set_provider(cmd_parms *cmd, const char *arg);
 int          appverify_store_pre_config(apr_pool_t *pconf);
 const av_store_t *appverify_store(request_rec *r);
+
+/* appverify_redis.c */
+void         appverify_redis_pre_config(void);
+int          appverify_redis_enabled(void);
+const char  *appverify_redis_set(cmd_parms *cmd, int argc,
+    char *const argv[]);
+void         appverify_redis_store(request_rec *r, av_store_t *s);
 
 /* appverify_request.c */
 int          appverify_send(request_rec *r, int status, const char *type,

@@ -157,6 +157,13 @@ av_record_is_running(const av_record_t *rec, int64_t now_ms,
         return 0;
     }
 
+    /* 0 turns the rule off, also for a record stamped a little after now:
+     * one whose request read the clock later but committed first, or one
+     * from a node whose clock runs ahead */
+    if (pending_ms <= 0) {
+        return 0;
+    }
+
     return now_ms - rec->created_ms < pending_ms;
 }
 

@@ -36,6 +36,8 @@
 #define AV_ITEM_KEY_MAX  AV_BUCKET_KEY_MAX  /* "c:" and an IPv6 address */
 #define AV_TXN_ITEMS     6
 #define AV_TXN_TRIES     8                  /* conflicts before giving up */
+#define AV_ITEM_RAW_MAX  256                /* a network store's copy of a
+                                               value as read */
 
 typedef enum {
     AV_ITEM_RECORD = 0,
@@ -75,6 +77,10 @@ typedef struct {
     } v;
     void            *handle;                /* the store's, e.g. its node */
     uint64_t         version;               /* the store's, for its CAS */
+    unsigned char    raw[AV_ITEM_RAW_MAX];  /* the store's: the value as it
+                                               was read, which its
+                                               compare-and-set expects */
+    size_t           raw_len;               /* 0: absent when read */
 
     /* decided by the core */
     av_write_t       write;

@@ -61,7 +61,7 @@ $(FUZZ_HTTP_ASAN_HTTPD): $(CORE_SRC) $(CORE_HDR) $(FUZZ_HTTP_APACHE_SRC) \
 	    -I$(CURDIR)/common -I$(CURDIR)/apache_module \
 	    -Wc,-fsanitize=address,undefined -Wc,-fno-omit-frame-pointer \
 	    -Wc,-fno-sanitize-recover=undefined -Wl,-fsanitize=address,undefined \
-	    $(notdir $(CORE_SRC) $(FUZZ_HTTP_APACHE_SRC)) -ljansson -lcrypto -lcurl \
+	    $(notdir $(CORE_SRC) $(FUZZ_HTTP_APACHE_SRC)) $(APACHE_LIBS) \
 	    >build.log 2>&1 || { cat build.log; exit 1; }
 	cp $(dir $@).libs/mod_appverify.so $@.tmp && mv -f $@.tmp $@
 

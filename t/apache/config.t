@@ -196,4 +196,32 @@ is($rc, 0, 'every value at its bounds passes apache2 -t') or diag($out);
 isnt($rc, 0, 'an API key without a customer id fails');
 like($out, qr/needs both AppVerifyCustomerId and AppVerifyApiKeyFile/, '... saying so');
 
+# AppVerifyRedis: its values, refused at apache2 -t; the password file is
+# read there, and never shown
+write_file("$dir/redis.pass", "s3cret-redis-pw\n");
+($rc, $out) = syntax('AppVerifyCache' =>
+    "AppVerifyRedis 127.0.0.1:6379 password_file=$dir/redis.pass db=3 prefix=av/ timeout=2s");
+is($rc, 0, 'AppVerifyRedis with every parameter passes apache2 -t') or diag($out);
+unlike($out, qr/s3cret/, '... never the password');
+
+for my $bad (['AppVerifyRedis 127.0.0.1', qr/AppVerifyRedis: invalid address "127\.0\.0\.1": expected host:port/, 'no port'],
+             ['AppVerifyRedis 127.0.0.1:0', qr/invalid address "127\.0\.0\.1:0"/, 'port 0'],
+             ['AppVerifyRedis 127.0.0.1:70000', qr/invalid address/, 'a port over 65535'],
+             ['AppVerifyRedis :6379', qr/invalid address/, 'no host'],
+             ['AppVerifyRedis 127.0.0.1:6379 db=x', qr/AppVerifyRedis: invalid db "x"/, 'a db that is no number'],
+             ['AppVerifyRedis 127.0.0.1:6379 prefix=a{b', qr/AppVerifyRedis: invalid prefix "a\{b"/, 'a brace in the prefix'],
+             ['AppVerifyRedis 127.0.0.1:6379 timeout=0', qr/AppVerifyRedis: invalid timeout "0"/, 'a timeout of 0, in the core\'s words'],
+             ['AppVerifyRedis 127.0.0.1:6379 colour=red', qr/AppVerifyRedis: invalid parameter "colour=red"/, 'an unknown parameter'],
+             ["AppVerifyRedis 127.0.0.1:6379 password_file=$dir/nosuch.pass", qr/cannot open "\Q$dir\E\/nosuch\.pass"/, 'a missing password file'],
+             ["AppVerifyRedis 127.0.0.1:6379\nAppVerifyRedis 127.0.0.1:6380", qr/AppVerifyRedis is duplicate/, 'a second AppVerifyRedis']) {
+    ($rc, $out) = syntax('AppVerifyCache' => $bad->[0]);
+    isnt($rc, 0, "AppVerifyRedis: $bad->[2] fails apache2 -t");
+    like($out, $bad->[1], '... saying why');
+}
+
+write_file("$dir/empty.pass", "\n");
+($rc, $out) = syntax('AppVerifyCache' => "AppVerifyRedis 127.0.0.1:6379 password_file=$dir/empty.pass");
+isnt($rc, 0, 'an empty password file fails');
+like($out, qr/password file "\Q$dir\E\/empty\.pass" must hold one line/, '... naming the file');
+
 done_testing();

@@ -275,6 +275,11 @@ test_is_running(void)
     CHECK_EQ_INT(av_record_is_running(&rec, T0 + 60000, 60000), 0);
     CHECK_EQ_INT(av_record_is_running(&rec, T0 - 1000, 60000), 1);
 
+    /* 0 turns the rule off, for a record stamped after now as well (a
+     * request that read the clock later committed first, another node) */
+    CHECK_EQ_INT(av_record_is_running(&rec, T0, 0), 0);
+    CHECK_EQ_INT(av_record_is_running(&rec, T0 - 5, 0), 0);
+
     /* the age counts from issue, not from the last status */
     av_record_apply(&rec, 2410, T0 + 50000, T0 + 50000);
     CHECK_EQ_INT(av_record_is_running(&rec, T0 + 60000, 60000), 0);

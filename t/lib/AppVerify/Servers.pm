@@ -160,6 +160,8 @@ sub spawn {
     return $pid;
 }
 
+# appendonly => 1 keeps what it holds across a restart in $dir;
+# args => [...] are more of redis-server's options (--requirepass ...)
 sub start_redis {
     my (%a) = @_;
     my ($port, $dir) = @a{qw(port dir)};
@@ -167,7 +169,8 @@ sub start_redis {
     make_path($dir);
     my $pid = spawn("$dir/redis.log", '/usr/bin/redis-server',
                     '--port', $port, '--bind', '127.0.0.1', '--save', '',
-                    '--appendonly', 'no', '--dir', $dir, '--daemonize', 'no');
+                    '--appendonly', $a{appendonly} ? 'yes' : 'no',
+                    '--dir', $dir, '--daemonize', 'no', @{ $a{args} // [] });
     wait_port($port, 15) or die "redis-server did not start on port $port\n";
     return $pid;
 }
