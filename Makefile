@@ -5,6 +5,8 @@
 #                 the nginx suite (t/*.t)
 #   make demo     build, start nginx + the Telesign simulator on loopback,
 #                 walk the verification flow, stop everything
+#   make deb      the Debian packages libnginx-mod-http-appverify and
+#                 libapache2-mod-appverify in build/deb/ (mk/deb.mk)
 #   make deps     install the Debian packages the project needs (root);
 #                 plain "make" installs only what building needs
 #
