@@ -5,6 +5,8 @@
 #                 the nginx suite (t/*.t)
 #   make demo     build, start nginx + the Telesign simulator on loopback,
 #                 walk the verification flow, stop everything
+#   make deb      the Debian packages libnginx-mod-http-appverify and
+#                 libapache2-mod-appverify in build/deb/ (mk/deb.mk)
 #   make deps     install the Debian packages the project needs (root);
 #                 plain "make" installs only what building needs
 #
@@ -23,6 +25,10 @@ UNIT_SRC   := $(sort $(wildcard t/unit/test_*.c))
 UNIT_BIN   := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 NGX_MOD    := $(BUILD)/ngx_http_appverify_module.so
 LIBS       := -lssl -lcrypto -ljansson
+# more compiler and linker flags for the nginx module, given to nginx's
+# ./configure (debian/rules passes dpkg-buildflags' hardening flags)
+NGX_CC_OPT ?=
+NGX_LD_OPT ?=
 
 .PHONY: all deps deps-build module unit test test-keys test-sim test-nginx demo clean
 
@@ -95,6 +101,8 @@ $(BUILD)/nginx-src/configure: | deps-build
 $(BUILD)/nginx-src/objs/Makefile: $(BUILD)/nginx-src/configure config
 	cd $(BUILD)/nginx-src && . ./conf_flags && \
 	    ./configure "$${NGX_CONF_FLAGS[@]}" --add-dynamic-module=$(CURDIR) \
+	    $(if $(strip $(NGX_CC_OPT)),--with-cc-opt='$(strip $(NGX_CC_OPT))') \
+	    $(if $(strip $(NGX_LD_OPT)),--with-ld-opt='$(strip $(NGX_LD_OPT))') \
 	    >$(BUILD)/configure.log 2>&1 || { tail -20 $(BUILD)/configure.log; exit 1; }
 
 $(NGX_MOD): $(BUILD)/nginx-src/objs/Makefile $(NGX_MOD_SRC)

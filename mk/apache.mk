@@ -20,6 +20,9 @@ APACHE_HDR  := $(wildcard apache_module/*.h)
 APACHE_LIBS := -ljansson -lcrypto -lcurl -lhiredis
 APACHE_WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow \
                -Wpointer-arith -Wno-missing-field-initializers
+# more compiler flags (debian/rules passes dpkg-buildflags' CPPFLAGS;
+# apxs itself brings Debian's CFLAGS and LDFLAGS)
+APACHE_CFLAGS ?=
 
 DEPS += \
 	/usr/sbin/apache2:apache2 \
@@ -42,7 +45,7 @@ $(APACHE_MOD): $(CORE_SRC) $(CORE_HDR) $(APACHE_SRC) $(APACHE_HDR) mk/apache.mk 
 	@echo "apxs -c mod_appverify (log: $(APACHE_DIR)/build.log)"
 	@cd $(APACHE_DIR) && $(APXS) -c -o mod_appverify.la \
 	    -I$(CURDIR)/common -I$(CURDIR)/apache_module \
-	    $(addprefix -Wc$(comma),$(APACHE_WARN)) \
+	    $(addprefix -Wc$(comma),$(APACHE_WARN) $(APACHE_CFLAGS)) \
 	    $(notdir $(CORE_SRC) $(APACHE_SRC)) \
 	    $(APACHE_LIBS) >$(APACHE_DIR)/build.log 2>&1 \
 	    || { cat $(APACHE_DIR)/build.log; exit 1; }
