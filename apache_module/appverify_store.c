@@ -4,13 +4,11 @@
  *
  * The mod_authn_socache model: one socache instance for the whole server
  * (shmcb unless AppVerifyCache names another provider), one global mutex
- * re-attached in child_init.  Unlike mod_authn_socache's, both outlive a
- * graceful restart: they live in a pool under the process pool, not in
- * pconf, and a new generation whose AppVerifyCache says the same takes
- * them over, so verified sessions survive "apache2ctl -k graceful" (and
- * Debian's daily logrotate) as nginx's zone survives "nginx -s reload".
- * The old generation's children keep using the same cache and the same
- * mutex until they finish.  Each of the
+ * created in post_config and re-attached in child_init, both in pconf: a
+ * restart, graceful or not, starts a new, empty one.  (Kept under the
+ * process pool instead, an instance made by a provider module that the
+ * restart unloads and loads again elsewhere made the parent crash at its
+ * exit; AppVerifyRedis keeps the state across restarts.)  Each of the
  * core's items is an entry "appverify:1:<key>" (x:<xid>, l:<xid>, p:, c:,
  * n:, as av_store.h names them) whose value is the item's fixed-size,
  * pointer-free struct, stored as bytes.
@@ -59,18 +57,6 @@ static int                     appverify_explicit;
 static apr_uint32_t            appverify_failed_at;
 
 
-/* The cache and its mutex across generations (s->process->pool). */
-
-#define APPVERIFY_KEPT_KEY  "mod_appverify:store"
-
-typedef struct {
-    apr_pool_t             *pool;        /* under the process pool */
-    const char             *spec;        /* provider:args they were made of */
-    ap_socache_provider_t  *provider;
-    ap_socache_instance_t  *cache;
-    apr_global_mutex_t     *mutex;
-    server_rec             *s;           /* the latest generation's */
-} appverify_kept_t;
 
 
 /* --- configuration and process life ----------------------------------- */
@@ -89,8 +75,7 @@ appverify_store_pre_config(apr_pool_t *pconf)
         return 500;     /* an HTTP status would be a misnomer */
     }
 
-    /* what this generation's configuration says; post_config decides
-     * whether the kept instance serves it */
+    /* a restart starts from scratch: the old instance dies with pconf */
     appverify_provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP,
                                             AP_SOCACHE_DEFAULT_PROVIDER,
                                             AP_SOCACHE_PROVIDER_VERSION);
@@ -131,7 +116,7 @@ appverify_store_set_provider(cmd_parms *cmd, const char *arg)
     }
 
     /* the arguments are checked now (apache2 -t); the instance is made in
-     * post_config, where a kept one may serve instead */
+     * post_config */
     err = appverify_provider->create(&appverify_cache, sep, cmd->temp_pool,
                                      cmd->temp_pool);
     if (err) {
@@ -146,33 +131,16 @@ appverify_store_set_provider(cmd_parms *cmd, const char *arg)
 }
 
 
-/* The provider's destroy, before the pool's own cleanups (the shm's, the
- * mutex's) free what it would destroy: registered after init. */
+static apr_status_t appverify_cache_destroy(void *data);
+
+
+/* This generation's cache and mutex, in pconf. */
 
 static apr_status_t
-appverify_kept_destroy(void *data)
+appverify_cache_create(apr_pool_t *pconf, apr_pool_t *plog, server_rec *s)
 {
-    appverify_kept_t  *kept = data;
-
-    if (kept->cache) {
-        kept->provider->destroy(kept->cache, kept->s);
-        kept->cache = NULL;
-    }
-
-    return APR_SUCCESS;
-}
-
-
-/* A cache and mutex for spec, in a pool of their own under the process's. */
-
-static apr_status_t
-appverify_kept_create(server_rec *s, apr_pool_t *plog, const char *spec,
-    appverify_kept_t **out)
-{
-    const char        *err;
-    apr_pool_t        *pool;
-    apr_status_t       rv;
-    appverify_kept_t  *kept;
+    const char    *err;
+    apr_status_t   rv;
 
     static struct ap_socache_hints  hints = {
         40,                             /* average xid/phone key */
@@ -180,54 +148,53 @@ appverify_kept_create(server_rec *s, apr_pool_t *plog, const char *spec,
         60 * APR_USEC_PER_SEC           /* expiry sweep interval */
     };
 
-    rv = apr_pool_create(&pool, s->process->pool);
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-
-    kept = apr_pcalloc(pool, sizeof(appverify_kept_t));
-    kept->pool = pool;
-    kept->spec = apr_pstrdup(pool, spec);
-    kept->provider = appverify_provider;
-    kept->s = s;
-
-    rv = ap_global_mutex_create(&kept->mutex, NULL, appverify_mutex_id,
-                                NULL, s, pool, 0);
+    rv = ap_global_mutex_create(&appverify_mutex, NULL, appverify_mutex_id,
+                                NULL, s, pconf, 0);
     if (rv != APR_SUCCESS) {
         ap_log_perror(APLOG_MARK, APLOG_CRIT, rv, plog,
                       "mod_appverify: failed to create the %s mutex",
                       appverify_mutex_id);
-        goto failed;
+        return rv;
     }
 
-    err = appverify_provider->create(&kept->cache, appverify_args, pool,
-                                     pool);
+    err = appverify_provider->create(&appverify_cache, appverify_args,
+                                     pconf, pconf);
     if (err) {
         ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog, "mod_appverify: %s",
                       err);
-        rv = APR_EGENERAL;
-        goto failed;
+        return APR_EGENERAL;
     }
 
-    rv = appverify_provider->init(kept->cache, "appverify", &hints, s, pool);
+    rv = appverify_provider->init(appverify_cache, "appverify", &hints, s,
+                                  pconf);
     if (rv != APR_SUCCESS) {
         ap_log_perror(APLOG_MARK, APLOG_CRIT, rv, plog,
                       "mod_appverify: failed to initialise the %s cache",
                       appverify_provider->name);
-        kept->cache = NULL;
-        goto failed;
+        appverify_cache = NULL;
+        return rv;
     }
 
-    apr_pool_cleanup_register(pool, kept, appverify_kept_destroy,
+    apr_pool_cleanup_register(pconf, s, appverify_cache_destroy,
                               apr_pool_cleanup_null);
 
-    *out = kept;
     return APR_SUCCESS;
+}
 
-failed:
 
-    apr_pool_destroy(pool);
-    return rv;
+/* Before pconf's own cleanups free the shm it would destroy. */
+
+static apr_status_t
+appverify_cache_destroy(void *data)
+{
+    server_rec  *s = data;
+
+    if (appverify_cache) {
+        appverify_provider->destroy(appverify_cache, s);
+        appverify_cache = NULL;
+    }
+
+    return APR_SUCCESS;
 }
 
 
@@ -276,11 +243,8 @@ appverify_store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     apr_pool_t *ptemp, server_rec *s)
 {
     int                       used;
-    void                     *data;
     server_rec               *vs;
-    const char               *spec;
     apr_status_t              rv;
-    appverify_kept_t         *kept;
     appverify_server_conf_t  *sc;
 
     rv = appverify_metrics_create(s, plog);
@@ -331,40 +295,7 @@ appverify_store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                       "nodes", appverify_provider->name);
     }
 
-    spec = apr_pstrcat(ptemp, appverify_provider->name, ":",
-                       appverify_args ? appverify_args : "", NULL);
-
-    data = NULL;
-    apr_pool_userdata_get(&data, APPVERIFY_KEPT_KEY, s->process->pool);
-    kept = data;
-
-    if (kept == NULL || kept->provider != appverify_provider
-        || strcmp(kept->spec, spec) != 0)
-    {
-        /* another cache now: the old one goes (children of the old
-         * generation keep their own mappings until they finish) */
-        if (kept) {
-            kept->s = s;
-            apr_pool_destroy(kept->pool);
-            apr_pool_userdata_set(NULL, APPVERIFY_KEPT_KEY, NULL,
-                                  s->process->pool);
-        }
-
-        rv = appverify_kept_create(s, plog, spec, &kept);
-        if (rv != APR_SUCCESS) {
-            return rv;
-        }
-
-        apr_pool_userdata_set(kept, APPVERIFY_KEPT_KEY, NULL,
-                              s->process->pool);
-    }
-
-    /* the server_rec of a generation dies with its pconf */
-    kept->s = s;
-    appverify_cache = kept->cache;
-    appverify_mutex = kept->mutex;
-
-    return APR_SUCCESS;
+    return appverify_cache_create(pconf, plog, s);
 }
 
 

@@ -1,10 +1,13 @@
-# Verified sessions survive "apache2 -k graceful" (Debian's logrotate does
-# one a day): the store outlives the configuration's generation.  Once with
-# no AppVerifyCache at all (the default single-node configuration: shmcb)
-# and once with an explicit shmcb file; a client hammers the gate for a
-# verified session while the server restarts gracefully three times, and
-# not one of its requests is refused.  A changed AppVerifyCache is a new
-# store: then, and only then, the sessions are gone.
+# "apache2 -k graceful" (Debian's logrotate does one a day) under load: a
+# client keeps asking for a static file and for tokens while the server
+# restarts gracefully three times; every request is answered, a session
+# verified afterwards passes, and the parent never crashes, through the
+# restarts or at its stop.  With no AppVerifyCache (the default: shmcb), a
+# shmcb file, and mod_appverify loaded before the socache provider
+# (Debian's mods-enabled order, where a restart may load the provider at
+# another address: anything kept across restarts that points into it
+# crashes the parent at its exit).  shmcb itself starts empty after each
+# restart; AppVerifyRedis keeps sessions (t/apache/redis_store.t).
 
 use strict;
 use warnings;
@@ -40,18 +43,27 @@ sub req {
     return $ua->request($r);
 }
 
-# the shared scenarios' httpd.conf; $cache undef: no AppVerifyCache line
+# the shared scenarios' httpd.conf; $cache undef: no AppVerifyCache line;
+# $first: mod_appverify loaded before the socache provider (Debian's
+# mods-enabled order), so the provider's module may come back elsewhere
 sub configure {
-    my ($cache) = @_;
+    my ($cache, $first) = @_;
     render("t/both-servers/conf/httpd.conf.in", $conf,
            SERVROOT => $dir, PORT => $port, ROOT => $root,
            MODULE => "$root/build/mod_appverify.so",
            CACHE => $cache // 'none', SIM_PORT => 19890, DEAD_PORT => 19899);
-    return if defined $cache;
+    return if defined $cache && !$first;
     open my $in, '<', $conf or die "$conf: $!\n";
     my $text = do { local $/; <$in> };
     close $in;
-    $text =~ s/^AppVerifyCache\s.*\n//m or die "no AppVerifyCache line\n";
+    if (!defined $cache) {
+        $text =~ s/^AppVerifyCache\s.*\n//m or die "no AppVerifyCache line\n";
+    }
+    if ($first) {
+        $text =~ s/^(LoadModule appverify_module .*\n)//m or die "no LoadModule appverify\n";
+        my $line = $1;
+        $text =~ s/^(LoadModule mpm_event_module .*\n)/$1$line/m or die "no mpm line\n";
+    }
     open my $out, '>', $conf or die "$conf: $!\n";
     print $out $text;
     close $out;
@@ -93,9 +105,9 @@ sub verified {
     return 'appverify=' . AppVerify::Test::credential($xid);
 }
 
-# gate requests in a child for $secs seconds; returns { status => count }
+# static files and tokens in a child for $secs seconds; "status=count ..."
 sub hammer_start {
-    my ($cookie, $secs, $file) = @_;
+    my ($secs, $file) = @_;
     my $pid = fork // die "fork: $!\n";
     return $pid if $pid;
     my %seen;
@@ -103,9 +115,11 @@ sub hammer_start {
     # a new connection each time: one kept alive is closed by a graceful
     # restart, as it may be at any time (no refusal, and no test of ours)
     my $c = LWP::UserAgent->new(timeout => 10, keep_alive => 0);
+    my $i = 0;
     while (time < $end) {
-        my $r = $c->get("http://127.0.0.1:$port/account/index.html",
-                        Cookie => $cookie);
+        $i++;
+        my $r = $c->get($i % 2 ? "http://127.0.0.1:$port/index.html"
+                               : sprintf("http://127.0.0.1:$port/token?phone=1555881%04d", $i));
         $seen{$r->code}++;
     }
     open my $fh, '>', $file or die;
@@ -122,9 +136,10 @@ sub hammer_result {
     return \%seen;
 }
 
-for my $tag ('default', 'shmcb-file') {
+for my $tag ('default', 'shmcb-file', 'module-first') {
     fresh_dir($tag);
-    configure($tag eq 'default' ? undef : "shmcb:$dir/run/av(1048576)");
+    configure($tag eq 'default' ? undef : "shmcb:$dir/run/av(1048576)",
+              $tag eq 'module-first');
     start_httpd(conf => $conf, dir => $dir, port => $port);
     $up = 1;
 
@@ -133,7 +148,7 @@ for my $tag ('default', 'shmcb-file') {
     is($r->code, 200, "$tag: the gate lets the session in");
 
     my $file = "$dir/hammer.out";
-    my $pid = hammer_start($cookie, 4, $file);
+    my $pid = hammer_start(4, $file);
     for (1 .. 3) {
         sleep 0.8;
         graceful();
@@ -142,36 +157,23 @@ for my $tag ('default', 'shmcb-file') {
     my $total = 0;
     $total += $_ for values %$seen;
     my $bad = join(' ', map { "$_=$seen->{$_}" } grep { $_ != 200 } sort keys %$seen);
-    ok($total > 20, "$tag: $total gated requests across three graceful restarts");
-    is($bad, '', "$tag: every one of them let in (no 401)");
+    ok($total > 20, "$tag: $total requests across three graceful restarts");
+    is($bad, '', "$tag: every one of them answered 200");
 
-    # the server took the restarts: new sessions work, old ones still pass
-    $r = req('GET', '/account/index.html', undef, Cookie => $cookie);
-    is($r->code, 200, "$tag: the session passes after the restarts");
+    # the server took the restarts: a session verified now passes
     my $fresh = verified("$tag-after");
     $r = req('GET', '/account/index.html', undef, Cookie => $fresh);
     is($r->code, 200, "$tag: a session verified after them passes");
 
     stop_httpd(dir => $dir);
     $up = 0;
-}
 
-# another AppVerifyCache is another store: a graceful restart to it starts
-# empty (and the server keeps running)
-fresh_dir('changed');
-configure("shmcb:$dir/run/one(1048576)");
-start_httpd(conf => $conf, dir => $dir, port => $port);
-$up = 1;
-my $cookie = verified('changed');
-configure("shmcb:$dir/run/two(1048576)");
-graceful();
-my $r;
-for (1 .. 50) {
-    sleep 0.1;
-    $r = req('GET', '/status', undef, Cookie => $cookie);
-    last if $r->code == 401;
+    # the parent's exit ran every cleanup the kept cache has: none of them
+    # may point into a module that a restart unloaded
+    select(undef, undef, undef, 0.5);
+    open my $log, '<', "$dir/logs/error.log" or die;
+    my @crash = grep { /seg fault|AH00060|AH00052/ } <$log>;
+    is(scalar(@crash), 0, "$tag: no crash through the restarts and the stop");
 }
-is($r->code, 401, 'changed cache: the new store does not know the session');
-like($r->content, qr/"error":"unknown_session"/, '... unknown_session');
 
 done_testing();
