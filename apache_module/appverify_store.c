@@ -4,11 +4,15 @@
  *
  * The mod_authn_socache model: one socache instance for the whole server
  * (shmcb unless AppVerifyCache names another provider), one global mutex
- * created in post_config and re-attached in child_init, both in pconf: a
- * restart, graceful or not, starts a new, empty one.  (Kept under the
- * process pool instead, an instance made by a provider module that the
- * restart unloads and loads again elsewhere made the parent crash at its
- * exit; AppVerifyRedis keeps the state across restarts.)  Each of the
+ * re-attached in child_init.  Unlike mod_authn_socache's, both outlive a
+ * graceful restart: they live in a pool under the process pool, not in
+ * pconf, and a new generation whose AppVerifyCache says the same takes
+ * them over, so verified sessions survive "apache2ctl -k graceful" (and
+ * Debian's daily logrotate) as nginx's zone survives "nginx -s reload".
+ * The old generation's children keep using the same cache and the same
+ * mutex until they finish.  The provider's module stays loaded where it
+ * is from then on: a new build of it on disk takes effect at a full
+ * restart, not a graceful one.  Each of the
  * core's items is an entry "appverify:1:<key>" (x:<xid>, l:<xid>, p:, c:,
  * n:, as av_store.h names them) whose value is the item's fixed-size,
  * pointer-free struct, stored as bytes.
@@ -29,6 +33,10 @@
  * never read as new ones; an entry of another size reads as absent.
  */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1          /* dladdr */
+#endif
+
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"
@@ -37,6 +45,8 @@
 #include "apr_strings.h"
 #include "apr_atomic.h"
 #include "apr_shm.h"
+
+#include <dlfcn.h>             /* dladdr, dlopen: the provider kept */
 
 #include "mod_appverify.h"
 
@@ -57,6 +67,24 @@ static int                     appverify_explicit;
 static apr_uint32_t            appverify_failed_at;
 
 
+/* The cache and its mutex across generations (s->process->pool). */
+
+#define APPVERIFY_KEPT_KEY  "mod_appverify:store"
+
+/*
+ * Only data: a restart unloads and reloads every module (this one and the
+ * socache provider's, perhaps at other addresses), so nothing kept may
+ * point into our code.  The provider is looked up again each generation
+ * and works on the kept instance, its own data; its module is kept mapped
+ * where it was (appverify_pin_provider), since what it made may point
+ * into it.  The cleanups of the pool are APR's (the shm, the mutex).
+ */
+typedef struct {
+    apr_pool_t             *pool;        /* under the process pool */
+    const char             *spec;        /* provider:args they were made of */
+    ap_socache_instance_t  *cache;
+    apr_global_mutex_t     *mutex;
+} appverify_kept_t;
 
 
 /* --- configuration and process life ----------------------------------- */
@@ -75,7 +103,8 @@ appverify_store_pre_config(apr_pool_t *pconf)
         return 500;     /* an HTTP status would be a misnomer */
     }
 
-    /* a restart starts from scratch: the old instance dies with pconf */
+    /* what this generation's configuration says; post_config decides
+     * whether the kept instance serves it */
     appverify_provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP,
                                             AP_SOCACHE_DEFAULT_PROVIDER,
                                             AP_SOCACHE_PROVIDER_VERSION);
@@ -116,7 +145,7 @@ appverify_store_set_provider(cmd_parms *cmd, const char *arg)
     }
 
     /* the arguments are checked now (apache2 -t); the instance is made in
-     * post_config */
+     * post_config, where a kept one may serve instead */
     err = appverify_provider->create(&appverify_cache, sep, cmd->temp_pool,
                                      cmd->temp_pool);
     if (err) {
@@ -131,16 +160,38 @@ appverify_store_set_provider(cmd_parms *cmd, const char *arg)
 }
 
 
-static apr_status_t appverify_cache_destroy(void *data);
+/* A cache and mutex for spec, in a pool of their own under the process's. */
 
+/*
+ * The provider's module stays mapped where it is for as long as the
+ * instance it made is kept: a restart unloads and loads every module, and
+ * another address for its code would leave the kept instance's cleanups
+ * and the provider pointers of the old generation dangling.  One more
+ * reference to it (never dropped) keeps it where it is.
+ */
+static void
+appverify_pin_provider(apr_pool_t *plog)
+{
+    Dl_info  info;
 
-/* This generation's cache and mutex, in pconf. */
+    if (dladdr((void *) appverify_provider->create, &info) && info.dli_fname
+        && dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD) == NULL)
+    {
+        ap_log_perror(APLOG_MARK, APLOG_WARNING, 0, plog,
+                      "mod_appverify: cannot keep %s loaded: %s",
+                      info.dli_fname, dlerror());
+    }
+}
+
 
 static apr_status_t
-appverify_cache_create(apr_pool_t *pconf, apr_pool_t *plog, server_rec *s)
+appverify_kept_create(server_rec *s, apr_pool_t *plog, const char *spec,
+    appverify_kept_t **out)
 {
-    const char    *err;
-    apr_status_t   rv;
+    const char        *err;
+    apr_pool_t        *pool;
+    apr_status_t       rv;
+    appverify_kept_t  *kept;
 
     static struct ap_socache_hints  hints = {
         40,                             /* average xid/phone key */
@@ -148,53 +199,51 @@ appverify_cache_create(apr_pool_t *pconf, apr_pool_t *plog, server_rec *s)
         60 * APR_USEC_PER_SEC           /* expiry sweep interval */
     };
 
-    rv = ap_global_mutex_create(&appverify_mutex, NULL, appverify_mutex_id,
-                                NULL, s, pconf, 0);
+    appverify_pin_provider(plog);
+
+    rv = apr_pool_create(&pool, s->process->pool);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+
+    kept = apr_pcalloc(pool, sizeof(appverify_kept_t));
+    kept->pool = pool;
+    kept->spec = apr_pstrdup(pool, spec);
+
+    rv = ap_global_mutex_create(&kept->mutex, NULL, appverify_mutex_id,
+                                NULL, s, pool, 0);
     if (rv != APR_SUCCESS) {
         ap_log_perror(APLOG_MARK, APLOG_CRIT, rv, plog,
                       "mod_appverify: failed to create the %s mutex",
                       appverify_mutex_id);
-        return rv;
+        goto failed;
     }
 
-    err = appverify_provider->create(&appverify_cache, appverify_args,
-                                     pconf, pconf);
+    err = appverify_provider->create(&kept->cache, appverify_args, pool,
+                                     pool);
     if (err) {
         ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog, "mod_appverify: %s",
                       err);
-        return APR_EGENERAL;
+        rv = APR_EGENERAL;
+        goto failed;
     }
 
-    rv = appverify_provider->init(appverify_cache, "appverify", &hints, s,
-                                  pconf);
+    rv = appverify_provider->init(kept->cache, "appverify", &hints, s, pool);
     if (rv != APR_SUCCESS) {
         ap_log_perror(APLOG_MARK, APLOG_CRIT, rv, plog,
                       "mod_appverify: failed to initialise the %s cache",
                       appverify_provider->name);
-        appverify_cache = NULL;
-        return rv;
+        kept->cache = NULL;
+        goto failed;
     }
 
-    apr_pool_cleanup_register(pconf, s, appverify_cache_destroy,
-                              apr_pool_cleanup_null);
-
+    *out = kept;
     return APR_SUCCESS;
-}
 
+failed:
 
-/* Before pconf's own cleanups free the shm it would destroy. */
-
-static apr_status_t
-appverify_cache_destroy(void *data)
-{
-    server_rec  *s = data;
-
-    if (appverify_cache) {
-        appverify_provider->destroy(appverify_cache, s);
-        appverify_cache = NULL;
-    }
-
-    return APR_SUCCESS;
+    apr_pool_destroy(pool);
+    return rv;
 }
 
 
@@ -243,8 +292,11 @@ appverify_store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     apr_pool_t *ptemp, server_rec *s)
 {
     int                       used;
+    void                     *data;
     server_rec               *vs;
+    const char               *spec;
     apr_status_t              rv;
+    appverify_kept_t         *kept;
     appverify_server_conf_t  *sc;
 
     rv = appverify_metrics_create(s, plog);
@@ -295,7 +347,44 @@ appverify_store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                       "nodes", appverify_provider->name);
     }
 
-    return appverify_cache_create(pconf, plog, s);
+    spec = apr_pstrcat(ptemp, appverify_provider->name, ":",
+                       appverify_args ? appverify_args : "", NULL);
+
+    data = NULL;
+    apr_pool_userdata_get(&data, APPVERIFY_KEPT_KEY, s->process->pool);
+    kept = data;
+
+    if (kept == NULL || strcmp(kept->spec, spec) != 0) {
+        /* another cache now: the old one goes (children of the old
+         * generation keep their own mappings until they finish) */
+        if (kept) {
+            /* the provider named in kept->spec is this generation's only
+             * when the names match: then it may destroy its instance */
+            if (strncmp(kept->spec, appverify_provider->name,
+                        strlen(appverify_provider->name)) == 0
+                && kept->spec[strlen(appverify_provider->name)] == ':')
+            {
+                appverify_provider->destroy(kept->cache, s);
+            }
+
+            apr_pool_destroy(kept->pool);
+            apr_pool_userdata_set(NULL, APPVERIFY_KEPT_KEY, NULL,
+                                  s->process->pool);
+        }
+
+        rv = appverify_kept_create(s, plog, spec, &kept);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+
+        apr_pool_userdata_set(kept, APPVERIFY_KEPT_KEY, NULL,
+                              s->process->pool);
+    }
+
+    appverify_cache = kept->cache;
+    appverify_mutex = kept->mutex;
+
+    return APR_SUCCESS;
 }
 
 
