@@ -100,38 +100,14 @@ static const char *
 appverify_redis_password(cmd_parms *cmd, appverify_redis_conf_t *rc,
     const char *arg)
 {
-    char         *buf;
-    size_t        n;
-    const char   *file, *err;
-    apr_file_t   *f;
-    apr_status_t  rv;
+    char        *buf;
+    apr_size_t   n;
+    const char  *file, *err;
 
-    file = ap_server_root_relative(cmd->temp_pool, arg);
-    if (file == NULL) {
-        return apr_psprintf(cmd->pool, "%s: invalid path \"%s\"",
-                            cmd->cmd->name, arg);
-    }
-
-    rv = apr_file_open(&f, file, APR_FOPEN_READ, APR_OS_DEFAULT,
-                       cmd->temp_pool);
-    if (rv != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "%s: cannot open \"%s\": %pm",
-                            cmd->cmd->name, file, &rv);
-    }
-
-    err = NULL;
-    buf = apr_palloc(cmd->temp_pool, APPVERIFY_REDIS_PASSWORD_MAX + 1);
-    n = APPVERIFY_REDIS_PASSWORD_MAX + 1;
-
-    rv = apr_file_read(f, buf, &n);
-    if (rv != APR_SUCCESS && rv != APR_EOF) {
-        err = apr_psprintf(cmd->pool, "%s: cannot read \"%s\": %pm",
-                           cmd->cmd->name, file, &rv);
-        goto done;
-    }
-
-    if (rv == APR_EOF) {
-        n = 0;
+    err = appverify_secret_read(cmd, arg, APPVERIFY_REDIS_PASSWORD_MAX, &buf,
+                                &n, &file);
+    if (err) {
+        return err;
     }
 
     /* one line: what an editor or "echo" leaves after it is not part */
@@ -145,16 +121,13 @@ appverify_redis_password(cmd_parms *cmd, appverify_redis_conf_t *rc,
         err = apr_psprintf(cmd->pool, "%s: password file \"%s\" must hold "
                            "one line of 1 to %d bytes", cmd->cmd->name,
                            file, APPVERIFY_REDIS_PASSWORD_MAX);
-        goto done;
+
+    } else {
+        rc->password = apr_pmemdup(cmd->pool, buf, n);
+        rc->password_len = n;
     }
 
-    rc->password = apr_pmemdup(cmd->pool, buf, n);
-    rc->password_len = n;
-
-done:
-
-    memset(buf, 0, APPVERIFY_REDIS_PASSWORD_MAX + 1);
-    apr_file_close(f);
+    appverify_secret_wipe(buf, APPVERIFY_REDIS_PASSWORD_MAX);
 
     return err;
 }

@@ -420,6 +420,60 @@ appverify_set_key_file(cmd_parms *cmd, void *dconf, const char *arg,
 }
 
 
+/*
+ * A secret's file (a key, Redis's password), read once at configuration
+ * time: at most max bytes into *buf (max + 1 of cmd->temp_pool; *len is
+ * max + 1 when the file holds more), its resolved path in *file for
+ * messages.  The caller reads the secret out of *buf and wipes it with
+ * appverify_secret_wipe(), also on its errors.  NULL, or the directive's
+ * error (nothing to wipe then).
+ */
+
+const char *
+appverify_secret_read(cmd_parms *cmd, const char *arg, apr_size_t max,
+    char **buf, apr_size_t *len, const char **file)
+{
+    apr_file_t    *f;
+    apr_status_t   rv;
+
+    *file = ap_server_root_relative(cmd->pool, arg);
+    if (*file == NULL) {
+        return apr_psprintf(cmd->pool, "%s: invalid path \"%s\"",
+                            cmd->cmd->name, arg);
+    }
+
+    rv = apr_file_open(&f, *file, APR_FOPEN_READ, APR_OS_DEFAULT,
+                       cmd->temp_pool);
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s: cannot open \"%s\": %pm",
+                            cmd->cmd->name, *file, &rv);
+    }
+
+    *buf = apr_palloc(cmd->temp_pool, max + 1);
+
+    /* one byte more than allowed tells a file that is too long */
+    rv = apr_file_read_full(f, *buf, max + 1, len);
+    apr_file_close(f);
+
+    if (rv != APR_SUCCESS && rv != APR_EOF) {
+        appverify_secret_wipe(*buf, max);
+        return apr_psprintf(cmd->pool, "%s: cannot read \"%s\": %pm",
+                            cmd->cmd->name, *file, &rv);
+    }
+
+    return NULL;
+}
+
+
+/* OPENSSL_cleanse: a memset the compiler may not drop as a dead store. */
+
+void
+appverify_secret_wipe(char *buf, apr_size_t max)
+{
+    OPENSSL_cleanse(buf, max + 1);
+}
+
+
 static const char *
 appverify_read_key(cmd_parms *cmd, const char *arg, int api, av_key_t **out,
     const char **path)
@@ -427,42 +481,18 @@ appverify_read_key(cmd_parms *cmd, const char *arg, int api, av_key_t **out,
     char          *buf;
     const char    *file, *err, *why;
     av_key_t      *key;
-    apr_file_t    *f;
     apr_size_t     n;
-    apr_finfo_t    fi;
-    apr_status_t   rv;
 
-    enum { KEY_FILE_MAX = AV_KEY_FILE_MAX };
+    enum { KEY_FILE_MAX = AV_KEY_FILE_MAX - 1 };
 
-    file = ap_server_root_relative(cmd->pool, arg);
-    if (file == NULL) {
-        return apr_psprintf(cmd->pool, "%s: invalid path \"%s\"",
-                            cmd->cmd->name, arg);
+    err = appverify_secret_read(cmd, arg, KEY_FILE_MAX, &buf, &n, &file);
+    if (err) {
+        return err;
     }
 
-    rv = apr_file_open(&f, file, APR_FOPEN_READ, APR_OS_DEFAULT,
-                       cmd->temp_pool);
-    if (rv != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "%s: cannot open \"%s\": %pm",
-                            cmd->cmd->name, file, &rv);
-    }
-
-    err = NULL;
-    buf = apr_palloc(cmd->temp_pool, KEY_FILE_MAX);
-    n = 0;
-
-    rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
-    if (rv != APR_SUCCESS || fi.size > KEY_FILE_MAX - 1) {
+    if (n > KEY_FILE_MAX) {
         err = apr_psprintf(cmd->pool, "%s: key file \"%s\" is too large "
                            "or unreadable", cmd->cmd->name, file);
-        goto done;
-    }
-
-    n = KEY_FILE_MAX - 1;
-    rv = apr_file_read(f, buf, &n);
-    if (rv != APR_SUCCESS && rv != APR_EOF) {
-        err = apr_psprintf(cmd->pool, "%s: cannot read \"%s\": %pm",
-                           cmd->cmd->name, file, &rv);
         goto done;
     }
 
@@ -490,8 +520,7 @@ appverify_read_key(cmd_parms *cmd, const char *arg, int api, av_key_t **out,
 
 done:
 
-    OPENSSL_cleanse(buf, KEY_FILE_MAX);
-    apr_file_close(f);
+    appverify_secret_wipe(buf, KEY_FILE_MAX);
 
     return err;
 }

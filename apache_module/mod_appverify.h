@@ -103,6 +103,9 @@ APLOG_USE_MODULE(appverify);
 
 /* mod_appverify.c */
 appverify_req_t *appverify_req(request_rec *r);
+const char  *appverify_secret_read(cmd_parms *cmd, const char *arg,
+    apr_size_t max, char **buf, apr_size_t *len, const char **file);
+void         appverify_secret_wipe(char *buf, apr_size_t max);
 void         appverify_conf(request_rec *r, appverify_dir_conf_t *out);
 
 /* appverify_store.c */
