@@ -241,7 +241,7 @@ av_flow_token(av_answer_t *a, const av_flow_conf_t *conf,
     av_token(a, conf, store, params, client, json, now_ms);
 
     if (a->err == AV_ERR_COUNTRY_NOT_ALLOWED) {
-        av_metrics_refused(store->metrics, a->err, NULL);
+        av_metrics_refused(store->metrics, AV_GUARD_COUNTRY);
     }
 
     av_metrics_request(store->metrics, AV_EP_TOKEN, a->err);

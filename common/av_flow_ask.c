@@ -696,7 +696,7 @@ av_counted(const av_exchange_t *x, const av_answer_t *a,
 
     if (next == AV_NEXT_SEND) {
         if (a->err == AV_ERR_COUNTRY_NOT_ALLOWED) {
-            av_metrics_refused(store->metrics, a->err, NULL);
+            av_metrics_refused(store->metrics, AV_GUARD_COUNTRY);
         }
 
         av_metrics_request(store->metrics, ep[x->use], a->err);

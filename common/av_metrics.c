@@ -9,7 +9,6 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "av_status.h"
 
@@ -91,27 +90,11 @@ av_metrics_decided(av_metrics_t *m, av_flow_t flow, av_state_t state)
 
 
 void
-av_metrics_refused(av_metrics_t *m, av_err_t err, const char *why)
+av_metrics_refused(av_metrics_t *m, av_guard_t guard)
 {
-    av_guard_t  g;
-
-    if (m == NULL) {
-        return;
+    if (m != NULL && guard < AV_GUARD__COUNT) {
+        AV_ADD(m, refused[guard]);
     }
-
-    if (err == AV_ERR_COUNTRY_NOT_ALLOWED) {
-        g = AV_GUARD_COUNTRY;
-
-    } else if (err == AV_ERR_RATE_LIMITED && why != NULL) {
-        /* av_start.c's words name the bucket */
-        g = strstr(why, "client") ? AV_GUARD_CLIENT
-            : strstr(why, "prefix") ? AV_GUARD_PREFIX : AV_GUARD_PHONE;
-
-    } else {
-        return;
-    }
-
-    AV_ADD(m, refused[g]);
 }
 
 

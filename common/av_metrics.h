@@ -83,9 +83,8 @@ void av_metrics_started(av_metrics_t *m, av_flow_t flow);
 /* a record went from not terminal (or absent) to terminal */
 void av_metrics_decided(av_metrics_t *m, av_flow_t flow, av_state_t state);
 
-/* a verification refused by a toll-fraud guard: err with the start
- * rule's words (why, may be NULL) say which */
-void av_metrics_refused(av_metrics_t *m, av_err_t err, const char *why);
+/* a verification refused by a toll-fraud guard */
+void av_metrics_refused(av_metrics_t *m, av_guard_t guard);
 
 /* a question to Telesign ended: its answer's HTTP status (0: none) and
  * the core's verdict on it, after ms */

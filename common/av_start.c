@@ -78,6 +78,7 @@ av_start_decide(av_start_t *st, const av_record_t *rec,
     };
 
     st->why = NULL;
+    st->limited = 0;
 
     if (st->have_last
         && av_record_is_running(&st->last, now_ms, conf->pending_ms))
@@ -105,6 +106,7 @@ av_start_decide(av_start_t *st, const av_record_t *rec,
 
         if (av_rate_take(&state[i], now_ms, b->rate, b->burst) != AV_OK) {
             st->why = why[b->key[0] == 'p' ? 0 : b->key[0] == 'c' ? 1 : 2];
+            st->limited = b->key[0];
             return AV_ERR_RATE_LIMITED;
         }
     }

@@ -70,6 +70,9 @@ typedef struct {
     int           xid_taken;                /* a record holds rec->xid */
 
     const char   *why;                      /* a refusal's words for the log */
+    char          limited;                  /* the rate that refused: its
+                                               bucket's tag, 'p', 'c' or
+                                               'n'; 0 for none */
 } av_start_t;
 
 /* Names the buckets rec concerns (client may be NULL or ""). */

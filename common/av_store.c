@@ -406,7 +406,12 @@ av_store_start(const av_store_t *s, const av_record_t *rec,
             av_metrics_started(s->metrics, (av_flow_t) rec->flow);
 
         } else {
-            av_metrics_refused(s->metrics, rc, op.st.why);
+            if (op.st.limited) {
+                av_metrics_refused(s->metrics,
+                                   op.st.limited == 'c' ? AV_GUARD_CLIENT
+                                   : op.st.limited == 'n' ? AV_GUARD_PREFIX
+                                   : AV_GUARD_PHONE);
+            }
         }
     }
 

@@ -61,7 +61,7 @@ static void
 test_many(void)
 {
     int      i, loaded;
-    json_t  *root;
+    json_t  *root, *doc;
 
     loaded = 0;
 
@@ -76,8 +76,9 @@ test_many(void)
     /* outside a load jansson is malloc's: a tree built here lives on */
     root = json_pack("{s:i}", "x", 1);
     CHECK(root != NULL);
-    CHECK(av_json_load("[1]", 3) != NULL);
-    av_json_done(NULL);
+    doc = av_json_load("[1]", 3);
+    CHECK(doc != NULL);
+    av_json_done(doc);
     CHECK_EQ_INT((int) json_integer_value(json_object_get(root, "x")), 1);
     json_decref(root);
 }

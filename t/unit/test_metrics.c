@@ -151,6 +151,16 @@ test_guards(void)
     token("g5", "13101234569");
     CHECK_EQ_INT((int) m.refused[AV_GUARD_CLIENT], 1);
     CHECK_EQ_INT((int) m.started[AV_FLOW_SDK], 1);
+
+    setup();
+    fc.start.pending_ms = 0;
+    fc.start.prefix.rate = 1;
+    fc.start.prefix_digits = 8;
+    token("g6", "13101234568");
+    token("g7", "13101234569");         /* the same first 8 digits */
+    CHECK_EQ_INT((int) m.refused[AV_GUARD_PREFIX], 1);
+    CHECK_EQ_INT((int) m.refused[AV_GUARD_PHONE], 0);
+    CHECK_EQ_INT((int) m.refused[AV_GUARD_CLIENT], 0);
 }
 
 static void
