@@ -26,6 +26,7 @@ remove_tree($base);
 my ($redis, %up);
 
 END {
+    local $?;    # the stops below must not become the exit status
     stop_httpd(dir => "$base/$_") for grep { $up{$_} } keys %up;
     stop_redis($redis) if $redis;
 }
