@@ -61,6 +61,7 @@ close $ix;
 my ($redis, $up);
 
 END {
+    local $?;    # the stops below must not become the exit status
     stop_httpd(dir => $dir) if $up;
     stop_redis($redis) if $redis;
 }
