@@ -133,6 +133,30 @@ av_metrics_coalesced(av_metrics_t *m)
 }
 
 
+/* The struct is counters only: added one by one, each atomically. */
+
+void
+av_metrics_add(av_metrics_t *m, const av_metrics_t *from)
+{
+    size_t           i;
+    uint64_t        *dst;
+    const uint64_t  *src;
+
+    if (m == NULL) {
+        return;
+    }
+
+    dst = (uint64_t *) m;
+    src = (const uint64_t *) from;
+
+    for (i = 0; i < sizeof(av_metrics_t) / sizeof(uint64_t); i++) {
+        if (src[i]) {
+            __atomic_fetch_add(&dst[i], src[i], __ATOMIC_RELAXED);
+        }
+    }
+}
+
+
 /* --- rendering ------------------------------------------------------------ */
 
 typedef struct {

@@ -93,6 +93,9 @@ void av_metrics_telesign(av_metrics_t *m, av_api_call_t call,
 
 void av_metrics_coalesced(av_metrics_t *m);
 
+/* Adds from's counts to m's (a run counted apart, av_snap.h). */
+void av_metrics_add(av_metrics_t *m, const av_metrics_t *from);
+
 /* One store's counters, with what only its glue can tell. */
 typedef struct {
     const char          *zone;          /* its name, for the label */

@@ -498,3 +498,33 @@ typedef char  av_redis_value_fits[
     (2 + 4 + AV_XID_MAX + AV_PHONE_MAX + AV_REFERENCE_MAX + AV_PREFIX_MAX
      + 4 + 4 + 16 <= AV_REDIS_VALUE_MAX
      && AV_REDIS_VALUE_MAX <= AV_ITEM_RAW_MAX) ? 1 : -1];
+
+
+int
+av_redis_item_read(av_item_t *it, const unsigned char *v, size_t len,
+    int *foreign)
+{
+    *foreign = 0;
+    it->found = 0;
+    it->raw_len = 0;
+
+    if (v == NULL) {
+        return 0;
+    }
+
+    /* a value too long to be ours cannot be expected by the commit: the
+     * item cannot be changed while it is there */
+    if (len == 0 || len > AV_ITEM_RAW_MAX) {
+        return -1;
+    }
+
+    memcpy(it->raw, v, len);
+    it->raw_len = len;
+
+    /* one that is not well formed reads as absent, and the commit still
+     * expects it: it is replaced only if nobody changed it */
+    it->found = av_redis_decode(it, it->raw, it->raw_len) == 0;
+    *foreign = !it->found;
+
+    return 0;
+}

@@ -94,6 +94,16 @@ size_t  av_redis_encode(const av_item_t *it, unsigned char *out, size_t cap);
  * untouched) when the value is anything but a well-formed one of its kind. */
 int     av_redis_decode(av_item_t *it, const unsigned char *in, size_t len);
 
+/*
+ * What Redis answered for it: v NULL when it holds no such key.  0 with
+ * it->found, it->v and it->raw (the commit's expected value) set; a value
+ * that is not well formed reads as absent and sets *foreign, for a
+ * warning.  -1 when the value cannot be one of ours (empty, longer than
+ * AV_ITEM_RAW_MAX): the item cannot be changed while it is there.
+ */
+int     av_redis_item_read(av_item_t *it, const unsigned char *v, size_t len,
+    int *foreign);
+
 /* The expiry of a put, in ms from now: at least 1. */
 int64_t av_redis_px(const av_item_t *it, int64_t now_ms);
 

@@ -270,6 +270,63 @@ av_store_find(const av_store_t *s, const char *xid, size_t len,
 }
 
 
+/* --- keep ---------------------------------------------------------------- */
+
+/*
+ * A node's cache in front of a shared store keeps what the shared store
+ * decided.  Only a terminal record: it never changes again, so the copy
+ * cannot go stale, and the gate answers it without a round trip.
+ */
+
+typedef struct {
+    const av_record_t  *rec;
+    int64_t             ttl_ms;
+} av_keep_op_t;
+
+
+static void
+av_keep_plan(av_txn_t *t, void *data)
+{
+    av_keep_op_t  *op = data;
+
+    (void) av_txn_name(t, AV_ITEM_RECORD, 'x', op->rec->xid,
+                       strlen(op->rec->xid));
+}
+
+
+static av_txn_step_t
+av_keep_decide(av_txn_t *t, void *data)
+{
+    av_keep_op_t  *op = data;
+
+    if (t->n && !(t->item[0].found
+                  && t->item[0].v.rec.updated_ms == op->rec->updated_ms
+                  && t->item[0].v.rec.state == op->rec->state))
+    {
+        t->item[0].v.rec = *op->rec;
+        av_item_put(&t->item[0], op->rec->created_ms + op->ttl_ms);
+    }
+
+    return AV_TXN_DONE;
+}
+
+
+av_err_t
+av_store_keep(const av_store_t *s, const av_record_t *rec, int64_t ttl_ms)
+{
+    av_keep_op_t  op;
+
+    if (!av_state_is_terminal((av_state_t) rec->state)) {
+        return AV_OK;
+    }
+
+    op.rec = rec;
+    op.ttl_ms = ttl_ms;
+
+    return av_txn_run(s, av_keep_plan, av_keep_decide, &op);
+}
+
+
 /* --- start -------------------------------------------------------------- */
 
 typedef struct {

@@ -120,6 +120,14 @@ av_err_t av_store_find(const av_store_t *s, const char *xid, size_t len,
     av_record_t *out);
 
 /*
+ * A cache in front of a shared store keeps a record the shared store
+ * holds (rec, alive there for ttl_ms from its creation): only a terminal
+ * one, which never changes again.  Anything else: AV_OK, nothing kept.
+ */
+av_err_t av_store_keep(const av_store_t *s, const av_record_t *rec,
+    int64_t ttl_ms);
+
+/*
  * Starts a verification (av_start.h): stores rec and its buckets, or
  * nothing on refusal (*why says which rule refused, for the log).
  */
