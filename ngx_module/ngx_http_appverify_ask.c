@@ -30,23 +30,51 @@ ngx_http_appverify_ask_init(ngx_http_request_t *r,
 
     ctx->fc.telesign = (uri->len != 0);
     ctx->fc.lookup = (uri->len != 0);
-    ctx->store = &((ngx_http_appverify_zone_t *) zone->data)->store;
+    ctx->zone = zone->data;
+    ctx->store = &ctx->zone->store;
     ctx->ask_uri = uri;
 }
 
 
+/* What Telesign answered, to the core. */
+
+static av_next_t
+ngx_http_appverify_answered_run(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, const av_store_t *store, av_answer_t *a)
+{
+    return av_flow_answered(&ctx->x, a, &ctx->fc, store,
+                            (int) ctx->up_status,
+                            (const char *) ctx->up_body, ctx->up_len,
+                            ngx_http_appverify_now_ms());
+}
+
+
 /*
- * After a step of the flow: NGX_OK when *a is the answer, NGX_AGAIN while
- * Telesign is asked, an HTTP status when nothing can be sent.
+ * After a step (rc as ngx_http_appverify_run returned it): NGX_OK when *a
+ * is the answer, NGX_AGAIN while Telesign or Redis is asked, an HTTP
+ * status when nothing can be sent.
  */
 
-ngx_int_t
-ngx_http_appverify_step(ngx_http_request_t *r, ngx_http_appverify_ctx_t *ctx,
-    av_next_t next, av_answer_t *a)
+static ngx_int_t
+ngx_http_appverify_next(ngx_http_request_t *r, ngx_http_appverify_ctx_t *ctx,
+    ngx_int_t rc, av_answer_t *a)
 {
     ngx_pool_cleanup_t  *cln;
 
-    while (next == AV_NEXT_ASK) {
+    for ( ;; ) {
+
+        if (rc == NGX_AGAIN) {
+            return NGX_AGAIN;
+        }
+
+        if (rc != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (ctx->next == AV_NEXT_SEND) {
+            ctx->asking = 0;
+            return NGX_OK;
+        }
 
         if (!ctx->ask_cleanup) {
             cln = ngx_pool_cleanup_add(r->pool, 0);
@@ -62,52 +90,69 @@ ngx_http_appverify_step(ngx_http_request_t *r, ngx_http_appverify_ctx_t *ctx,
             ctx->ask_cleanup = 1;
         }
 
+        ctx->asking = 1;
+
         if (ngx_http_appverify_upstream(r, ctx->ask_uri, ctx) == NGX_OK) {
-            ctx->asking = 1;
             return NGX_AGAIN;
         }
 
         /* no subrequest: to the core, as if Telesign had not answered */
 
-        next = av_flow_answered(&ctx->x, a, &ctx->fc, ctx->store, 0, NULL, 0,
-                                ngx_http_appverify_now_ms());
+        ctx->up_status = 0;
+        ctx->up_body = NULL;
+        ctx->up_len = 0;
+
+        rc = ngx_http_appverify_run(r, ctx, ngx_http_appverify_answered_run,
+                                    a);
     }
-
-    ctx->asking = 0;
-
-    return NGX_OK;
 }
 
 
-/* The subrequest ended (or not yet: NGX_AGAIN): the flow's next step. */
+/* Starts a step of the flow: ngx_http_appverify_next's answers. */
 
 ngx_int_t
-ngx_http_appverify_answered(ngx_http_request_t *r,
+ngx_http_appverify_drive(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, ngx_http_appverify_run_pt run,
+    av_answer_t *a)
+{
+    return ngx_http_appverify_next(r, ctx,
+                                   ngx_http_appverify_run(r, ctx, run, a), a);
+}
+
+
+/* A subrequest ended (or not yet: NGX_AGAIN): the flow goes on. */
+
+ngx_int_t
+ngx_http_appverify_resume(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx, av_answer_t *a)
 {
-    av_next_t  next;
+    if (ctx->rd && ctx->rd->out) {
+        return ngx_http_appverify_next(r, ctx,
+                                       ngx_http_appverify_run_resume(r, ctx,
+                                                                     a),
+                                       a);
+    }
 
-    if (!ctx->up_done) {
+    if (!ctx->asking || !ctx->up_done) {
         return NGX_AGAIN;
     }
 
-    next = av_flow_answered(&ctx->x, a, &ctx->fc, ctx->store,
-                            (int) ctx->up_status, (const char *) ctx->up_body,
-                            ctx->up_len, ngx_http_appverify_now_ms());
-
-    return ngx_http_appverify_step(r, ctx, next, a);
+    return ngx_http_appverify_drive(r, ctx, ngx_http_appverify_answered_run,
+                                    a);
 }
 
 
-/* A content handler's step: the answer is sent, or Telesign is asked. */
+/* A content handler's step: the answer is sent, or a subrequest waited
+ * for. */
 
 void
-ngx_http_appverify_endpoint_step(ngx_http_request_t *r,
-    ngx_http_appverify_ctx_t *ctx, av_next_t next, av_answer_t *a)
+ngx_http_appverify_endpoint_run(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, ngx_http_appverify_run_pt run)
 {
-    ngx_int_t  rc;
+    ngx_int_t    rc;
+    av_answer_t  a;
 
-    rc = ngx_http_appverify_step(r, ctx, next, a);
+    rc = ngx_http_appverify_drive(r, ctx, run, &a);
 
     if (rc == NGX_AGAIN) {
         r->write_event_handler = ngx_http_appverify_endpoint_answered;
@@ -115,7 +160,7 @@ ngx_http_appverify_endpoint_step(ngx_http_request_t *r,
     }
 
     ngx_http_finalize_request(r, rc == NGX_OK
-                                 ? ngx_http_appverify_send_answer(r, a) : rc);
+                                 ? ngx_http_appverify_send_answer(r, &a) : rc);
 }
 
 
@@ -130,7 +175,7 @@ ngx_http_appverify_endpoint_answered(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_appverify_module);
 
-    rc = ngx_http_appverify_answered(r, ctx, &a);
+    rc = ngx_http_appverify_resume(r, ctx, &a);
 
     if (rc == NGX_AGAIN) {
         return;    /* a write event before the subrequest ended */
@@ -141,7 +186,13 @@ ngx_http_appverify_endpoint_answered(ngx_http_request_t *r)
 }
 
 
-/* The request ends with a question still out: the core ends what it held. */
+/*
+ * The request ends with a question still out: the core ends what it held.
+ * A Redis store cannot be written from a pool's cleanup; there what the
+ * exchange held runs out by itself: a Get Status claim after
+ * NGX_HTTP_APPVERIFY_LOOKUP_FORGET, a call's place with its pending time,
+ * and a reserved finalize attempt stays counted, as leaving counts it.
+ */
 
 static void
 ngx_http_appverify_ask_cleanup(void *data)
@@ -158,6 +209,14 @@ ngx_http_appverify_ask_cleanup(void *data)
     }
 
     ctx->asking = 0;
+
+    if (ctx->zone->redis) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "appverify: the request for xid \"%s\" ended while "
+                      "Telesign was asked: what it held in redis runs out "
+                      "by itself", ctx->x.xid);
+        return;
+    }
 
     av_flow_abandon(&ctx->x, &a, &ctx->fc, ctx->store,
                     ngx_http_appverify_now_ms());

@@ -27,7 +27,7 @@ static void ngx_http_appverify_finalize_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_appverify_post_only(ngx_http_request_t *r,
     ngx_http_client_body_handler_pt post_handler);
 static ngx_http_appverify_ctx_t *ngx_http_appverify_call_ctx(
-    ngx_http_request_t *r, av_params_t *params);
+    ngx_http_request_t *r);
 
 
 ngx_int_t
@@ -73,7 +73,7 @@ ngx_http_appverify_post_only(ngx_http_request_t *r,
  * finalized already (a bad body answered, or no memory). */
 
 static ngx_http_appverify_ctx_t *
-ngx_http_appverify_call_ctx(ngx_http_request_t *r, av_params_t *params)
+ngx_http_appverify_call_ctx(ngx_http_request_t *r)
 {
     av_err_t                        rc;
     ngx_http_appverify_ctx_t       *ctx;
@@ -87,7 +87,13 @@ ngx_http_appverify_call_ctx(ngx_http_request_t *r, av_params_t *params)
         return NULL;
     }
 
-    rc = ngx_http_appverify_request_params(r, params);
+    ctx->params = ngx_palloc(r->pool, sizeof(av_params_t));
+    if (ctx->params == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return NULL;
+    }
+
+    rc = ngx_http_appverify_request_params(r, ctx->params);
     if (rc != AV_OK) {
         ngx_http_finalize_request(r,
                                   ngx_http_appverify_send_error(r, rc, NULL));
@@ -100,52 +106,72 @@ ngx_http_appverify_call_ctx(ngx_http_request_t *r, av_params_t *params)
 }
 
 
+static av_next_t
+ngx_http_appverify_call_run(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, const av_store_t *store, av_answer_t *a)
+{
+    u_char  addr[NGX_HTTP_APPVERIFY_ADDR_LEN];
+
+    return av_flow_call(&ctx->x, a, &ctx->fc, store, ctx->params,
+                        ngx_http_appverify_client(r, addr),
+                        ngx_http_appverify_now_ms());
+}
+
+
+static av_next_t
+ngx_http_appverify_finalize_run(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, const av_store_t *store, av_answer_t *a)
+{
+    size_t                          len;
+    const char                     *cred;
+    ngx_http_appverify_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
+
+    if (!ngx_http_appverify_credential(r, alcf, &cred, &len)) {
+        cred = NULL;
+        len = 0;
+    }
+
+    return av_flow_finalize(&ctx->x, a, &ctx->fc, store, cred, len,
+                            ctx->params, ngx_http_appverify_now_ms());
+}
+
+
 static void
 ngx_http_appverify_call_body(ngx_http_request_t *r)
 {
-    av_next_t                  next;
-    av_params_t                params;
-    av_answer_t                a;
     ngx_http_appverify_ctx_t  *ctx;
-    u_char                     addr[NGX_HTTP_APPVERIFY_ADDR_LEN];
 
-    ctx = ngx_http_appverify_call_ctx(r, &params);
+    ctx = ngx_http_appverify_call_ctx(r);
     if (ctx == NULL) {
         return;
     }
 
-    next = av_flow_call(&ctx->x, &a, &ctx->fc, ctx->store, &params,
-                        ngx_http_appverify_client(r, addr),
-                        ngx_http_appverify_now_ms());
+    ctx->ep = AV_EP_CALL;
 
-    ngx_http_appverify_endpoint_step(r, ctx, next, &a);
+    /* every run of the step names the same new verification */
+    if (av_snap_draw_xid(ctx->params) != 0) {
+        ngx_http_finalize_request(r,
+            ngx_http_appverify_send_error(r, AV_ERR_INTERNAL, NULL));
+        return;
+    }
+
+    ngx_http_appverify_endpoint_run(r, ctx, ngx_http_appverify_call_run);
 }
 
 
 static void
 ngx_http_appverify_finalize_body(ngx_http_request_t *r)
 {
-    size_t                          len;
-    av_next_t                       next;
-    const char                     *cred;
-    av_params_t                     params;
-    av_answer_t                     a;
-    ngx_http_appverify_ctx_t       *ctx;
-    ngx_http_appverify_loc_conf_t  *alcf;
+    ngx_http_appverify_ctx_t  *ctx;
 
-    alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
-
-    ctx = ngx_http_appverify_call_ctx(r, &params);
+    ctx = ngx_http_appverify_call_ctx(r);
     if (ctx == NULL) {
         return;
     }
 
-    if (!ngx_http_appverify_credential(r, alcf, &cred, &len)) {
-        cred = NULL;
-    }
+    ctx->ep = AV_EP_FINALIZE;
 
-    next = av_flow_finalize(&ctx->x, &a, &ctx->fc, ctx->store, cred, len,
-                            &params, ngx_http_appverify_now_ms());
-
-    ngx_http_appverify_endpoint_step(r, ctx, next, &a);
+    ngx_http_appverify_endpoint_run(r, ctx, ngx_http_appverify_finalize_run);
 }

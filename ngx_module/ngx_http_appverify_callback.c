@@ -15,7 +15,8 @@
 
 
 static void ngx_http_appverify_callback_body(ngx_http_request_t *r);
-static ngx_int_t ngx_http_appverify_callback(ngx_http_request_t *r);
+static av_next_t ngx_http_appverify_callback_run(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, const av_store_t *store, av_answer_t *a);
 
 
 ngx_int_t
@@ -48,47 +49,57 @@ ngx_http_appverify_callback_handler(ngx_http_request_t *r)
 static void
 ngx_http_appverify_callback_body(ngx_http_request_t *r)
 {
-    ngx_http_finalize_request(r, ngx_http_appverify_callback(r));
-}
-
-
-static ngx_int_t
-ngx_http_appverify_callback(ngx_http_request_t *r)
-{
     ngx_int_t                       n;
-    ngx_str_t                       body;
-    av_answer_t                     a;
-    av_flow_conf_t                  fc;
-    ngx_table_elt_t                *auth, *xts;
-    ngx_http_appverify_zone_t      *zone;
+    ngx_http_appverify_ctx_t       *ctx;
     ngx_http_appverify_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
-    zone = alcf->zone->data;
 
-    n = ngx_http_appverify_body(r, &body);
+    ctx = ngx_http_appverify_get_ctx(r);
+    if (ctx == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
 
-    if (n == NGX_DECLINED || body.len > alcf->max_body) {
-        return ngx_http_appverify_send_error(r, AV_ERR_BODY_TOO_LARGE, NULL);
+    n = ngx_http_appverify_body(r, &ctx->body);
+
+    if (n == NGX_DECLINED || ctx->body.len > alcf->max_body) {
+        ngx_http_finalize_request(r,
+            ngx_http_appverify_send_error(r, AV_ERR_BODY_TOO_LARGE, NULL));
+        return;
     }
 
     if (n != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
     }
+
+    ngx_http_appverify_flow_conf(r, &ctx->fc);
+    ctx->zone = alcf->zone->data;
+    ctx->store = &ctx->zone->store;
+    ctx->ep = AV_EP_CALLBACK;
+
+    ngx_http_appverify_endpoint_run(r, ctx, ngx_http_appverify_callback_run);
+}
+
+
+static av_next_t
+ngx_http_appverify_callback_run(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, const av_store_t *store, av_answer_t *a)
+{
+    ngx_table_elt_t  *auth, *xts;
 
     auth = r->headers_in.authorization;
     xts = ngx_http_appverify_header(r, "X-TS-Authorization",
                                     sizeof("X-TS-Authorization") - 1);
 
-    ngx_http_appverify_flow_conf(r, &fc);
-
-    av_flow_callback(&a, &fc, &zone->store,
+    av_flow_callback(a, &ctx->fc, store,
                      auth ? (const char *) auth->value.data : NULL,
                      auth ? auth->value.len : 0,
                      xts ? (const char *) xts->value.data : NULL,
                      xts ? xts->value.len : 0,
-                     (const char *) body.data, body.len,
+                     (const char *) ctx->body.data, ctx->body.len,
                      ngx_http_appverify_now_ms());
 
-    return ngx_http_appverify_send_answer(r, &a);
+    return AV_NEXT_SEND;
 }

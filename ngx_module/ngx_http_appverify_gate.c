@@ -27,10 +27,7 @@ static ngx_int_t ngx_http_appverify_gate_verdict(ngx_http_request_t *r,
 ngx_int_t
 ngx_http_appverify_gate_handler(ngx_http_request_t *r)
 {
-    size_t                          len;
     ngx_int_t                       rc;
-    av_next_t                       next;
-    const char                     *cred;
     av_answer_t                     a;
     ngx_http_appverify_ctx_t       *ctx;
     ngx_http_appverify_loc_conf_t  *alcf;
@@ -47,8 +44,8 @@ ngx_http_appverify_gate_handler(ngx_http_request_t *r)
         return ctx->deny == AV_OK ? NGX_OK : av_err_http_status(ctx->deny);
     }
 
-    if (ctx && ctx->asking) {
-        rc = ngx_http_appverify_answered(r, ctx, &a);
+    if (ctx && (ctx->asking || (ctx->rd && ctx->rd->out))) {
+        rc = ngx_http_appverify_resume(r, ctx, &a);
 
     } else {
         ctx = ngx_http_appverify_get_ctx(r);
@@ -59,18 +56,16 @@ ngx_http_appverify_gate_handler(ngx_http_request_t *r)
         ngx_http_appverify_ask_init(r, ctx, alcf->require_zone,
                                     &alcf->require_lookup);
 
-        if (!ngx_http_appverify_credential(r, alcf, &cred, &len)) {
-            cred = NULL;
-        }
+        ctx->use = AV_USE_GATE;
+        ctx->ep = AV_EP_GATE;
+        ctx->cacheable = 1;
 
-        next = av_flow_status(&ctx->x, &a, &ctx->fc, ctx->store, AV_USE_GATE,
-                              cred, len, ngx_http_appverify_now_ms());
-
-        rc = ngx_http_appverify_step(r, ctx, next, &a);
+        rc = ngx_http_appverify_drive(r, ctx, ngx_http_appverify_status_run,
+                                      &a);
     }
 
     if (rc != NGX_OK) {
-        return rc;      /* NGX_AGAIN while Telesign is asked */
+        return rc;      /* NGX_AGAIN while Telesign or Redis is asked */
     }
 
     return ngx_http_appverify_gate_verdict(r, ctx, &a);

@@ -26,8 +26,22 @@
 #include "av_hash.h"
 #include "av_key.h"
 #include "av_record.h"
+#include "av_snap.h"
 #include "av_start.h"
 #include "av_store.h"
+
+
+/* a zone's shared store (ngx_http_appverify_redis.c): a Redis reached
+ * through an internal location with appverify_redis_pass */
+
+typedef struct {
+    ngx_str_t                    zone;         /* appverify_zone's name */
+    ngx_str_t                    uri;          /* the internal location */
+    ngx_str_t                    password;     /* password_file's; or empty */
+    ngx_int_t                    db;           /* -1: SELECT none */
+    ngx_str_t                    prefix;
+    char                         sha1[41];     /* the CAS script's */
+} ngx_http_appverify_redis_t;
 
 
 /* one zone: the limit_req model; records in a hash table, the core's other
@@ -57,6 +71,8 @@ typedef struct {
     av_hash_t                   *hash;         /* keyed with sh->hash_key */
     av_store_t                   store;        /* the core's view of it */
     u_char                      *name;         /* NUL-terminated, for metrics */
+    ngx_http_appverify_redis_t  *redis;        /* NULL: the zone is the
+                                                  store; else its cache */
 } ngx_http_appverify_zone_t;
 
 
@@ -113,10 +129,37 @@ typedef struct {
 } ngx_http_appverify_loc_conf_t;
 
 
+/* A step of a flow: one core call, run once on a zone, or in rounds with
+ * Redis (ngx_http_appverify_run.c). */
+
+typedef struct ngx_http_appverify_ctx_s  ngx_http_appverify_ctx_t;
+
+typedef av_next_t (*ngx_http_appverify_run_pt)(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, const av_store_t *store, av_answer_t *a);
+
+typedef struct {
+    av_snap_t                    snap;
+    av_exchange_t                x;             /* as the step started */
+    av_answer_t                  a;             /* the last run's */
+    av_next_t                    next;
+    ngx_uint_t                   rounds;
+    av_item_t                   *miss[AV_SNAP_ITEMS];
+    unsigned                     nmiss;
+    av_item_t                    cas[AV_SNAP_ITEMS];
+    unsigned                     ncas;
+    ngx_http_request_t          *sr;            /* the round in flight */
+    void                        *reply;         /* its redisReply */
+    ngx_uint_t                   expect;        /* replies it waits for */
+    unsigned                     out:1;         /* a round is out */
+    unsigned                     done:1;        /* ... and has ended */
+    unsigned                     script:1;      /* EVAL: after NOSCRIPT */
+} ngx_http_appverify_rounds_t;
+
+
 /* per request: what the variables show, a flow's exchange with Telesign,
  * and a denial to render as JSON */
 
-typedef struct {
+struct ngx_http_appverify_ctx_s {
     av_record_t                  rec;           /* for the variables */
 
     /* a core flow across its steps (ngx_http_appverify_ask.c) */
@@ -124,6 +167,19 @@ typedef struct {
     av_flow_conf_t               fc;
     const av_store_t            *store;
     ngx_str_t                   *ask_uri;       /* Telesign's location */
+    ngx_http_appverify_zone_t   *zone;
+    av_endpoint_t                ep;            /* for the metrics */
+
+    /* the step being run, what it reads, its rounds with Redis */
+    ngx_http_appverify_run_pt    run;
+    av_next_t                    next;
+    av_params_t                 *params;
+    ngx_str_t                    body;
+    ngx_uint_t                   json;
+    av_use_t                     use;           /* status, gate */
+    unsigned                     cacheable:1;   /* the copy may answer */
+    ngx_http_appverify_rounds_t *rd;            /* NULL: not yet */
+
     unsigned                     asking:1;      /* a step is out */
     unsigned                     ask_cleanup:1; /* abandons it on exit */
 
@@ -142,7 +198,7 @@ typedef struct {
     unsigned                     deny_sent:1;     /* our body is out */
     av_err_t                     deny;            /* AV_OK: let in */
     ngx_table_elt_t             *deny_www;        /* our WWW-Authenticate */
-} ngx_http_appverify_ctx_t;
+};
 
 
 /* ngx_http_appverify_zone.c */
@@ -157,13 +213,30 @@ ngx_int_t ngx_http_appverify_init_zone(ngx_shm_zone_t *shm_zone, void *data);
 
 void ngx_http_appverify_ask_init(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx, ngx_shm_zone_t *zone, ngx_str_t *uri);
-ngx_int_t ngx_http_appverify_step(ngx_http_request_t *r,
-    ngx_http_appverify_ctx_t *ctx, av_next_t next, av_answer_t *a);
-ngx_int_t ngx_http_appverify_answered(ngx_http_request_t *r,
+ngx_int_t ngx_http_appverify_drive(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, ngx_http_appverify_run_pt run,
+    av_answer_t *a);
+ngx_int_t ngx_http_appverify_resume(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx, av_answer_t *a);
+void ngx_http_appverify_endpoint_run(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, ngx_http_appverify_run_pt run);
 void ngx_http_appverify_endpoint_answered(ngx_http_request_t *r);
-void ngx_http_appverify_endpoint_step(ngx_http_request_t *r,
-    ngx_http_appverify_ctx_t *ctx, av_next_t next, av_answer_t *a);
+
+/* ngx_http_appverify_run.c */
+
+ngx_int_t ngx_http_appverify_run(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, ngx_http_appverify_run_pt run,
+    av_answer_t *a);
+ngx_int_t ngx_http_appverify_run_resume(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, av_answer_t *a);
+
+/* ngx_http_appverify_redis.c */
+
+ngx_http_appverify_redis_t *ngx_http_appverify_redis_conf(
+    ngx_shm_zone_t *zone);
+ngx_int_t ngx_http_appverify_redis_round(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, ngx_http_appverify_redis_t *rc,
+    ngx_uint_t argc, const char **argv, const size_t *argvlen);
 
 /* ngx_http_appverify_upstream.c */
 
@@ -221,6 +294,8 @@ ngx_int_t ngx_http_appverify_set_cookie(ngx_http_request_t *r,
     ngx_http_appverify_loc_conf_t *alcf, u_char *cred, size_t len);
 av_err_t ngx_http_appverify_request_params(ngx_http_request_t *r,
     av_params_t *params);
+av_next_t ngx_http_appverify_status_run(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, const av_store_t *store, av_answer_t *a);
 ngx_int_t ngx_http_appverify_gate_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_appverify_gate_overruled(ngx_http_request_t *r);
 

@@ -47,12 +47,8 @@ ngx_http_appverify_status_handler(ngx_http_request_t *r)
 static void
 ngx_http_appverify_status_body(ngx_http_request_t *r)
 {
-    size_t                          len;
     ngx_int_t                       rc;
     ngx_str_t                       body;
-    av_next_t                       next;
-    const char                     *cred;
-    av_answer_t                     a;
     ngx_http_appverify_ctx_t       *ctx;
     ngx_http_appverify_loc_conf_t  *alcf;
 
@@ -75,12 +71,32 @@ ngx_http_appverify_status_body(ngx_http_request_t *r)
 
     ngx_http_appverify_ask_init(r, ctx, alcf->zone, &alcf->upstream);
 
+    ctx->use = AV_USE_STATUS;
+    ctx->ep = AV_EP_STATUS;
+    ctx->cacheable = 1;
+
+    ngx_http_appverify_endpoint_run(r, ctx, ngx_http_appverify_status_run);
+}
+
+
+/* The status endpoint's step, and the gate's: the request's credential,
+ * read again on each run (a Redis store runs a step more than once). */
+
+av_next_t
+ngx_http_appverify_status_run(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, const av_store_t *store, av_answer_t *a)
+{
+    size_t                          len;
+    const char                     *cred;
+    ngx_http_appverify_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
+
     if (!ngx_http_appverify_credential(r, alcf, &cred, &len)) {
         cred = NULL;
+        len = 0;
     }
 
-    next = av_flow_status(&ctx->x, &a, &ctx->fc, ctx->store, AV_USE_STATUS,
-                          cred, len, ngx_http_appverify_now_ms());
-
-    ngx_http_appverify_endpoint_step(r, ctx, next, &a);
+    return av_flow_status(&ctx->x, a, &ctx->fc, store, ctx->use, cred, len,
+                          ngx_http_appverify_now_ms());
 }

@@ -17,7 +17,8 @@
 
 
 static void ngx_http_appverify_token_body(ngx_http_request_t *r);
-static ngx_int_t ngx_http_appverify_token(ngx_http_request_t *r);
+static av_next_t ngx_http_appverify_token_run(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, const av_store_t *store, av_answer_t *a);
 static ngx_uint_t ngx_http_appverify_wants_json(ngx_http_request_t *r);
 
 
@@ -34,7 +35,10 @@ ngx_http_appverify_token_handler(ngx_http_request_t *r)
             return rc;
         }
 
-        return ngx_http_appverify_token(r);
+        /* as if a body had been read: the step may wait for Redis */
+        r->main->count++;
+        ngx_http_appverify_token_body(r);
+        return NGX_DONE;
     }
 
     if (!(r->method & NGX_HTTP_POST)) {
@@ -63,37 +67,58 @@ ngx_http_appverify_token_handler(ngx_http_request_t *r)
 static void
 ngx_http_appverify_token_body(ngx_http_request_t *r)
 {
-    ngx_http_finalize_request(r, ngx_http_appverify_token(r));
-}
-
-
-static ngx_int_t
-ngx_http_appverify_token(ngx_http_request_t *r)
-{
     av_err_t                        rc;
-    av_params_t                     params;
-    av_answer_t                     a;
-    av_flow_conf_t                  fc;
-    ngx_http_appverify_zone_t      *zone;
+    ngx_http_appverify_ctx_t       *ctx;
     ngx_http_appverify_loc_conf_t  *alcf;
-    u_char                          addr[NGX_HTTP_APPVERIFY_ADDR_LEN];
 
-    rc = ngx_http_appverify_request_params(r, &params);
+    ctx = ngx_http_appverify_get_ctx(r);
+    if (ctx == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ctx->params = ngx_palloc(r->pool, sizeof(av_params_t));
+    if (ctx->params == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    rc = ngx_http_appverify_request_params(r, ctx->params);
+
+    /* every run of the step names the same new verification */
+    if (rc == AV_OK && av_snap_draw_xid(ctx->params) != 0) {
+        rc = AV_ERR_INTERNAL;
+    }
+
     if (rc != AV_OK) {
-        return ngx_http_appverify_send_error(r, rc, NULL);
+        ngx_http_finalize_request(r,
+                                  ngx_http_appverify_send_error(r, rc, NULL));
+        return;
     }
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
-    zone = alcf->zone->data;
 
-    ngx_http_appverify_flow_conf(r, &fc);
+    ngx_http_appverify_flow_conf(r, &ctx->fc);
+    ctx->zone = alcf->zone->data;
+    ctx->store = &ctx->zone->store;
+    ctx->ep = AV_EP_TOKEN;
+    ctx->json = ngx_http_appverify_wants_json(r);
 
-    av_flow_token(&a, &fc, &zone->store, &params,
-                  ngx_http_appverify_client(r, addr),
-                  ngx_http_appverify_wants_json(r),
+    ngx_http_appverify_endpoint_run(r, ctx, ngx_http_appverify_token_run);
+}
+
+
+static av_next_t
+ngx_http_appverify_token_run(ngx_http_request_t *r,
+    ngx_http_appverify_ctx_t *ctx, const av_store_t *store, av_answer_t *a)
+{
+    u_char  addr[NGX_HTTP_APPVERIFY_ADDR_LEN];
+
+    av_flow_token(a, &ctx->fc, store, ctx->params,
+                  ngx_http_appverify_client(r, addr), (int) ctx->json,
                   ngx_http_appverify_now_ms());
 
-    return ngx_http_appverify_send_answer(r, &a);
+    return AV_NEXT_SEND;
 }
 
 

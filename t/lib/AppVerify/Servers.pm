@@ -17,7 +17,7 @@ use Exporter 'import';
 
 our @EXPORT_OK = qw(render start_httpd stop_httpd start_nginx stop_nginx
                     start_redis stop_redis start_sim stop_sim wait_port
-                    port_free root);
+                    port_free root read_pid);
 
 sub root {
     my $r = $ENV{TEST_NGINX_ROOT} // $ENV{AV_ROOT};
