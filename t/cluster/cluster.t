@@ -30,7 +30,8 @@ use AppVerify::Test;
 use AppVerify::Attack qw(send_pieces);
 use AppVerify::Nodes qw(nodes req timed parallel log_count);
 use AppVerify::Servers qw(render start_httpd stop_httpd start_nginx stop_nginx
-                          start_redis stop_redis start_sim stop_sim read_pid);
+                          start_redis stop_redis start_sim stop_sim read_pid
+                          use_redis);
 
 my $root = $ENV{AV_ROOT} // getcwd();
 my $base = "$root/t/servroot-cluster";
@@ -69,12 +70,14 @@ sub redis_up {
                        appendonly => 1, args => ['--requirepass', $password]);
 }
 
-sub slurp { open my $fh, '<', $_[0] or die "$_[0]: $!\n"; local $/; <$fh> }
 sub spit  { open my $fh, '>', $_[0] or die "$_[0]: $!\n"; print $fh $_[1] }
 
 $redis = redis_up();
 $sim = start_sim(port => $port{sim}, log => "$base/sim.log",
                  callback => "http://127.0.0.1:$port{b}/callback");
+
+my %redis = (port => $port{redis}, password_file => "$base/redis.pass",
+             db => $db, prefix => $prefix);
 
 for my $node (qw(a b c)) {
     my $dir = "$base/$node";
@@ -88,27 +91,13 @@ for my $node (qw(a b c)) {
     if ($node eq 'c') {
         render("t/both-servers/conf/httpd.conf.in", "$dir/httpd.conf", %vars,
                MODULE => $apache_module, CACHE => 'unused');
-        my $conf = slurp("$dir/httpd.conf");
-        $conf =~ s{^AppVerifyCache .*$}{AppVerifyRedis 127.0.0.1:$port{redis} password_file=$base/redis.pass db=$db prefix=$prefix timeout=1s}m
-            or die "no AppVerifyCache line in the httpd template\n";
-        spit("$dir/httpd.conf", $conf);
+        use_redis(kind => 'apache', conf => "$dir/httpd.conf", %redis);
         start_httpd(conf => "$dir/httpd.conf", dir => $dir, port => $port{c});
 
     } else {
         render("t/both-servers/conf/nginx.conf.in", "$dir/nginx.conf", %vars,
                NGX_MODULE => $ngx_module);
-        my $conf = slurp("$dir/nginx.conf");
-        $conf =~ s{^(\s*appverify_zone\s+zone=av:1m;)$}{$1
-    upstream av_redis { server 127.0.0.1:$port{redis}; keepalive 4; }
-    appverify_redis zone=av pass=/_redis password_file=$base/redis.pass db=$db prefix=$prefix;}m
-            or die "no appverify_zone line in the nginx template\n";
-        $conf =~ s{^(\s*server_name localhost;)$}{$1
-        location = /_redis {
-            internal;
-            appverify_redis_pass av_redis;
-            appverify_redis_timeout 1s;
-        }}m or die "no server_name line in the nginx template\n";
-        spit("$dir/nginx.conf", $conf);
+        use_redis(kind => 'nginx', conf => "$dir/nginx.conf", %redis);
         start_nginx(conf => "$dir/nginx.conf", dir => $dir, port => $port{$node});
     }
     $up{$node} = 1;

@@ -17,7 +17,7 @@ use Exporter 'import';
 
 our @EXPORT_OK = qw(render start_httpd stop_httpd start_nginx stop_nginx
                     start_redis stop_redis start_sim stop_sim wait_port
-                    port_free root read_pid);
+                    port_free root read_pid use_redis);
 
 sub root {
     my $r = $ENV{TEST_NGINX_ROOT} // $ENV{AV_ROOT};
@@ -145,6 +145,44 @@ sub stop_nginx {
     my (%a) = @_;
     my $pid = read_pid("$a{dir}/logs/nginx.pid");
     stop_pid($pid, 'QUIT') if $pid;
+}
+
+# --- the state in Redis ------------------------------------------------------
+
+# Rewrites a config rendered from t/both-servers/conf/ so that its state
+# lives in a Redis: httpd's AppVerifyCache line becomes AppVerifyRedis;
+# nginx's zone gets appverify_redis and the internal location it passes
+# to.  use_redis(kind => 'nginx'|'apache', conf => FILE, port => REDIS,
+# [password_file => F], [db => N], [prefix => S])
+sub use_redis {
+    my (%a) = @_;
+    my $opts = join '', map { defined $a{$_} ? " $_=$a{$_}" : '' }
+                        qw(password_file db prefix);
+    open my $in, '<', $a{conf} or die "$a{conf}: $!\n";
+    my $conf = do { local $/; <$in> };
+    close $in;
+    if ($a{kind} eq 'apache') {
+        $conf =~ s{^AppVerifyCache .*$}{AppVerifyRedis 127.0.0.1:$a{port}$opts timeout=1s}m
+            or die "$a{conf}: no AppVerifyCache line\n";
+    } else {
+        $conf =~ s{^(\s*appverify_zone\s+zone=av:1m;)$}{$1
+    upstream av_redis { server 127.0.0.1:$a{port}; keepalive 4; }
+    appverify_redis zone=av pass=/_redis$opts;}m
+            or die "$a{conf}: no appverify_zone line\n";
+        $conf =~ s{^(\s*server_name localhost;)$}{$1
+        location = /_redis {
+            internal;
+            appverify_redis_pass av_redis;
+            appverify_redis_timeout 1s;
+        }}m or die "$a{conf}: no server_name line\n";
+        # what a request holds in Redis while Telesign is asked is ended by
+        # its next step, so that step must run when the client leaves too
+        $conf =~ s{^(\s*location /_telesign/ \{)$}{$1\n            proxy_ignore_client_abort on;}m
+            or die "$a{conf}: no /_telesign/ location\n";
+    }
+    open my $out, '>', $a{conf} or die "$a{conf}: $!\n";
+    print $out $conf;
+    close $out;
 }
 
 # --- redis-server and the simulator (children of ours) -------------------------

@@ -1,0 +1,18 @@
+# Many edge nodes on one Redis (t/cluster/, README "Cluster").
+#
+#   make test           runs t/cluster/cluster.t: two nginx nodes and an
+#                       httpd node on one redis-server (about 10 s)
+#   make test-cluster   that, and every shared scenario (t/both-servers/)
+#                       against both servers with their state in Redis
+#
+# Ports: cluster.t 19700-19705, the scenarios 19860-19899 and 19891.
+
+TEST_TARGETS += test-cluster-nodes
+
+.PHONY: test-cluster test-cluster-nodes
+
+test-cluster-nodes: $(NGX_MOD) $(APACHE_MOD) | deps
+	@prove t/cluster/cluster.t
+
+test-cluster: test-cluster-nodes
+	@AV_STORE=redis ./t/both-servers/run
