@@ -4,15 +4,20 @@
 #                       httpd node on one redis-server (about 10 s)
 #   make test-cluster   that, and every shared scenario (t/both-servers/)
 #                       against both servers with their state in Redis
+#   make test-cluster-asan  the same against nginx with the ASan module
 #
 # Ports: cluster.t 19700-19705, the scenarios 19860-19899 and 19891.
 
 TEST_TARGETS += test-cluster-nodes
 
-.PHONY: test-cluster test-cluster-nodes
+.PHONY: test-cluster test-cluster-nodes test-cluster-asan
 
 test-cluster-nodes: $(NGX_MOD) $(APACHE_MOD) | deps
 	@prove t/cluster/cluster.t
 
 test-cluster: test-cluster-nodes
 	@AV_STORE=redis ./t/both-servers/run
+
+# the same with nginx's module built with ASan+UBSan (t/cluster/sanitized)
+test-cluster-asan: $(ASAN_MOD) $(APACHE_MOD) | deps
+	@./t/cluster/sanitized

@@ -268,6 +268,30 @@ is($three{200} // 0, 2, "one client's limit holds across the nodes (2 of 12)")
 is($three{200} // 0, 2, "a number range's limit holds across the nodes (2 of 12)")
     or diag(explain(\%three));
 
+# --- Redis stalled: requests wait side by side, clients leave mid-round -------------
+
+kill 'STOP', $redis;
+my $t0 = time;
+my @stalled = parallel(map { ['a', 'GET', "/token?phone=1555870070$_"] } 1 .. 8);
+my $waited = time - $t0;
+is(scalar(grep { $_->[0] == 503 } @stalled), 8,
+   'Redis stopped: 8 tokens at once, 503 each (appverify_redis_timeout 1s)');
+ok($waited < 2.5, sprintf('... side by side, not one after another (%.2fs)', $waited));
+
+# clients that leave while their round is out: the round ends after them
+for my $node (qw(a b)) {
+    send_pieces(["GET /token?phone=15558700790 HTTP/1.1\r\nHost: x\r\n\r\n", \0.2],
+                port => $port{$node}, leave => 1);
+    send_pieces(["GET /account/index.html HTTP/1.1\r\nHost: x\r\n"
+                 . "Cookie: appverify=" . AppVerify::Test::credential('cluster-gone')
+                 . "\r\n\r\n", \0.2], port => $port{$node}, leave => 1);
+}
+kill 'CONT', $redis;
+sleep 1.2;
+is(gate('a', $cred)->code, 200, '... Redis going on: A answers as before');
+is(req('b', 'GET', '/token?phone=15558700791')->code, 200,
+   '... and B commits again, after the clients that left');
+
 # --- Redis killed -------------------------------------------------------------------
 
 # a session B knows only from Redis until now
@@ -325,7 +349,7 @@ is(req('a', 'GET', '/token?phone=15558700603')->code, 200,
 # --- reload and graceful restart ------------------------------------------------------
 
 my $errors = log_count("$base/a/logs/error.log", qr/\[(?:alert|emerg|crit)\]/);
-system('/usr/sbin/nginx', '-p', "$base/a/", '-c', "$base/a/nginx.conf",
+system($ENV{TEST_NGINX_BINARY} // '/usr/sbin/nginx', '-p', "$base/a/", '-c', "$base/a/nginx.conf",
        '-s', 'reload') == 0 or die "nginx -s reload failed\n";
 sleep 1;
 is(gate('a', $cred)->code, 200, 'after a reload of A the session passes');
