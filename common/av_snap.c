@@ -43,8 +43,11 @@ av_snap_end(void *data)
 
 
 /*
- * An item not fetched yet is named for the next round and fails the
- * read: the run goes on to some answer, which the glue drops.
+ * An item not fetched yet is named for the next round and reads as
+ * absent, so the run goes on and names every other item it needs in the
+ * same round; its answer is dropped (av_snap_missing says so).  Only an
+ * item named through what another holds (a phone's latest xid) waits for
+ * a round of its own.
  */
 
 static av_err_t
@@ -67,14 +70,9 @@ av_snap_read(void *data, av_item_t *it)
         memcpy(e->read.key, it->key, it->key_len + 1);
         e->read.key_len = it->key_len;
         e->now = e->read;
-        return AV_ERR_STORE_UNAVAILABLE;
     }
 
-    if (!e->fetched) {
-        return AV_ERR_STORE_UNAVAILABLE;
-    }
-
-    it->found = e->now.found;
+    it->found = e->fetched ? e->now.found : 0;
     it->v = e->now.v;
     it->raw_len = 0;        /* the snapshot's compare-and-set keeps it */
 
@@ -99,7 +97,7 @@ av_snap_commit(void *data, av_item_t *items, unsigned n, int *conflict)
         }
 
         e = av_snap_find(sn, &items[i]);
-        if (e == NULL || !e->fetched) {
+        if (e == NULL) {
             return AV_ERR_INTERNAL;     /* every item is read before */
         }
 

@@ -8,9 +8,10 @@
  * writes are kept there (a later transaction of the same step reads
  * them).  When the step ends, one of three things holds:
  *
- *   - it read an item the snapshot has not fetched: av_snap_missing()
- *     names them; the glue fetches them and runs the step again from its
- *     start (its answer meanwhile is meaningless and is dropped);
+ *   - it read items the snapshot has not fetched (they read as absent, so
+ *     that one run names all it can): av_snap_missing() names them; the
+ *     glue fetches them in one round and runs the step again from its
+ *     start (the answer of a run that missed items is dropped);
  *   - it wrote: av_snap_cas() gives the items for one compare-and-set of
  *     everything the step read (av_redis_cas_build), so the step commits
  *     all or nothing, exactly as if it had run on the shared store; when
