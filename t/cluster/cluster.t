@@ -194,6 +194,37 @@ is(gate('c', $cred)->header('X-Phone') // '', $phone,
    "... the httpd node's REMOTE_USER is the phone");
 is(gate('b', $cred)->header('X-Phone') // '', $phone, "... B's \$appverify_phone too");
 
+# --- what each flow costs in Redis round trips --------------------------------------
+
+# the round trips since the last call: each is one MGET or one EVALSHA
+# (with its AUTH and SELECT pipelined in front)
+my %last;
+sub rounds {
+    my %now = redis_cli('INFO', 'commandstats') =~ /^cmdstat_(\w+):calls=(\d+)/mg;
+    my %d = map { $_ => ($now{$_} // 0) - ($last{$_} // 0) } qw(mget evalsha eval);
+    $last{$_} = $now{$_} // 0 for keys %now;
+    return \%d;
+}
+
+my $rxid = 'cluster-rounds';
+my $rcred = AppVerify::Test::credential($rxid);
+rounds();
+req('a', 'GET', "/token?phone=15558700111&xid=$rxid");
+my $d = rounds();
+is("$d->{mget} $d->{evalsha}", '1 1', 'a token: one MGET, one compare-and-set');
+callback('b', xid => $rxid, phone => '15558700111');
+$d = rounds();
+is("$d->{mget} $d->{evalsha}", '1 1', 'a callback: one MGET, one compare-and-set');
+$asked = sim_calls($status_path);
+is(gate('a', $rcred, '/lk/account/')->code, 200, "A's first gate after B's callback");
+$d = rounds();
+is("$d->{mget} $d->{evalsha}", '1 0', '... costs one MGET and no commit');
+is(sim_calls($status_path), $asked, '... and no Telesign call');
+is(gate('a', $rcred, '/lk/account/')->code, 200, "A's next gate");
+$d = rounds();
+is("$d->{mget} $d->{evalsha}", '0 0', '... answers from A\'s own copy: no round trip');
+diag("Redis round trips: token 2, callback 2, first gate on another node 1, then 0");
+
 # --- a missed call placed on one node, finalized on another ----------------------
 
 my $mcred = start_call('a', '15558700201', '24680');
