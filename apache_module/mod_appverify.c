@@ -15,14 +15,12 @@
 #include "http_log.h"
 #include "http_request.h"
 #include "apr_strings.h"
-#include "apr_file_io.h"
 #include "apr_lib.h"
 
 #include "mod_appverify.h"
 
 #include "av_conf.h"
-
-#include <openssl/crypto.h>
+#include "av_secret.h"
 
 
 static void *appverify_create_server_conf(apr_pool_t *p, server_rec *s);
@@ -38,6 +36,8 @@ static const char *appverify_set_key_file(cmd_parms *cmd, void *dconf,
     const char *arg, const char *previous);
 static const char *appverify_read_key(cmd_parms *cmd, const char *arg,
     int api, av_key_t **out, const char **path);
+static const char *appverify_secret_error(cmd_parms *cmd, const char *file,
+    av_secret_rc_t rc, const av_secret_info_t *info);
 static apr_status_t appverify_key_cleanup(void *data);
 static av_key_t *appverify_key_alloc(apr_pool_t *p);
 static const char *appverify_set_cache(cmd_parms *cmd, void *dconf,
@@ -426,15 +426,14 @@ appverify_set_key_file(cmd_parms *cmd, void *dconf, const char *arg,
  * max + 1 when the file holds more), its resolved path in *file for
  * messages.  The caller reads the secret out of *buf and wipes it with
  * appverify_secret_wipe(), also on its errors.  NULL, or the directive's
- * error (nothing to wipe then).
+ * error (nothing to wipe then).  The reading is the core's, nginx's too.
  */
 
 const char *
 appverify_secret_read(cmd_parms *cmd, const char *arg, apr_size_t max,
     char **buf, apr_size_t *len, const char **file)
 {
-    apr_file_t    *f;
-    apr_status_t   rv;
+    av_secret_info_t  info;
 
     *file = ap_server_root_relative(cmd->pool, arg);
     if (*file == NULL) {
@@ -442,35 +441,57 @@ appverify_secret_read(cmd_parms *cmd, const char *arg, apr_size_t max,
                             cmd->cmd->name, arg);
     }
 
-    rv = apr_file_open(&f, *file, APR_FOPEN_READ, APR_OS_DEFAULT,
-                       cmd->temp_pool);
-    if (rv != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "%s: cannot open \"%s\": %pm",
-                            cmd->cmd->name, *file, &rv);
-    }
-
+    /* one byte more than allowed tells a file that is too long */
     *buf = apr_palloc(cmd->temp_pool, max + 1);
 
-    /* one byte more than allowed tells a file that is too long */
-    rv = apr_file_read_full(f, *buf, max + 1, len);
-    apr_file_close(f);
-
-    if (rv != APR_SUCCESS && rv != APR_EOF) {
-        appverify_secret_wipe(*buf, max);
-        return apr_psprintf(cmd->pool, "%s: cannot read \"%s\": %pm",
-                            cmd->cmd->name, *file, &rv);
-    }
-
-    return NULL;
+    return appverify_secret_error(cmd, *file,
+                                  av_secret_read(*file, *buf, max + 1, len,
+                                                 &info),
+                                  &info);
 }
 
 
-/* OPENSSL_cleanse: a memset the compiler may not drop as a dead store. */
+/* a memset the compiler may not drop as a dead store (av_secret.h) */
 
 void
 appverify_secret_wipe(char *buf, apr_size_t max)
 {
-    OPENSSL_cleanse(buf, max + 1);
+    av_secret_wipe(buf, max + 1);
+}
+
+
+/* What the core's reader said, in httpd's words; NULL when it read. */
+
+static const char *
+appverify_secret_error(cmd_parms *cmd, const char *file, av_secret_rc_t rc,
+    const av_secret_info_t *info)
+{
+    apr_status_t  rv;
+
+    rv = APR_FROM_OS_ERROR(info->err);
+
+    switch (rc) {
+
+    case AV_SECRET_OK:
+        return NULL;
+
+    case AV_SECRET_OPEN:
+        return apr_psprintf(cmd->pool, "%s: cannot open \"%s\": %pm",
+                            cmd->cmd->name, file, &rv);
+
+    case AV_SECRET_STAT:
+    case AV_SECRET_READ:
+        return apr_psprintf(cmd->pool, "%s: cannot read \"%s\": %pm",
+                            cmd->cmd->name, file, &rv);
+
+    case AV_SECRET_TOO_LARGE:
+        return apr_psprintf(cmd->pool, "%s: key file \"%s\" is too large "
+                            "or unreadable", cmd->cmd->name, file);
+
+    default: /* AV_SECRET_CONTENT */
+        return apr_psprintf(cmd->pool, "%s: key file \"%s\" %s",
+                            cmd->cmd->name, file, info->why);
+    }
 }
 
 
@@ -478,38 +499,28 @@ static const char *
 appverify_read_key(cmd_parms *cmd, const char *arg, int api, av_key_t **out,
     const char **path)
 {
-    char          *buf;
-    const char    *file, *err, *why;
-    av_key_t      *key;
-    apr_size_t     n;
+    const char        *file, *err;
+    av_key_t          *key;
+    av_secret_info_t   info;
 
-    enum { KEY_FILE_MAX = AV_KEY_FILE_MAX - 1 };
+    file = ap_server_root_relative(cmd->pool, arg);
+    if (file == NULL) {
+        return apr_psprintf(cmd->pool, "%s: invalid path \"%s\"",
+                            cmd->cmd->name, arg);
+    }
 
-    err = appverify_secret_read(cmd, arg, KEY_FILE_MAX, &buf, &n, &file);
+    /* wiped when the configuration is: the pool frees without clearing;
+     * what the file must hold is the core's rule, the same on nginx */
+
+    key = appverify_key_alloc(cmd->pool);
+
+    err = appverify_secret_error(cmd, file,
+                                 av_secret_read_key(key, api ? AV_KEY_FILE_API
+                                                     : AV_KEY_FILE_SESSION,
+                                                    file, &info),
+                                 &info);
     if (err) {
         return err;
-    }
-
-    if (n > KEY_FILE_MAX) {
-        err = apr_psprintf(cmd->pool, "%s: key file \"%s\" is too large "
-                           "or unreadable", cmd->cmd->name, file);
-        goto done;
-    }
-
-    key = apr_pcalloc(cmd->pool, sizeof(av_key_t));
-
-    /* wiped when the configuration is: the pool frees without clearing */
-    apr_pool_cleanup_register(cmd->pool, key, appverify_key_cleanup,
-                              apr_pool_cleanup_null);
-
-    /* what the file must hold is the core's rule, the same on nginx */
-
-    why = av_key_from_file_text(key, api ? AV_KEY_FILE_API
-                                         : AV_KEY_FILE_SESSION, buf, n);
-    if (why) {
-        err = apr_psprintf(cmd->pool, "%s: key file \"%s\" %s",
-                           cmd->cmd->name, file, why);
-        goto done;
     }
 
     *out = key;
@@ -518,11 +529,7 @@ appverify_read_key(cmd_parms *cmd, const char *arg, int api, av_key_t **out,
         *path = file;
     }
 
-done:
-
-    appverify_secret_wipe(buf, KEY_FILE_MAX);
-
-    return err;
+    return NULL;
 }
 
 

@@ -13,6 +13,7 @@
 #include "ngx_http_appverify_module.h"
 
 #include "av_conf.h"
+#include "av_secret.h"
 #include "av_xid.h"
 
 
@@ -704,75 +705,56 @@ ngx_http_appverify_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* the file is read by the core (the same reader as httpd's); nginx's words */
+
 static ngx_int_t
 ngx_http_appverify_read_key(ngx_conf_t *cf, ngx_str_t *file, av_key_t *key,
     ngx_uint_t base64)
 {
-    u_char           buf[AV_KEY_FILE_MAX];
-    ssize_t          n;
-    ngx_int_t        rc;
-    const char      *why;
-    ngx_file_t       f;
-    ngx_file_info_t  fi;
+    av_secret_rc_t    rc;
+    av_secret_info_t  info;
 
-    rc = NGX_ERROR;
+    rc = av_secret_read_key(key, base64 ? AV_KEY_FILE_API
+                                        : AV_KEY_FILE_SESSION,
+                            (const char *) file->data, &info);
 
-    ngx_memzero(&f, sizeof(ngx_file_t));
-    f.name = *file;
-    f.log = cf->log;
+    /* set once fstat() has seen the file: also before its other errors */
 
-    f.fd = ngx_open_file(file->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (f.fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_open_file_n " \"%V\" failed", file);
-        return NGX_ERROR;
-    }
-
-    if (ngx_fd_info(f.fd, &fi) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_fd_info_n " \"%V\" failed", file);
-        goto done;
-    }
-
-    if (fi.st_mode & S_IROTH) {
+    if (info.world_readable) {
         ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
                            "key file \"%V\" is readable by every user", file);
     }
 
-    if (ngx_file_size(&fi) > (off_t) sizeof(buf) - 1) {
+    switch (rc) {
+
+    case AV_SECRET_OK:
+        return NGX_OK;
+
+    case AV_SECRET_OPEN:
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, info.err,
+                           ngx_open_file_n " \"%V\" failed", file);
+        return NGX_ERROR;
+
+    case AV_SECRET_STAT:
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, info.err,
+                           ngx_fd_info_n " \"%V\" failed", file);
+        return NGX_ERROR;
+
+    case AV_SECRET_READ:
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, info.err,
+                           ngx_read_fd_n " \"%V\" failed", file);
+        return NGX_ERROR;
+
+    case AV_SECRET_TOO_LARGE:
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "key file \"%V\" is too large", file);
-        goto done;
-    }
+        return NGX_ERROR;
 
-    n = ngx_read_file(&f, buf, sizeof(buf) - 1, 0);
-    if (n == NGX_ERROR) {
-        goto done;
-    }
-
-    /* what the file must hold is the core's rule, the same on httpd */
-
-    why = av_key_from_file_text(key, base64 ? AV_KEY_FILE_API
-                                            : AV_KEY_FILE_SESSION,
-                                (const char *) buf, n);
-    if (why) {
+    default: /* AV_SECRET_CONTENT */
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "key file \"%V\" %s",
-                           file, why);
-        goto done;
+                           file, info.why);
+        return NGX_ERROR;
     }
-
-    rc = NGX_OK;
-
-done:
-
-    ngx_explicit_memzero(buf, sizeof(buf));
-
-    if (ngx_close_file(f.fd) == NGX_FILE_ERROR) {
-        ngx_log_error(NGX_LOG_ALERT, cf->log, ngx_errno,
-                      ngx_close_file_n " \"%V\" failed", file);
-    }
-
-    return rc;
 }
 
 
