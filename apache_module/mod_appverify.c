@@ -46,15 +46,7 @@ static const char *appverify_set_redis(cmd_parms *cmd, void *dconf,
     int argc, char *const argv[]);
 static const char *appverify_set_record_ttl(cmd_parms *cmd, void *dconf,
     const char *arg);
-static const char *appverify_set_seconds(cmd_parms *cmd, void *dconf,
-    const char *arg);
-static const char *appverify_set_lookup_interval(cmd_parms *cmd,
-    void *dconf, const char *arg);
-static const char *appverify_set_count(cmd_parms *cmd, void *dconf,
-    const char *arg);
-static const char *appverify_set_rate(cmd_parms *cmd, void *dconf,
-    const char *arg);
-static const char *appverify_set_max_body(cmd_parms *cmd, void *dconf,
+static const char *appverify_set_value(cmd_parms *cmd, void *dconf,
     const char *arg);
 static const char *appverify_set_countries(cmd_parms *cmd, void *dconf,
     int argc, char *const argv[]);
@@ -73,48 +65,30 @@ static const char *appverify_conf_error(cmd_parms *cmd, const char *msg,
 /*
  * The values nginx's directives share are the core's (av_conf.h): its
  * syntax, bounds and words, so that apache2 -t and nginx -t refuse the
- * same value alike.  cmd->info says where a value goes and by which rule.
+ * same value alike.  cmd->info says where a value goes and by which rule;
+ * the rule's kind says the field's type (appverify_set_value).
  */
 
-typedef const char *(*appverify_time_rule_t)(const char *s, size_t len,
-    int64_t *out);
-typedef const char *(*appverify_count_rule_t)(const char *s, size_t len,
-    unsigned *out);
-
 typedef struct {
     apr_size_t               offset;         /* in appverify_dir_conf_t */
-    appverify_time_rule_t    rule;
-} appverify_time_cmd_t;
+    const av_conf_rule_t    *rule;
+} appverify_value_cmd_t;
 
-typedef struct {
-    apr_size_t               offset;         /* in appverify_dir_conf_t */
-    appverify_count_rule_t   rule;
-} appverify_count_cmd_t;
+#define APPVERIFY_VALUE(field, name)                                         \
+    static const appverify_value_cmd_t  appverify_##field##_cmd = {          \
+        APR_OFFSETOF(appverify_dir_conf_t, field), &av_conf_##name##_rule    \
+    }
 
-static const appverify_time_cmd_t  appverify_timeout_cmd = {
-    APR_OFFSETOF(appverify_dir_conf_t, timeout), av_conf_timeout
-};
-static const appverify_time_cmd_t  appverify_token_lifetime_cmd = {
-    APR_OFFSETOF(appverify_dir_conf_t, token_lifetime), av_conf_token_lifetime
-};
-static const appverify_time_cmd_t  appverify_session_lifetime_cmd = {
-    APR_OFFSETOF(appverify_dir_conf_t, session_lifetime),
-    av_conf_session_lifetime
-};
-static const appverify_time_cmd_t  appverify_pending_timeout_cmd = {
-    APR_OFFSETOF(appverify_dir_conf_t, pending_timeout),
-    av_conf_pending_timeout
-};
-
-static const appverify_count_cmd_t  appverify_burst_cmd = {
-    APR_OFFSETOF(appverify_dir_conf_t, burst), av_conf_burst
-};
-static const appverify_count_cmd_t  appverify_max_attempts_cmd = {
-    APR_OFFSETOF(appverify_dir_conf_t, max_attempts), av_conf_attempts
-};
-static const appverify_count_cmd_t  appverify_max_calls_cmd = {
-    APR_OFFSETOF(appverify_dir_conf_t, max_calls), av_conf_max_calls
-};
+APPVERIFY_VALUE(timeout, timeout);
+APPVERIFY_VALUE(token_lifetime, token_lifetime);
+APPVERIFY_VALUE(session_lifetime, session_lifetime);
+APPVERIFY_VALUE(pending_timeout, pending_timeout);
+APPVERIFY_VALUE(lookup_interval_ms, lookup_interval);
+APPVERIFY_VALUE(rate, rate);
+APPVERIFY_VALUE(burst, burst);
+APPVERIFY_VALUE(max_attempts, attempts);
+APPVERIFY_VALUE(max_calls, max_calls);
+APPVERIFY_VALUE(max_body, max_body);
 
 
 #define DIR_OFFSET(field)  (void *) APR_OFFSETOF(appverify_dir_conf_t, field)
@@ -143,10 +117,10 @@ static const command_rec appverify_cmds[] = {
     AP_INIT_TAKE1("AppVerifyTelesignURL", appverify_set_url, NULL,
         RSRC_CONF|ACCESS_CONF,
         "Telesign's REST base URL, e.g. https://rest-ww.telesign.com"),
-    AP_INIT_TAKE1("AppVerifyTelesignTimeout", appverify_set_seconds,
+    AP_INIT_TAKE1("AppVerifyTelesignTimeout", appverify_set_value,
         (void *) &appverify_timeout_cmd, RSRC_CONF|ACCESS_CONF,
         "Timeout of one call to Telesign (default 5s)"),
-    AP_INIT_TAKE1("AppVerifyTelesignMaxCalls", appverify_set_count,
+    AP_INIT_TAKE1("AppVerifyTelesignMaxCalls", appverify_set_value,
         (void *) &appverify_max_calls_cmd, RSRC_CONF|ACCESS_CONF,
         "Threads of a child process that may wait on Telesign at once; "
         "past it, 503 at once (default 8)"),
@@ -154,23 +128,23 @@ static const command_rec appverify_cmds[] = {
         RSRC_CONF|ACCESS_CONF,
         "Ask Telesign's Get Status for pending or unknown sessions "
         "(default On, when AppVerifyTelesignURL is set)"),
-    AP_INIT_TAKE1("AppVerifyLookupInterval", appverify_set_lookup_interval,
-        NULL, RSRC_CONF|ACCESS_CONF,
+    AP_INIT_TAKE1("AppVerifyLookupInterval", appverify_set_value,
+        (void *) &appverify_lookup_interval_ms_cmd, RSRC_CONF|ACCESS_CONF,
         "At most one Get Status per xid this often (default 3s)"),
-    AP_INIT_TAKE1("AppVerifyTokenLifetime", appverify_set_seconds,
+    AP_INIT_TAKE1("AppVerifyTokenLifetime", appverify_set_value,
         (void *) &appverify_token_lifetime_cmd, RSRC_CONF|ACCESS_CONF,
         "JWT lifetime (default 30s)"),
-    AP_INIT_TAKE1("AppVerifySessionLifetime", appverify_set_seconds,
+    AP_INIT_TAKE1("AppVerifySessionLifetime", appverify_set_value,
         (void *) &appverify_session_lifetime_cmd, RSRC_CONF|ACCESS_CONF,
         "Session credential lifetime (default 12h)"),
-    AP_INIT_TAKE1("AppVerifyPendingTimeout", appverify_set_seconds,
+    AP_INIT_TAKE1("AppVerifyPendingTimeout", appverify_set_value,
         (void *) &appverify_pending_timeout_cmd, RSRC_CONF|ACCESS_CONF,
         "A pending verification younger than this refuses a new one "
         "for the same phone (default 60s; 0 turns the rule off)"),
-    AP_INIT_TAKE1("AppVerifyRate", appverify_set_rate, NULL,
-        RSRC_CONF|ACCESS_CONF, "Requests per phone, Nr/s or Nr/m "
-        "(default 6r/m)"),
-    AP_INIT_TAKE1("AppVerifyBurst", appverify_set_count,
+    AP_INIT_TAKE1("AppVerifyRate", appverify_set_value,
+        (void *) &appverify_rate_cmd, RSRC_CONF|ACCESS_CONF,
+        "Requests per phone, Nr/s or Nr/m (default 6r/m)"),
+    AP_INIT_TAKE1("AppVerifyBurst", appverify_set_value,
         (void *) &appverify_burst_cmd, RSRC_CONF|ACCESS_CONF,
         "Extra requests allowed at once (default 3; 0 with an AppVerifyRate "
         "of one's own)"),
@@ -186,12 +160,12 @@ static const command_rec appverify_cmds[] = {
         (void *) 1, RSRC_CONF|ACCESS_CONF, "Toll-fraud guard: digits=N "
         "rate=Nr/s|Nr/m [burst=N] new verifications per number range (the "
         "first N digits), or off (default off)"),
-    AP_INIT_TAKE1("AppVerifyMaxAttempts", appverify_set_count,
+    AP_INIT_TAKE1("AppVerifyMaxAttempts", appverify_set_value,
         (void *) &appverify_max_attempts_cmd, RSRC_CONF|ACCESS_CONF,
         "Wrong missed-call codes before the verification fails (default 3)"),
-    AP_INIT_TAKE1("AppVerifyMaxBody", appverify_set_max_body, NULL,
-        RSRC_CONF|ACCESS_CONF, "Largest callback body (default and "
-        "maximum 16384)"),
+    AP_INIT_TAKE1("AppVerifyMaxBody", appverify_set_value,
+        (void *) &appverify_max_body_cmd, RSRC_CONF|ACCESS_CONF,
+        "Largest callback body (default and maximum 16384)"),
     AP_INIT_FLAG("AppVerifyCallbackSignature", appverify_set_signature, NULL,
         RSRC_CONF|ACCESS_CONF,
         "Off accepts unsigned callbacks: only for testing (default On)"),
@@ -599,43 +573,41 @@ appverify_conf_error(cmd_parms *cmd, const char *msg, const char *value)
 }
 
 
-/* AppVerifyTokenLifetime, AppVerifySessionLifetime, AppVerifyPendingTimeout,
- * AppVerifyTelesignTimeout: whole seconds */
+/*
+ * AppVerifyTokenLifetime, AppVerifySessionLifetime, AppVerifyPendingTimeout,
+ * AppVerifyTelesignTimeout (whole seconds), AppVerifyLookupInterval
+ * (milliseconds, as nginx's "500ms"), AppVerifyRate (per 1000 s, as
+ * limit_req), AppVerifyBurst, AppVerifyMaxAttempts,
+ * AppVerifyTelesignMaxCalls, AppVerifyMaxBody: the core's rule, stored in
+ * the field's type for the rule's kind.
+ */
 
 static const char *
-appverify_set_seconds(cmd_parms *cmd, void *dconf, const char *arg)
+appverify_set_value(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    int64_t                      v;
-    const char                  *why;
-    const appverify_time_cmd_t  *t = cmd->info;
+    char                         *field;
+    int64_t                       v;
+    const char                   *why;
+    const appverify_value_cmd_t  *c = cmd->info;
 
-    why = t->rule(arg, strlen(arg), &v);
+    why = av_conf_value(c->rule, arg, strlen(arg), &v);
     if (why) {
         return appverify_conf_error(cmd, why, arg);
     }
 
-    *(int *) ((char *) dconf + t->offset) = (int) v;
+    field = (char *) dconf + c->offset;
 
-    return NULL;
-}
-
-
-/* AppVerifyLookupInterval: milliseconds, as nginx's ("500ms") */
-
-static const char *
-appverify_set_lookup_interval(cmd_parms *cmd, void *dconf, const char *arg)
-{
-    appverify_dir_conf_t *dc = dconf;
-
-    int64_t      v;
-    const char  *why;
-
-    why = av_conf_lookup_interval(arg, strlen(arg), &v);
-    if (why) {
-        return appverify_conf_error(cmd, why, arg);
+    switch (c->rule->kind) {
+    case AV_CONF_MSEC:
+        *(apr_int64_t *) field = v;
+        break;
+    case AV_CONF_SIZE:
+        *(apr_off_t *) field = (apr_off_t) v;
+        break;
+    default: /* seconds, counts and rates: int */
+        *(int *) field = (int) v;
+        break;
     }
-
-    dc->lookup_interval_ms = v;
 
     return NULL;
 }
@@ -656,47 +628,6 @@ appverify_set_record_ttl(cmd_parms *cmd, void *dconf, const char *arg)
     }
 
     sc->record_ttl = apr_time_from_sec(v);
-
-    return NULL;
-}
-
-
-/* AppVerifyBurst, AppVerifyMaxAttempts, AppVerifyTelesignMaxCalls */
-
-static const char *
-appverify_set_count(cmd_parms *cmd, void *dconf, const char *arg)
-{
-    unsigned                      v;
-    const char                   *why;
-    const appverify_count_cmd_t  *c = cmd->info;
-
-    why = c->rule(arg, strlen(arg), &v);
-    if (why) {
-        return appverify_conf_error(cmd, why, arg);
-    }
-
-    *(int *) ((char *) dconf + c->offset) = (int) v;
-
-    return NULL;
-}
-
-
-/* AppVerifyRate 6r/m | 1r/s, stored as requests per 1000 s (limit_req) */
-
-static const char *
-appverify_set_rate(cmd_parms *cmd, void *dconf, const char *arg)
-{
-    appverify_dir_conf_t *dc = dconf;
-
-    uint32_t     v;
-    const char  *why;
-
-    why = av_conf_rate(arg, strlen(arg), &v);
-    if (why) {
-        return appverify_conf_error(cmd, why, arg);
-    }
-
-    dc->rate = (int) v;
 
     return NULL;
 }
@@ -844,25 +775,6 @@ invalid:
 
     return apr_psprintf(cmd->pool, "%s: invalid parameter \"%s\"",
                         cmd->cmd->name, argv[i]);
-}
-
-
-static const char *
-appverify_set_max_body(cmd_parms *cmd, void *dconf, const char *arg)
-{
-    appverify_dir_conf_t *dc = dconf;
-
-    size_t       v;
-    const char  *why;
-
-    why = av_conf_max_body(arg, strlen(arg), &v);
-    if (why) {
-        return appverify_conf_error(cmd, why, arg);
-    }
-
-    dc->max_body = (apr_off_t) v;
-
-    return NULL;
 }
 
 

@@ -27,6 +27,46 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The rules as data, for the directives that take one value: nginx's
+ * command table points cmd->post at a rule, httpd's cmd->info at one with
+ * the field's offset, and one setter on each side stores what
+ * av_conf_value() read in the field's type for the rule's kind.
+ */
+typedef enum {
+    AV_CONF_COUNT = 0,   /* a number from min to max */
+    AV_CONF_SECONDS,     /* a time, whole seconds from min; *out seconds */
+    AV_CONF_MSEC,        /* a time, may be finer;           *out ms */
+    AV_CONF_SIZE,        /* bytes, with k or m, 1 to max */
+    AV_CONF_RATE         /* Nr/s or Nr/m;             *out per 1000 s */
+} av_conf_kind_t;
+
+typedef struct {
+    av_conf_kind_t   kind;
+    int64_t          min;          /* COUNT, SECONDS */
+    int64_t          max;          /* COUNT, SIZE */
+    const char      *msg;          /* the refusal, "%s" for the value */
+} av_conf_rule_t;
+
+const char *av_conf_value(const av_conf_rule_t *rule, const char *s,
+    size_t len, int64_t *out);
+
+extern const av_conf_rule_t  av_conf_rate_rule;
+extern const av_conf_rule_t  av_conf_burst_rule;
+extern const av_conf_rule_t  av_conf_limit_burst_rule;
+extern const av_conf_rule_t  av_conf_attempts_rule;
+extern const av_conf_rule_t  av_conf_max_calls_rule;
+extern const av_conf_rule_t  av_conf_prefix_digits_rule;
+extern const av_conf_rule_t  av_conf_ttl_rule;
+extern const av_conf_rule_t  av_conf_token_lifetime_rule;
+extern const av_conf_rule_t  av_conf_session_lifetime_rule;
+extern const av_conf_rule_t  av_conf_pending_timeout_rule;
+extern const av_conf_rule_t  av_conf_timeout_rule;
+extern const av_conf_rule_t  av_conf_lookup_interval_rule;
+extern const av_conf_rule_t  av_conf_max_body_rule;
+
+/* Each rule by name, *out in the type its fields have. */
+
 /* rate= of token and call, AppVerifyRate; rate= of the toll-fraud limits:
  * requests per 1000 s, as av_rate_take() counts */
 const char *av_conf_rate(const char *s, size_t len, uint32_t *out);

@@ -17,19 +17,6 @@
 #include "av_xid.h"
 
 
-/*
- * A value whose rule is the core's (av_conf.h): the rule, for the slots
- * below, as ngx_conf_post_t carries a handler.
- */
-
-typedef const char *(*ngx_http_appverify_time_rule_pt)(const char *s,
-    size_t len, int64_t *out);
-
-typedef struct {
-    ngx_http_appverify_time_rule_pt  rule;
-} ngx_http_appverify_time_t;
-
-
 static ngx_int_t ngx_http_appverify_add_variables(ngx_conf_t *cf);
 static ngx_int_t ngx_http_appverify_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
@@ -57,11 +44,7 @@ static char *ngx_http_appverify_countries(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_appverify_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_appverify_set_sec_slot(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-static char *ngx_http_appverify_set_msec_slot(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-static char *ngx_http_appverify_set_max_body(ngx_conf_t *cf,
+static char *ngx_http_appverify_set_value_slot(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_appverify_conf_error(ngx_conf_t *cf, const char *msg,
     u_char *value, size_t len);
@@ -77,23 +60,6 @@ static void ngx_http_appverify_secret_free(void *data);
 #define NGX_HTTP_APPVERIFY_VAR_XID       1
 #define NGX_HTTP_APPVERIFY_VAR_STATUS    2
 #define NGX_HTTP_APPVERIFY_VAR_VERIFIED  3
-
-
-static ngx_http_appverify_time_t  ngx_http_appverify_lookup_interval_rule = {
-    av_conf_lookup_interval
-};
-
-static ngx_http_appverify_time_t  ngx_http_appverify_token_lifetime_rule = {
-    av_conf_token_lifetime
-};
-
-static ngx_http_appverify_time_t  ngx_http_appverify_session_lifetime_rule = {
-    av_conf_session_lifetime
-};
-
-static ngx_http_appverify_time_t  ngx_http_appverify_pending_timeout_rule = {
-    av_conf_pending_timeout
-};
 
 
 static ngx_command_t  ngx_http_appverify_commands[] = {
@@ -163,10 +129,10 @@ static ngx_command_t  ngx_http_appverify_commands[] = {
 
     { ngx_string("appverify_lookup_interval"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_appverify_set_msec_slot,
+      ngx_http_appverify_set_value_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_appverify_loc_conf_t, lookup_interval),
-      &ngx_http_appverify_lookup_interval_rule },
+      (void *) &av_conf_lookup_interval_rule },
 
     { ngx_string("appverify_require"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
@@ -205,31 +171,31 @@ static ngx_command_t  ngx_http_appverify_commands[] = {
 
     { ngx_string("appverify_token_lifetime"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_appverify_set_sec_slot,
+      ngx_http_appverify_set_value_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_appverify_loc_conf_t, token_lifetime),
-      &ngx_http_appverify_token_lifetime_rule },
+      (void *) &av_conf_token_lifetime_rule },
 
     { ngx_string("appverify_session_lifetime"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_appverify_set_sec_slot,
+      ngx_http_appverify_set_value_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_appverify_loc_conf_t, session_lifetime),
-      &ngx_http_appverify_session_lifetime_rule },
+      (void *) &av_conf_session_lifetime_rule },
 
     { ngx_string("appverify_pending_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_appverify_set_sec_slot,
+      ngx_http_appverify_set_value_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_appverify_loc_conf_t, pending_timeout),
-      &ngx_http_appverify_pending_timeout_rule },
+      (void *) &av_conf_pending_timeout_rule },
 
     { ngx_string("appverify_max_body"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_appverify_set_max_body,
+      ngx_http_appverify_set_value_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_appverify_loc_conf_t, max_body),
-      NULL },
+      (void *) &av_conf_max_body_rule },
 
     { ngx_string("appverify_cookie_name"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -1213,102 +1179,62 @@ ngx_http_appverify_zone_ref(ngx_conf_t *cf, ngx_str_t *name)
 
 /*
  * appverify_token_lifetime, _session_lifetime, _pending_timeout TIME;
- * appverify_lookup_interval TIME;
- * As ngx_conf_set_sec_slot and _msec_slot, with the core's rule for the
- * time (cmd->post), so that httpd's AppVerify* twins take the same values.
+ * appverify_lookup_interval TIME;  appverify_max_body SIZE;
+ * As ngx_conf_set_sec_slot, _msec_slot and _size_slot, with the core's
+ * rule for the value (cmd->post), so that httpd's AppVerify* twins take
+ * the same values; the rule's kind says the field's type.
  */
 
 static char *
-ngx_http_appverify_set_sec_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+ngx_http_appverify_set_value_slot(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
     char  *p = conf;
 
-    time_t                     *field;
-    int64_t                     sec;
-    ngx_str_t                  *value;
-    const char                 *why;
-    ngx_http_appverify_time_t  *t;
+    int64_t                v;
+    ngx_str_t             *value;
+    ngx_uint_t             unset;
+    const char            *why;
+    const av_conf_rule_t  *rule;
 
-    field = (time_t *) (p + cmd->offset);
+    rule = cmd->post;
+    p += cmd->offset;
 
-    if (*field != NGX_CONF_UNSET) {
-        return "is duplicate";
+    switch (rule->kind) {
+    case AV_CONF_SECONDS:
+        unset = (*(time_t *) p == NGX_CONF_UNSET);
+        break;
+    case AV_CONF_MSEC:
+        unset = (*(ngx_msec_t *) p == NGX_CONF_UNSET_MSEC);
+        break;
+    default: /* AV_CONF_SIZE */
+        unset = (*(size_t *) p == NGX_CONF_UNSET_SIZE);
+        break;
     }
 
-    value = cf->args->elts;
-    t = cmd->post;
-
-    why = t->rule((const char *) value[1].data, value[1].len, &sec);
-    if (why) {
-        return ngx_http_appverify_conf_error(cf, why, value[1].data,
-                                             value[1].len);
-    }
-
-    *field = (time_t) sec;
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_http_appverify_set_msec_slot(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    char  *p = conf;
-
-    int64_t                     ms;
-    ngx_str_t                  *value;
-    ngx_msec_t                 *field;
-    const char                 *why;
-    ngx_http_appverify_time_t  *t;
-
-    field = (ngx_msec_t *) (p + cmd->offset);
-
-    if (*field != NGX_CONF_UNSET_MSEC) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-    t = cmd->post;
-
-    why = t->rule((const char *) value[1].data, value[1].len, &ms);
-    if (why) {
-        return ngx_http_appverify_conf_error(cf, why, value[1].data,
-                                             value[1].len);
-    }
-
-    *field = (ngx_msec_t) ms;
-
-    return NGX_CONF_OK;
-}
-
-
-/* appverify_max_body SIZE;  at most what the core's callback parser takes */
-
-static char *
-ngx_http_appverify_set_max_body(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_http_appverify_loc_conf_t *alcf = conf;
-
-    size_t       n;
-    ngx_str_t   *value;
-    const char  *why;
-
-    if (alcf->max_body != NGX_CONF_UNSET_SIZE) {
+    if (!unset) {
         return "is duplicate";
     }
 
     value = cf->args->elts;
 
-    why = av_conf_max_body((const char *) value[1].data, value[1].len, &n);
+    why = av_conf_value(rule, (const char *) value[1].data, value[1].len, &v);
     if (why) {
         return ngx_http_appverify_conf_error(cf, why, value[1].data,
                                              value[1].len);
     }
 
-    alcf->max_body = n;
+    switch (rule->kind) {
+    case AV_CONF_SECONDS:
+        *(time_t *) p = (time_t) v;
+        break;
+    case AV_CONF_MSEC:
+        *(ngx_msec_t *) p = (ngx_msec_t) v;
+        break;
+    default: /* AV_CONF_SIZE */
+        *(size_t *) p = (size_t) v;
+        break;
+    }
 
     return NGX_CONF_OK;
 }

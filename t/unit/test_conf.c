@@ -407,6 +407,66 @@ test_message(void)
 }
 
 
+/*
+ * The rules as data (av_conf_value), which the servers' one setter each
+ * calls: each table entry answers what its named rule answers, in the
+ * unit its kind says, with the same words.
+ */
+static void
+test_value_table(void)
+{
+    int64_t  v;
+
+    /* the kinds: what *out counts */
+    CHECK_EQ_INT(av_conf_token_lifetime_rule.kind, AV_CONF_SECONDS);
+    CHECK_EQ_INT(av_conf_lookup_interval_rule.kind, AV_CONF_MSEC);
+    CHECK_EQ_INT(av_conf_max_body_rule.kind, AV_CONF_SIZE);
+    CHECK_EQ_INT(av_conf_rate_rule.kind, AV_CONF_RATE);
+    CHECK_EQ_INT(av_conf_attempts_rule.kind, AV_CONF_COUNT);
+
+    v = -1;
+    CHECK(av_conf_value(&av_conf_token_lifetime_rule, S("5m"), &v) == NULL);
+    CHECK_EQ_INT(v, 300);
+    CHECK(av_conf_value(&av_conf_lookup_interval_rule, S("1s500ms"), &v)
+          == NULL);
+    CHECK_EQ_INT(v, 1500);
+    CHECK(av_conf_value(&av_conf_max_body_rule, S("16k"), &v) == NULL);
+    CHECK_EQ_INT(v, 16384);
+    CHECK(av_conf_value(&av_conf_rate_rule, S("6r/m"), &v) == NULL);
+    CHECK_EQ_INT(v, 100);
+    CHECK(av_conf_value(&av_conf_burst_rule, S("0"), &v) == NULL);
+    CHECK_EQ_INT(v, 0);
+    CHECK(av_conf_value(&av_conf_pending_timeout_rule, S("0"), &v) == NULL);
+    CHECK_EQ_INT(v, 0);
+
+    /* the bounds of each kind, and a refusal leaves *out alone */
+    v = 7;
+    CHECK(av_conf_value(&av_conf_ttl_rule, S("0"), &v) != NULL);
+    CHECK(av_conf_value(&av_conf_ttl_rule, S("31d"), &v) != NULL);
+    CHECK(av_conf_value(&av_conf_ttl_rule, S("500ms"), &v) != NULL);
+    CHECK(av_conf_value(&av_conf_lookup_interval_rule, S("31d"), &v)
+          != NULL);
+    CHECK(av_conf_value(&av_conf_max_body_rule, S("0"), &v) != NULL);
+    CHECK(av_conf_value(&av_conf_max_body_rule, S("16385"), &v) != NULL);
+    CHECK(av_conf_value(&av_conf_max_body_rule, S("1m"), &v) != NULL);
+    CHECK(av_conf_value(&av_conf_attempts_rule, S("0"), &v) != NULL);
+    CHECK(av_conf_value(&av_conf_max_calls_rule, S("10001"), &v) != NULL);
+    CHECK(av_conf_value(&av_conf_prefix_digits_rule, S("x"), &v) != NULL);
+    CHECK(av_conf_value(&av_conf_rate_rule, S("0r/s"), &v) != NULL);
+    CHECK_EQ_INT(v, 7);
+
+    /* the same words as the named rules, which are the table's entries */
+    CHECK_EQ_STR(said(av_conf_value(&av_conf_max_calls_rule, S("0"), &v),
+                      "0"),
+                 "invalid calls \"0\": expected a number from 1 to 10000");
+    CHECK_EQ_STR(said(av_conf_value(&av_conf_timeout_rule, S("0"), &v), "0"),
+                 "invalid timeout \"0\": expected whole seconds from 1s "
+                 "to 30d (5s, 1m)");
+    CHECK(av_conf_value(&av_conf_burst_rule, S("x"), &v)
+          == av_conf_burst(S("x"), &(unsigned) { 0 }));
+}
+
+
 int
 main(void)
 {
@@ -419,6 +479,7 @@ main(void)
     RUN(test_customer_id);
     RUN(test_limit_complete);
     RUN(test_message);
+    RUN(test_value_table);
 
     return UNIT_DONE();
 }
