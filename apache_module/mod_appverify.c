@@ -692,10 +692,10 @@ appverify_set_limit(cmd_parms *cmd, void *dconf, int argc,
 {
     appverify_dir_conf_t *dc = dconf;
 
-    int          i, prefix, *rate_p, *burst_p;
-    uint32_t     rate;
-    unsigned     burst, digits;
-    const char  *why, *v;
+    int               i, prefix, *rate_p, *burst_p;
+    const char       *why;
+    av_conf_arg_t     arg;
+    av_conf_limit_t   l;
 
     prefix = cmd->info != NULL;
 
@@ -724,57 +724,40 @@ appverify_set_limit(cmd_parms *cmd, void *dconf, int argc,
         return NULL;
     }
 
-    rate = 0;
-    burst = 0;
-    digits = 0;
+    memset(&l, 0, sizeof(av_conf_limit_t));
+
+    /* the parameters and their values are the core's, nginx's too */
 
     for (i = 0; i < argc; i++) {
-        v = ap_strchr_c(argv[i], '=');
+        why = av_conf_limit_param(&l, prefix ? AV_CONF_LIMIT_PREFIX
+                                             : AV_CONF_LIMIT_CLIENT,
+                                  argv[i], strlen(argv[i]), &arg);
 
-        if (v == NULL) {
-            goto invalid;
-        }
-
-        v++;
-
-        if (strncmp(argv[i], "rate=", 5) == 0) {
-            why = av_conf_rate(v, strlen(v), &rate);
-
-        } else if (strncmp(argv[i], "burst=", 6) == 0) {
-            why = av_conf_limit_burst(v, strlen(v), &burst);
-
-        } else if (prefix && strncmp(argv[i], "digits=", 7) == 0) {
-            why = av_conf_prefix_digits(v, strlen(v), &digits);
-
-        } else {
-            goto invalid;
+        if (why == av_conf_unknown_param) {
+            return apr_psprintf(cmd->pool, "%s: invalid parameter \"%s\"",
+                                cmd->cmd->name, argv[i]);
         }
 
         if (why) {
-            return appverify_conf_error(cmd, why, v);
+            return appverify_conf_error(cmd, why, arg.value);
         }
     }
 
     /* the core's message names the directive itself */
 
-    why = av_conf_limit_complete(prefix, rate, digits);
+    why = av_conf_limit_complete(prefix, l.rate, l.digits);
     if (why) {
         return appverify_conf_words(cmd->pool, why, cmd->cmd->name);
     }
 
-    *rate_p = (int) rate;
-    *burst_p = (int) burst;
+    *rate_p = (int) l.rate;
+    *burst_p = (int) l.burst;
 
     if (prefix) {
-        dc->prefix_digits = (int) digits;
+        dc->prefix_digits = (int) l.digits;
     }
 
     return NULL;
-
-invalid:
-
-    return apr_psprintf(cmd->pool, "%s: invalid parameter \"%s\"",
-                        cmd->cmd->name, argv[i]);
 }
 
 

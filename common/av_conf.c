@@ -9,6 +9,9 @@
 
 
 #include "av_conf.h"
+
+#include <string.h>
+
 #include "av_defaults.h"
 #include "av_key.h"
 #include "av_phone.h"
@@ -385,6 +388,79 @@ AV_CONF_NAMED(pending_timeout, int64_t)
 AV_CONF_NAMED(timeout, int64_t)
 AV_CONF_NAMED(lookup_interval, int64_t)
 AV_CONF_NAMED(max_body, size_t)
+
+
+/* a distinct address: the servers compare the pointer */
+const char  av_conf_unknown_param[] = "invalid parameter \"%s\"";
+
+
+const char *
+av_conf_param(const av_conf_param_t *params, unsigned allowed,
+    const char *s, size_t len, av_conf_arg_t *arg)
+{
+    size_t    n;
+    unsigned  i;
+
+    for (i = 0; params[i].name; i++) {
+        n = strlen(params[i].name);
+
+        if ((allowed & (1u << i)) && len >= n
+            && memcmp(s, params[i].name, n) == 0)
+        {
+            break;
+        }
+    }
+
+    if (params[i].name == NULL) {
+        return av_conf_unknown_param;
+    }
+
+    arg->index = i;
+    arg->value = s + n;
+    arg->len = len - n;
+    arg->v = 0;
+
+    if (params[i].rule == NULL) {
+        return NULL;
+    }
+
+    return av_conf_value(params[i].rule, arg->value, arg->len, &arg->v);
+}
+
+
+static const av_conf_param_t  av_conf_limit_params[] = {
+    { "rate=", &av_conf_rate_rule },
+    { "burst=", &av_conf_limit_burst_rule },
+    { "digits=", &av_conf_prefix_digits_rule },
+    { NULL, NULL }
+};
+
+
+const char *
+av_conf_limit_param(av_conf_limit_t *l, unsigned allowed, const char *s,
+    size_t len, av_conf_arg_t *arg)
+{
+    const char  *why;
+
+    why = av_conf_param(av_conf_limit_params, allowed, s, len, arg);
+    if (why) {
+        return why;
+    }
+
+    switch (arg->index) {
+    case 0:
+        l->rate = (uint32_t) arg->v;
+        break;
+    case 1:
+        l->burst = (unsigned) arg->v;
+        break;
+    default:
+        l->digits = (unsigned) arg->v;
+        break;
+    }
+
+    return NULL;
+}
 
 
 const char *

@@ -774,8 +774,43 @@ ngx_http_appverify_secret_free(void *data)
 /*
  * appverify_token    zone=NAME [rate=6r/m] [burst=3];
  * appverify_callback zone=NAME [signature=on|off];
- * appverify_status   zone=NAME;
+ * appverify_status   zone=NAME [lookup=URI];
+ * appverify_call     zone=NAME upstream=URI [rate=6r/m] [burst=3];
+ * appverify_finalize zone=NAME upstream=URI [attempts=3];
+ * The values with a rule are the core's, as httpd's AppVerify* ones.
  */
+
+static const av_conf_param_t  ngx_http_appverify_handler_params[] = {
+    { "zone=", NULL },
+    { "lookup=", NULL },
+    { "upstream=", NULL },
+    { "attempts=", &av_conf_attempts_rule },
+    { "rate=", &av_conf_rate_rule },
+    { "burst=", &av_conf_burst_rule },
+    { "signature=", NULL },
+    { NULL, NULL }
+};
+
+/* by role: which of the above it takes, and its content handler */
+
+static const unsigned  ngx_http_appverify_handler_allowed[] = {
+    0,                                           /* none */
+    0x01 | 0x10 | 0x20,                          /* token */
+    0x01 | 0x40,                                 /* callback */
+    0x01 | 0x02,                                 /* status */
+    0x01 | 0x04 | 0x10 | 0x20,                   /* call */
+    0x01 | 0x04 | 0x08                           /* finalize */
+};
+
+static const ngx_http_handler_pt  ngx_http_appverify_handlers[] = {
+    NULL,
+    ngx_http_appverify_token_handler,
+    ngx_http_appverify_callback_handler,
+    ngx_http_appverify_status_handler,
+    ngx_http_appverify_call_handler,
+    ngx_http_appverify_finalize_handler
+};
+
 
 static char *
 ngx_http_appverify_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -783,11 +818,10 @@ ngx_http_appverify_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_appverify_loc_conf_t *alcf = conf;
 
-    uint32_t                   rate;
-    unsigned                   n;
     ngx_str_t                 *value, s;
     ngx_uint_t                 i;
     const char                *why;
+    av_conf_arg_t              arg;
     ngx_http_core_loc_conf_t  *clcf;
 
     if (alcf->role != NGX_HTTP_APPVERIFY_NONE) {
@@ -798,89 +832,60 @@ ngx_http_appverify_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
     for (i = 1; i < cf->args->nelts; i++) {
 
-        if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
-            s.data = value[i].data + 5;
-            s.len = value[i].len - 5;
+        why = av_conf_param(ngx_http_appverify_handler_params,
+                            ngx_http_appverify_handler_allowed[cmd->offset],
+                            (const char *) value[i].data, value[i].len,
+                            &arg);
 
+        if (why == av_conf_unknown_param) {
+            goto invalid;
+        }
+
+        if (why) {
+            return ngx_http_appverify_conf_error(cf, why,
+                                                 (u_char *) arg.value,
+                                                 arg.len);
+        }
+
+        s.data = (u_char *) arg.value;
+        s.len = arg.len;
+
+        switch (arg.index) {
+
+        case 0: /* zone= */
             alcf->zone = ngx_http_appverify_zone_ref(cf, &s);
             if (alcf->zone == NULL) {
                 return NGX_CONF_ERROR;
             }
 
-            continue;
-        }
+            break;
 
-        if ((cmd->offset == NGX_HTTP_APPVERIFY_STATUS
-             && ngx_strncmp(value[i].data, "lookup=", 7) == 0)
-            || ((cmd->offset == NGX_HTTP_APPVERIFY_CALL
-                 || cmd->offset == NGX_HTTP_APPVERIFY_FINALIZE)
-                && ngx_strncmp(value[i].data, "upstream=", 9) == 0))
-        {
-            s.data = (u_char *) ngx_strchr(value[i].data, '=') + 1;
-            s.len = value[i].data + value[i].len - s.data;
-
+        case 1: /* lookup= */
+        case 2: /* upstream= */
             if (s.len == 0 || s.data[0] != '/') {
                 goto invalid;
             }
 
             alcf->upstream = s;
-            continue;
-        }
+            break;
 
-        if (cmd->offset == NGX_HTTP_APPVERIFY_FINALIZE
-            && ngx_strncmp(value[i].data, "attempts=", 9) == 0)
-        {
-            s.data = value[i].data + 9;
-            s.len = value[i].len - 9;
+        case 3:
+            alcf->attempts = (ngx_uint_t) arg.v;
+            break;
 
-            why = av_conf_attempts((const char *) s.data, s.len, &n);
-            if (why) {
-                return ngx_http_appverify_conf_error(cf, why, s.data, s.len);
-            }
+        case 4:
+            alcf->rate = (ngx_uint_t) arg.v;
+            break;
 
-            alcf->attempts = n;
-            continue;
-        }
+        case 5:
+            alcf->burst = (ngx_uint_t) arg.v;
+            break;
 
-        if (cmd->offset == NGX_HTTP_APPVERIFY_TOKEN
-            || cmd->offset == NGX_HTTP_APPVERIFY_CALL)
-        {
-            if (ngx_strncmp(value[i].data, "rate=", 5) == 0) {
-                s.data = value[i].data + 5;
-                s.len = value[i].len - 5;
-
-                why = av_conf_rate((const char *) s.data, s.len, &rate);
-                if (why) {
-                    return ngx_http_appverify_conf_error(cf, why, s.data,
-                                                         s.len);
-                }
-
-                alcf->rate = rate;
-                continue;
-            }
-
-            if (ngx_strncmp(value[i].data, "burst=", 6) == 0) {
-                s.data = value[i].data + 6;
-                s.len = value[i].len - 6;
-
-                why = av_conf_burst((const char *) s.data, s.len, &n);
-                if (why) {
-                    return ngx_http_appverify_conf_error(cf, why, s.data,
-                                                         s.len);
-                }
-
-                alcf->burst = n;
-                continue;
-            }
-        }
-
-        if (cmd->offset == NGX_HTTP_APPVERIFY_CALLBACK
-            && ngx_strncmp(value[i].data, "signature=", 10) == 0)
-        {
-            if (ngx_strcmp(value[i].data + 10, "on") == 0) {
+        default: /* signature= */
+            if (ngx_strcmp(s.data, "on") == 0) {
                 alcf->signature = 1;
 
-            } else if (ngx_strcmp(value[i].data + 10, "off") == 0) {
+            } else if (ngx_strcmp(s.data, "off") == 0) {
                 alcf->signature = 0;
 
                 ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
@@ -892,10 +897,8 @@ ngx_http_appverify_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
                 goto invalid;
             }
 
-            continue;
+            break;
         }
-
-        goto invalid;
     }
 
     if (alcf->zone == NULL) {
@@ -918,29 +921,7 @@ ngx_http_appverify_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     alcf->role = cmd->offset;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-
-    switch (alcf->role) {
-
-    case NGX_HTTP_APPVERIFY_TOKEN:
-        clcf->handler = ngx_http_appverify_token_handler;
-        break;
-
-    case NGX_HTTP_APPVERIFY_CALLBACK:
-        clcf->handler = ngx_http_appverify_callback_handler;
-        break;
-
-    case NGX_HTTP_APPVERIFY_CALL:
-        clcf->handler = ngx_http_appverify_call_handler;
-        break;
-
-    case NGX_HTTP_APPVERIFY_FINALIZE:
-        clcf->handler = ngx_http_appverify_finalize_handler;
-        break;
-
-    default: /* NGX_HTTP_APPVERIFY_STATUS */
-        clcf->handler = ngx_http_appverify_status_handler;
-        break;
-    }
+    clcf->handler = ngx_http_appverify_handlers[alcf->role];
 
     return NGX_CONF_OK;
 
@@ -1012,11 +993,11 @@ ngx_http_appverify_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_appverify_loc_conf_t *alcf = conf;
 
-    uint32_t     rate;
-    unsigned     burst, digits;
-    ngx_str_t   *value, s;
-    ngx_uint_t   i, *rate_p, *burst_p;
-    const char  *why;
+    ngx_str_t        *value;
+    ngx_uint_t        i, *rate_p, *burst_p;
+    const char       *why;
+    av_conf_arg_t     arg;
+    av_conf_limit_t   l;
 
     if (cmd->offset == 0) {
         rate_p = &alcf->client_rate;
@@ -1039,62 +1020,44 @@ ngx_http_appverify_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_OK;
     }
 
-    rate = 0;
-    burst = 0;
-    digits = 0;
+    ngx_memzero(&l, sizeof(av_conf_limit_t));
+
+    /* the parameters and their values are the core's, httpd's too */
 
     for (i = 1; i < cf->args->nelts; i++) {
 
-        s.data = (u_char *) ngx_strchr(value[i].data, '=');
+        why = av_conf_limit_param(&l, cmd->offset ? AV_CONF_LIMIT_PREFIX
+                                                  : AV_CONF_LIMIT_CLIENT,
+                                  (const char *) value[i].data, value[i].len,
+                                  &arg);
 
-        if (s.data == NULL) {
-            goto invalid;
-        }
-
-        s.data++;
-        s.len = value[i].data + value[i].len - s.data;
-
-        if (ngx_strncmp(value[i].data, "rate=", 5) == 0) {
-            why = av_conf_rate((const char *) s.data, s.len, &rate);
-
-        } else if (ngx_strncmp(value[i].data, "burst=", 6) == 0) {
-            why = av_conf_limit_burst((const char *) s.data, s.len, &burst);
-
-        } else if (cmd->offset == 1
-                   && ngx_strncmp(value[i].data, "digits=", 7) == 0)
-        {
-            why = av_conf_prefix_digits((const char *) s.data, s.len,
-                                        &digits);
-
-        } else {
-            goto invalid;
+        if (why == av_conf_unknown_param) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\"", &value[i]);
+            return NGX_CONF_ERROR;
         }
 
         if (why) {
-            return ngx_http_appverify_conf_error(cf, why, s.data, s.len);
+            return ngx_http_appverify_conf_error(cf, why,
+                                                 (u_char *) arg.value,
+                                                 arg.len);
         }
     }
 
-    why = av_conf_limit_complete(cmd->offset == 1, rate, digits);
+    why = av_conf_limit_complete(cmd->offset == 1, l.rate, l.digits);
     if (why) {
         return ngx_http_appverify_conf_error(cf, why, cmd->name.data,
                                              cmd->name.len);
     }
 
-    *rate_p = rate;
-    *burst_p = burst;
+    *rate_p = l.rate;
+    *burst_p = l.burst;
 
     if (cmd->offset == 1) {
-        alcf->prefix_digits = digits;
+        alcf->prefix_digits = l.digits;
     }
 
     return NGX_CONF_OK;
-
-invalid:
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid parameter \"%V\"", &value[i]);
-    return NGX_CONF_ERROR;
 }
 
 

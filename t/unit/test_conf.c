@@ -467,6 +467,99 @@ test_value_table(void)
 }
 
 
+/*
+ * NAME=VALUE parameters: matched by name among those allowed before the
+ * value is judged, so a parameter this use does not take is "invalid
+ * parameter" whatever its value (nginx's handler directives, both
+ * servers' limits).
+ */
+static void
+test_params(void)
+{
+    const char     *why;
+    av_conf_arg_t   arg;
+
+    static const av_conf_param_t  params[] = {
+        { "zone=", NULL },
+        { "rate=", &av_conf_rate_rule },
+        { "attempts=", &av_conf_attempts_rule },
+        { NULL, NULL }
+    };
+
+    CHECK(av_conf_param(params, 0x7, S("zone=av"), &arg) == NULL);
+    CHECK_EQ_INT(arg.index, 0);
+    CHECK_EQ_MEM(arg.value, arg.len, "av");
+
+    /* a value without a rule is the server's to judge, empty or not */
+    CHECK(av_conf_param(params, 0x7, S("zone="), &arg) == NULL);
+    CHECK_EQ_INT(arg.len, 0);
+
+    CHECK(av_conf_param(params, 0x7, S("rate=6r/m"), &arg) == NULL);
+    CHECK_EQ_INT(arg.index, 1);
+    CHECK_EQ_INT(arg.v, 100);
+
+    why = av_conf_param(params, 0x7, S("rate=6r/h"), &arg);
+    CHECK(why == av_conf_rate_rule.msg);
+    CHECK_EQ_MEM(arg.value, arg.len, "6r/h");
+
+    /* not allowed here, unknown, or without its '=': whatever the value */
+    CHECK(av_conf_param(params, 0x1, S("rate=6r/h"), &arg)
+          == av_conf_unknown_param);
+    CHECK(av_conf_param(params, 0x3, S("attempts=3"), &arg)
+          == av_conf_unknown_param);
+    CHECK(av_conf_param(params, 0x7, S("colour=red"), &arg)
+          == av_conf_unknown_param);
+    CHECK(av_conf_param(params, 0x7, S("zone"), &arg)
+          == av_conf_unknown_param);
+    CHECK(av_conf_param(params, 0x7, S("Zone=av"), &arg)
+          == av_conf_unknown_param);
+    CHECK(av_conf_param(params, 0x7, S(""), &arg) == av_conf_unknown_param);
+    CHECK_EQ_STR(said(av_conf_unknown_param, "colour=red"),
+                 "invalid parameter \"colour=red\"");
+}
+
+
+/* the toll-fraud limits' parameters, the same on both servers */
+static void
+test_limit_params(void)
+{
+    av_conf_arg_t    arg;
+    av_conf_limit_t  l;
+
+    memset(&l, 0, sizeof(l));
+    CHECK(av_conf_limit_param(&l, AV_CONF_LIMIT_PREFIX, S("digits=8"), &arg)
+          == NULL);
+    CHECK(av_conf_limit_param(&l, AV_CONF_LIMIT_PREFIX, S("rate=1r/s"), &arg)
+          == NULL);
+    CHECK(av_conf_limit_param(&l, AV_CONF_LIMIT_PREFIX, S("burst=5"), &arg)
+          == NULL);
+    CHECK_EQ_INT(l.digits, 8);
+    CHECK_EQ_INT(l.rate, 1000);
+    CHECK_EQ_INT(l.burst, 5);
+    CHECK(av_conf_limit_complete(1, l.rate, l.digits) == NULL);
+
+    /* a client limit has no digits= */
+    memset(&l, 0, sizeof(l));
+    CHECK(av_conf_limit_param(&l, AV_CONF_LIMIT_CLIENT, S("digits=8"), &arg)
+          == av_conf_unknown_param);
+    CHECK_EQ_INT(l.digits, 0);
+
+    /* the limits' burst bound, not the endpoints' */
+    CHECK(av_conf_limit_param(&l, AV_CONF_LIMIT_CLIENT, S("burst=1001"),
+                              &arg) == NULL);
+    CHECK_EQ_INT(l.burst, 1001);
+    CHECK(av_conf_limit_param(&l, AV_CONF_LIMIT_CLIENT, S("burst=100001"),
+                              &arg)
+          == av_conf_limit_burst_rule.msg);
+    CHECK_EQ_MEM(arg.value, arg.len, "100001");
+    CHECK_EQ_INT(l.burst, 1001);
+    CHECK(av_conf_limit_param(&l, AV_CONF_LIMIT_PREFIX, S("digits=0"), &arg)
+          == av_conf_prefix_digits_rule.msg);
+    CHECK(av_conf_limit_param(&l, AV_CONF_LIMIT_CLIENT, S("off"), &arg)
+          == av_conf_unknown_param);
+}
+
+
 int
 main(void)
 {
@@ -480,6 +573,8 @@ main(void)
     RUN(test_limit_complete);
     RUN(test_message);
     RUN(test_value_table);
+    RUN(test_params);
+    RUN(test_limit_params);
 
     return UNIT_DONE();
 }
