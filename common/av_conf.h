@@ -34,17 +34,17 @@
  * av_conf_value() read in the field's type for the rule's kind.
  */
 typedef enum {
-    AV_CONF_COUNT = 0,   /* a number from min to max */
-    AV_CONF_SECONDS,     /* a time, whole seconds from min; *out seconds */
-    AV_CONF_MSEC,        /* a time, may be finer;           *out ms */
-    AV_CONF_SIZE,        /* bytes, with k or m, 1 to max */
-    AV_CONF_RATE         /* Nr/s or Nr/m;             *out per 1000 s */
+    AV_CONF_COUNT = 0,   /* a number, min to max */
+    AV_CONF_SECONDS,     /* a time in whole seconds, min to max; *out s */
+    AV_CONF_MSEC,        /* a time, finer allowed, 0 to max s;   *out ms */
+    AV_CONF_SIZE,        /* bytes, or with k or m, min to max */
+    AV_CONF_RATE         /* Nr/s or Nr/m, N min to max; *out per 1000 s */
 } av_conf_kind_t;
 
 typedef struct {
     av_conf_kind_t   kind;
-    int64_t          min;          /* COUNT, SECONDS */
-    int64_t          max;          /* COUNT, SIZE */
+    int64_t          min;
+    int64_t          max;
     const char      *msg;          /* the refusal, "%s" for the value */
 } av_conf_rule_t;
 
