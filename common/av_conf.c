@@ -244,7 +244,7 @@ av_conf_time(const char *s, size_t len, int64_t *ms)
  * per 1000 s, as limit_req counts */
 
 static int
-av_conf_rate_per_ks(const char *s, size_t len, int64_t *out)
+av_conf_rate_per_ks(const char *s, size_t len, uint64_t max, int64_t *out)
 {
     size_t    i;
     uint64_t  n;
@@ -255,8 +255,8 @@ av_conf_rate_per_ks(const char *s, size_t len, int64_t *out)
 
     if (len - i != 3 || s[i] != 'r' || s[i + 1] != '/'
         || (s[i + 2] != 's' && s[i + 2] != 'm')
-        || !av_conf_number(s, i, AV_RATE_N_MAX, &n)
-        || n == 0 || n > AV_RATE_N_MAX)
+        || !av_conf_number(s, i, max, &n)
+        || n == 0 || n > max)
     {
         return 0;
     }
@@ -339,8 +339,8 @@ av_conf_value(const av_conf_rule_t *rule, const char *s, size_t len,
 
         break;
 
-    default: /* AV_CONF_RATE: the bounds are N's, checked in its syntax */
-        if (!av_conf_rate_per_ks(s, len, &v)) {
+    default: /* AV_CONF_RATE: the bounds are N's, from 1 */
+        if (!av_conf_rate_per_ks(s, len, (uint64_t) rule->max, &v)) {
             return rule->msg;
         }
 
