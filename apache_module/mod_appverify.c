@@ -15,14 +15,12 @@
 #include "http_log.h"
 #include "http_request.h"
 #include "apr_strings.h"
-#include "apr_file_io.h"
 #include "apr_lib.h"
 
 #include "mod_appverify.h"
 
 #include "av_conf.h"
-
-#include <openssl/crypto.h>
+#include "av_secret.h"
 
 
 static void *appverify_create_server_conf(apr_pool_t *p, server_rec *s);
@@ -38,6 +36,8 @@ static const char *appverify_set_key_file(cmd_parms *cmd, void *dconf,
     const char *arg, const char *previous);
 static const char *appverify_read_key(cmd_parms *cmd, const char *arg,
     int api, av_key_t **out, const char **path);
+static const char *appverify_secret_error(cmd_parms *cmd, const char *file,
+    av_secret_rc_t rc, const av_secret_info_t *info);
 static apr_status_t appverify_key_cleanup(void *data);
 static av_key_t *appverify_key_alloc(apr_pool_t *p);
 static const char *appverify_set_cache(cmd_parms *cmd, void *dconf,
@@ -46,15 +46,7 @@ static const char *appverify_set_redis(cmd_parms *cmd, void *dconf,
     int argc, char *const argv[]);
 static const char *appverify_set_record_ttl(cmd_parms *cmd, void *dconf,
     const char *arg);
-static const char *appverify_set_seconds(cmd_parms *cmd, void *dconf,
-    const char *arg);
-static const char *appverify_set_lookup_interval(cmd_parms *cmd,
-    void *dconf, const char *arg);
-static const char *appverify_set_count(cmd_parms *cmd, void *dconf,
-    const char *arg);
-static const char *appverify_set_rate(cmd_parms *cmd, void *dconf,
-    const char *arg);
-static const char *appverify_set_max_body(cmd_parms *cmd, void *dconf,
+static const char *appverify_set_value(cmd_parms *cmd, void *dconf,
     const char *arg);
 static const char *appverify_set_countries(cmd_parms *cmd, void *dconf,
     int argc, char *const argv[]);
@@ -73,48 +65,30 @@ static const char *appverify_conf_error(cmd_parms *cmd, const char *msg,
 /*
  * The values nginx's directives share are the core's (av_conf.h): its
  * syntax, bounds and words, so that apache2 -t and nginx -t refuse the
- * same value alike.  cmd->info says where a value goes and by which rule.
+ * same value alike.  cmd->info says where a value goes and by which rule;
+ * the rule's kind says the field's type (appverify_set_value).
  */
 
-typedef const char *(*appverify_time_rule_t)(const char *s, size_t len,
-    int64_t *out);
-typedef const char *(*appverify_count_rule_t)(const char *s, size_t len,
-    unsigned *out);
-
 typedef struct {
     apr_size_t               offset;         /* in appverify_dir_conf_t */
-    appverify_time_rule_t    rule;
-} appverify_time_cmd_t;
+    const av_conf_rule_t    *rule;
+} appverify_value_cmd_t;
 
-typedef struct {
-    apr_size_t               offset;         /* in appverify_dir_conf_t */
-    appverify_count_rule_t   rule;
-} appverify_count_cmd_t;
+#define APPVERIFY_VALUE(field, name)                                         \
+    static const appverify_value_cmd_t  appverify_##field##_cmd = {          \
+        APR_OFFSETOF(appverify_dir_conf_t, field), &av_conf_##name##_rule    \
+    }
 
-static const appverify_time_cmd_t  appverify_timeout_cmd = {
-    APR_OFFSETOF(appverify_dir_conf_t, timeout), av_conf_timeout
-};
-static const appverify_time_cmd_t  appverify_token_lifetime_cmd = {
-    APR_OFFSETOF(appverify_dir_conf_t, token_lifetime), av_conf_token_lifetime
-};
-static const appverify_time_cmd_t  appverify_session_lifetime_cmd = {
-    APR_OFFSETOF(appverify_dir_conf_t, session_lifetime),
-    av_conf_session_lifetime
-};
-static const appverify_time_cmd_t  appverify_pending_timeout_cmd = {
-    APR_OFFSETOF(appverify_dir_conf_t, pending_timeout),
-    av_conf_pending_timeout
-};
-
-static const appverify_count_cmd_t  appverify_burst_cmd = {
-    APR_OFFSETOF(appverify_dir_conf_t, burst), av_conf_burst
-};
-static const appverify_count_cmd_t  appverify_max_attempts_cmd = {
-    APR_OFFSETOF(appverify_dir_conf_t, max_attempts), av_conf_attempts
-};
-static const appverify_count_cmd_t  appverify_max_calls_cmd = {
-    APR_OFFSETOF(appverify_dir_conf_t, max_calls), av_conf_max_calls
-};
+APPVERIFY_VALUE(timeout, timeout);
+APPVERIFY_VALUE(token_lifetime, token_lifetime);
+APPVERIFY_VALUE(session_lifetime, session_lifetime);
+APPVERIFY_VALUE(pending_timeout, pending_timeout);
+APPVERIFY_VALUE(lookup_interval_ms, lookup_interval);
+APPVERIFY_VALUE(rate, rate);
+APPVERIFY_VALUE(burst, burst);
+APPVERIFY_VALUE(max_attempts, attempts);
+APPVERIFY_VALUE(max_calls, max_calls);
+APPVERIFY_VALUE(max_body, max_body);
 
 
 #define DIR_OFFSET(field)  (void *) APR_OFFSETOF(appverify_dir_conf_t, field)
@@ -143,10 +117,10 @@ static const command_rec appverify_cmds[] = {
     AP_INIT_TAKE1("AppVerifyTelesignURL", appverify_set_url, NULL,
         RSRC_CONF|ACCESS_CONF,
         "Telesign's REST base URL, e.g. https://rest-ww.telesign.com"),
-    AP_INIT_TAKE1("AppVerifyTelesignTimeout", appverify_set_seconds,
+    AP_INIT_TAKE1("AppVerifyTelesignTimeout", appverify_set_value,
         (void *) &appverify_timeout_cmd, RSRC_CONF|ACCESS_CONF,
         "Timeout of one call to Telesign (default 5s)"),
-    AP_INIT_TAKE1("AppVerifyTelesignMaxCalls", appverify_set_count,
+    AP_INIT_TAKE1("AppVerifyTelesignMaxCalls", appverify_set_value,
         (void *) &appverify_max_calls_cmd, RSRC_CONF|ACCESS_CONF,
         "Threads of a child process that may wait on Telesign at once; "
         "past it, 503 at once (default 8)"),
@@ -154,23 +128,23 @@ static const command_rec appverify_cmds[] = {
         RSRC_CONF|ACCESS_CONF,
         "Ask Telesign's Get Status for pending or unknown sessions "
         "(default On, when AppVerifyTelesignURL is set)"),
-    AP_INIT_TAKE1("AppVerifyLookupInterval", appverify_set_lookup_interval,
-        NULL, RSRC_CONF|ACCESS_CONF,
+    AP_INIT_TAKE1("AppVerifyLookupInterval", appverify_set_value,
+        (void *) &appverify_lookup_interval_ms_cmd, RSRC_CONF|ACCESS_CONF,
         "At most one Get Status per xid this often (default 3s)"),
-    AP_INIT_TAKE1("AppVerifyTokenLifetime", appverify_set_seconds,
+    AP_INIT_TAKE1("AppVerifyTokenLifetime", appverify_set_value,
         (void *) &appverify_token_lifetime_cmd, RSRC_CONF|ACCESS_CONF,
         "JWT lifetime (default 30s)"),
-    AP_INIT_TAKE1("AppVerifySessionLifetime", appverify_set_seconds,
+    AP_INIT_TAKE1("AppVerifySessionLifetime", appverify_set_value,
         (void *) &appverify_session_lifetime_cmd, RSRC_CONF|ACCESS_CONF,
         "Session credential lifetime (default 12h)"),
-    AP_INIT_TAKE1("AppVerifyPendingTimeout", appverify_set_seconds,
+    AP_INIT_TAKE1("AppVerifyPendingTimeout", appverify_set_value,
         (void *) &appverify_pending_timeout_cmd, RSRC_CONF|ACCESS_CONF,
         "A pending verification younger than this refuses a new one "
         "for the same phone (default 60s; 0 turns the rule off)"),
-    AP_INIT_TAKE1("AppVerifyRate", appverify_set_rate, NULL,
-        RSRC_CONF|ACCESS_CONF, "Requests per phone, Nr/s or Nr/m "
-        "(default 6r/m)"),
-    AP_INIT_TAKE1("AppVerifyBurst", appverify_set_count,
+    AP_INIT_TAKE1("AppVerifyRate", appverify_set_value,
+        (void *) &appverify_rate_cmd, RSRC_CONF|ACCESS_CONF,
+        "Requests per phone, Nr/s or Nr/m (default 6r/m)"),
+    AP_INIT_TAKE1("AppVerifyBurst", appverify_set_value,
         (void *) &appverify_burst_cmd, RSRC_CONF|ACCESS_CONF,
         "Extra requests allowed at once (default 3; 0 with an AppVerifyRate "
         "of one's own)"),
@@ -186,12 +160,12 @@ static const command_rec appverify_cmds[] = {
         (void *) 1, RSRC_CONF|ACCESS_CONF, "Toll-fraud guard: digits=N "
         "rate=Nr/s|Nr/m [burst=N] new verifications per number range (the "
         "first N digits), or off (default off)"),
-    AP_INIT_TAKE1("AppVerifyMaxAttempts", appverify_set_count,
+    AP_INIT_TAKE1("AppVerifyMaxAttempts", appverify_set_value,
         (void *) &appverify_max_attempts_cmd, RSRC_CONF|ACCESS_CONF,
         "Wrong missed-call codes before the verification fails (default 3)"),
-    AP_INIT_TAKE1("AppVerifyMaxBody", appverify_set_max_body, NULL,
-        RSRC_CONF|ACCESS_CONF, "Largest callback body (default and "
-        "maximum 16384)"),
+    AP_INIT_TAKE1("AppVerifyMaxBody", appverify_set_value,
+        (void *) &appverify_max_body_cmd, RSRC_CONF|ACCESS_CONF,
+        "Largest callback body (default and maximum 16384)"),
     AP_INIT_FLAG("AppVerifyCallbackSignature", appverify_set_signature, NULL,
         RSRC_CONF|ACCESS_CONF,
         "Off accepts unsigned callbacks: only for testing (default On)"),
@@ -426,15 +400,14 @@ appverify_set_key_file(cmd_parms *cmd, void *dconf, const char *arg,
  * max + 1 when the file holds more), its resolved path in *file for
  * messages.  The caller reads the secret out of *buf and wipes it with
  * appverify_secret_wipe(), also on its errors.  NULL, or the directive's
- * error (nothing to wipe then).
+ * error (nothing to wipe then).  The reading is the core's, nginx's too.
  */
 
 const char *
 appverify_secret_read(cmd_parms *cmd, const char *arg, apr_size_t max,
     char **buf, apr_size_t *len, const char **file)
 {
-    apr_file_t    *f;
-    apr_status_t   rv;
+    av_secret_info_t  info;
 
     *file = ap_server_root_relative(cmd->pool, arg);
     if (*file == NULL) {
@@ -442,35 +415,57 @@ appverify_secret_read(cmd_parms *cmd, const char *arg, apr_size_t max,
                             cmd->cmd->name, arg);
     }
 
-    rv = apr_file_open(&f, *file, APR_FOPEN_READ, APR_OS_DEFAULT,
-                       cmd->temp_pool);
-    if (rv != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "%s: cannot open \"%s\": %pm",
-                            cmd->cmd->name, *file, &rv);
-    }
-
+    /* one byte more than allowed tells a file that is too long */
     *buf = apr_palloc(cmd->temp_pool, max + 1);
 
-    /* one byte more than allowed tells a file that is too long */
-    rv = apr_file_read_full(f, *buf, max + 1, len);
-    apr_file_close(f);
-
-    if (rv != APR_SUCCESS && rv != APR_EOF) {
-        appverify_secret_wipe(*buf, max);
-        return apr_psprintf(cmd->pool, "%s: cannot read \"%s\": %pm",
-                            cmd->cmd->name, *file, &rv);
-    }
-
-    return NULL;
+    return appverify_secret_error(cmd, *file,
+                                  av_secret_read(*file, *buf, max + 1, len,
+                                                 &info),
+                                  &info);
 }
 
 
-/* OPENSSL_cleanse: a memset the compiler may not drop as a dead store. */
+/* a memset the compiler may not drop as a dead store (av_secret.h) */
 
 void
 appverify_secret_wipe(char *buf, apr_size_t max)
 {
-    OPENSSL_cleanse(buf, max + 1);
+    av_secret_wipe(buf, max + 1);
+}
+
+
+/* What the core's reader said, in httpd's words; NULL when it read. */
+
+static const char *
+appverify_secret_error(cmd_parms *cmd, const char *file, av_secret_rc_t rc,
+    const av_secret_info_t *info)
+{
+    apr_status_t  rv;
+
+    rv = APR_FROM_OS_ERROR(info->err);
+
+    switch (rc) {
+
+    case AV_SECRET_OK:
+        return NULL;
+
+    case AV_SECRET_OPEN:
+        return apr_psprintf(cmd->pool, "%s: cannot open \"%s\": %pm",
+                            cmd->cmd->name, file, &rv);
+
+    case AV_SECRET_STAT:
+    case AV_SECRET_READ:
+        return apr_psprintf(cmd->pool, "%s: cannot read \"%s\": %pm",
+                            cmd->cmd->name, file, &rv);
+
+    case AV_SECRET_TOO_LARGE:
+        return apr_psprintf(cmd->pool, "%s: key file \"%s\" is too large "
+                            "or unreadable", cmd->cmd->name, file);
+
+    default: /* AV_SECRET_CONTENT */
+        return apr_psprintf(cmd->pool, "%s: key file \"%s\" %s",
+                            cmd->cmd->name, file, info->why);
+    }
 }
 
 
@@ -478,38 +473,28 @@ static const char *
 appverify_read_key(cmd_parms *cmd, const char *arg, int api, av_key_t **out,
     const char **path)
 {
-    char          *buf;
-    const char    *file, *err, *why;
-    av_key_t      *key;
-    apr_size_t     n;
+    const char        *file, *err;
+    av_key_t          *key;
+    av_secret_info_t   info;
 
-    enum { KEY_FILE_MAX = AV_KEY_FILE_MAX - 1 };
+    file = ap_server_root_relative(cmd->pool, arg);
+    if (file == NULL) {
+        return apr_psprintf(cmd->pool, "%s: invalid path \"%s\"",
+                            cmd->cmd->name, arg);
+    }
 
-    err = appverify_secret_read(cmd, arg, KEY_FILE_MAX, &buf, &n, &file);
+    /* wiped when the configuration is: the pool frees without clearing;
+     * what the file must hold is the core's rule, the same on nginx */
+
+    key = appverify_key_alloc(cmd->pool);
+
+    err = appverify_secret_error(cmd, file,
+                                 av_secret_read_key(key, api ? AV_KEY_FILE_API
+                                                     : AV_KEY_FILE_SESSION,
+                                                    file, &info),
+                                 &info);
     if (err) {
         return err;
-    }
-
-    if (n > KEY_FILE_MAX) {
-        err = apr_psprintf(cmd->pool, "%s: key file \"%s\" is too large "
-                           "or unreadable", cmd->cmd->name, file);
-        goto done;
-    }
-
-    key = apr_pcalloc(cmd->pool, sizeof(av_key_t));
-
-    /* wiped when the configuration is: the pool frees without clearing */
-    apr_pool_cleanup_register(cmd->pool, key, appverify_key_cleanup,
-                              apr_pool_cleanup_null);
-
-    /* what the file must hold is the core's rule, the same on nginx */
-
-    why = av_key_from_file_text(key, api ? AV_KEY_FILE_API
-                                         : AV_KEY_FILE_SESSION, buf, n);
-    if (why) {
-        err = apr_psprintf(cmd->pool, "%s: key file \"%s\" %s",
-                           cmd->cmd->name, file, why);
-        goto done;
     }
 
     *out = key;
@@ -518,11 +503,7 @@ appverify_read_key(cmd_parms *cmd, const char *arg, int api, av_key_t **out,
         *path = file;
     }
 
-done:
-
-    appverify_secret_wipe(buf, KEY_FILE_MAX);
-
-    return err;
+    return NULL;
 }
 
 
@@ -592,43 +573,41 @@ appverify_conf_error(cmd_parms *cmd, const char *msg, const char *value)
 }
 
 
-/* AppVerifyTokenLifetime, AppVerifySessionLifetime, AppVerifyPendingTimeout,
- * AppVerifyTelesignTimeout: whole seconds */
+/*
+ * AppVerifyTokenLifetime, AppVerifySessionLifetime, AppVerifyPendingTimeout,
+ * AppVerifyTelesignTimeout (whole seconds), AppVerifyLookupInterval
+ * (milliseconds, as nginx's "500ms"), AppVerifyRate (per 1000 s, as
+ * limit_req), AppVerifyBurst, AppVerifyMaxAttempts,
+ * AppVerifyTelesignMaxCalls, AppVerifyMaxBody: the core's rule, stored in
+ * the field's type for the rule's kind.
+ */
 
 static const char *
-appverify_set_seconds(cmd_parms *cmd, void *dconf, const char *arg)
+appverify_set_value(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    int64_t                      v;
-    const char                  *why;
-    const appverify_time_cmd_t  *t = cmd->info;
+    char                         *field;
+    int64_t                       v;
+    const char                   *why;
+    const appverify_value_cmd_t  *c = cmd->info;
 
-    why = t->rule(arg, strlen(arg), &v);
+    why = av_conf_value(c->rule, arg, strlen(arg), &v);
     if (why) {
         return appverify_conf_error(cmd, why, arg);
     }
 
-    *(int *) ((char *) dconf + t->offset) = (int) v;
+    field = (char *) dconf + c->offset;
 
-    return NULL;
-}
-
-
-/* AppVerifyLookupInterval: milliseconds, as nginx's ("500ms") */
-
-static const char *
-appverify_set_lookup_interval(cmd_parms *cmd, void *dconf, const char *arg)
-{
-    appverify_dir_conf_t *dc = dconf;
-
-    int64_t      v;
-    const char  *why;
-
-    why = av_conf_lookup_interval(arg, strlen(arg), &v);
-    if (why) {
-        return appverify_conf_error(cmd, why, arg);
+    switch (c->rule->kind) {
+    case AV_CONF_MSEC:
+        *(apr_int64_t *) field = v;
+        break;
+    case AV_CONF_SIZE:
+        *(apr_off_t *) field = (apr_off_t) v;
+        break;
+    default: /* seconds, counts and rates: int */
+        *(int *) field = (int) v;
+        break;
     }
-
-    dc->lookup_interval_ms = v;
 
     return NULL;
 }
@@ -649,47 +628,6 @@ appverify_set_record_ttl(cmd_parms *cmd, void *dconf, const char *arg)
     }
 
     sc->record_ttl = apr_time_from_sec(v);
-
-    return NULL;
-}
-
-
-/* AppVerifyBurst, AppVerifyMaxAttempts, AppVerifyTelesignMaxCalls */
-
-static const char *
-appverify_set_count(cmd_parms *cmd, void *dconf, const char *arg)
-{
-    unsigned                      v;
-    const char                   *why;
-    const appverify_count_cmd_t  *c = cmd->info;
-
-    why = c->rule(arg, strlen(arg), &v);
-    if (why) {
-        return appverify_conf_error(cmd, why, arg);
-    }
-
-    *(int *) ((char *) dconf + c->offset) = (int) v;
-
-    return NULL;
-}
-
-
-/* AppVerifyRate 6r/m | 1r/s, stored as requests per 1000 s (limit_req) */
-
-static const char *
-appverify_set_rate(cmd_parms *cmd, void *dconf, const char *arg)
-{
-    appverify_dir_conf_t *dc = dconf;
-
-    uint32_t     v;
-    const char  *why;
-
-    why = av_conf_rate(arg, strlen(arg), &v);
-    if (why) {
-        return appverify_conf_error(cmd, why, arg);
-    }
-
-    dc->rate = (int) v;
 
     return NULL;
 }
@@ -754,10 +692,10 @@ appverify_set_limit(cmd_parms *cmd, void *dconf, int argc,
 {
     appverify_dir_conf_t *dc = dconf;
 
-    int          i, prefix, *rate_p, *burst_p;
-    uint32_t     rate;
-    unsigned     burst, digits;
-    const char  *why, *v;
+    int               i, prefix, *rate_p, *burst_p;
+    const char       *why;
+    av_conf_arg_t     arg;
+    av_conf_limit_t   l;
 
     prefix = cmd->info != NULL;
 
@@ -786,74 +724,38 @@ appverify_set_limit(cmd_parms *cmd, void *dconf, int argc,
         return NULL;
     }
 
-    rate = 0;
-    burst = 0;
-    digits = 0;
+    memset(&l, 0, sizeof(av_conf_limit_t));
+
+    /* the parameters and their values are the core's, nginx's too */
 
     for (i = 0; i < argc; i++) {
-        v = ap_strchr_c(argv[i], '=');
+        why = av_conf_limit_param(&l, prefix ? AV_CONF_LIMIT_PREFIX
+                                             : AV_CONF_LIMIT_CLIENT,
+                                  argv[i], strlen(argv[i]), &arg);
 
-        if (v == NULL) {
-            goto invalid;
-        }
-
-        v++;
-
-        if (strncmp(argv[i], "rate=", 5) == 0) {
-            why = av_conf_rate(v, strlen(v), &rate);
-
-        } else if (strncmp(argv[i], "burst=", 6) == 0) {
-            why = av_conf_limit_burst(v, strlen(v), &burst);
-
-        } else if (prefix && strncmp(argv[i], "digits=", 7) == 0) {
-            why = av_conf_prefix_digits(v, strlen(v), &digits);
-
-        } else {
-            goto invalid;
+        if (why == av_conf_unknown_param) {
+            return apr_psprintf(cmd->pool, "%s: invalid parameter \"%s\"",
+                                cmd->cmd->name, argv[i]);
         }
 
         if (why) {
-            return appverify_conf_error(cmd, why, v);
+            return appverify_conf_error(cmd, why, arg.value);
         }
     }
 
     /* the core's message names the directive itself */
 
-    why = av_conf_limit_complete(prefix, rate, digits);
+    why = av_conf_limit_complete(prefix, l.rate, l.digits);
     if (why) {
         return appverify_conf_words(cmd->pool, why, cmd->cmd->name);
     }
 
-    *rate_p = (int) rate;
-    *burst_p = (int) burst;
+    *rate_p = (int) l.rate;
+    *burst_p = (int) l.burst;
 
     if (prefix) {
-        dc->prefix_digits = (int) digits;
+        dc->prefix_digits = (int) l.digits;
     }
-
-    return NULL;
-
-invalid:
-
-    return apr_psprintf(cmd->pool, "%s: invalid parameter \"%s\"",
-                        cmd->cmd->name, argv[i]);
-}
-
-
-static const char *
-appverify_set_max_body(cmd_parms *cmd, void *dconf, const char *arg)
-{
-    appverify_dir_conf_t *dc = dconf;
-
-    size_t       v;
-    const char  *why;
-
-    why = av_conf_max_body(arg, strlen(arg), &v);
-    if (why) {
-        return appverify_conf_error(cmd, why, arg);
-    }
-
-    dc->max_body = (apr_off_t) v;
 
     return NULL;
 }

@@ -9,6 +9,9 @@
 
 
 #include "av_conf.h"
+
+#include <string.h>
+
 #include "av_defaults.h"
 #include "av_key.h"
 #include "av_phone.h"
@@ -28,51 +31,83 @@ typedef char av_conf_max_body_is_the_parser_limit
 #define AV_TIME_RANGE(from)                                                  \
     "expected whole seconds from " from " to " AV_XSTR(AV_TIME_MAX_DAYS) "d"
 
-static const char  av_conf_rate_msg[] =
+const av_conf_rule_t  av_conf_rate_rule = {
+    AV_CONF_RATE, 1, AV_RATE_N_MAX,
     "invalid rate \"%s\": expected Nr/s or Nr/m, N from 1 to "
-    AV_XSTR(AV_RATE_N_MAX);
+    AV_XSTR(AV_RATE_N_MAX)
+};
 
-static const char  av_conf_burst_msg[] =
+const av_conf_rule_t  av_conf_burst_rule = {
+    AV_CONF_COUNT, 0, AV_BURST_MAX,
     "invalid burst \"%s\": expected a number from 0 to "
-    AV_XSTR(AV_BURST_MAX);
+    AV_XSTR(AV_BURST_MAX)
+};
 
-static const char  av_conf_limit_burst_msg[] =
+const av_conf_rule_t  av_conf_limit_burst_rule = {
+    AV_CONF_COUNT, 0, AV_LIMIT_BURST_MAX,
     "invalid burst \"%s\": expected a number from 0 to "
-    AV_XSTR(AV_LIMIT_BURST_MAX);
+    AV_XSTR(AV_LIMIT_BURST_MAX)
+};
 
-static const char  av_conf_attempts_msg[] =
+const av_conf_rule_t  av_conf_attempts_rule = {
+    AV_CONF_COUNT, AV_ATTEMPTS_MIN, AV_ATTEMPTS_MAX,
     "invalid attempts \"%s\": expected a number from "
-    AV_XSTR(AV_ATTEMPTS_MIN) " to " AV_XSTR(AV_ATTEMPTS_MAX);
+    AV_XSTR(AV_ATTEMPTS_MIN) " to " AV_XSTR(AV_ATTEMPTS_MAX)
+};
 
-static const char  av_conf_max_calls_msg[] =
+const av_conf_rule_t  av_conf_max_calls_rule = {
+    AV_CONF_COUNT, AV_MAX_CALLS_MIN, AV_MAX_CALLS_MAX,
     "invalid calls \"%s\": expected a number from "
-    AV_XSTR(AV_MAX_CALLS_MIN) " to " AV_XSTR(AV_MAX_CALLS_MAX);
+    AV_XSTR(AV_MAX_CALLS_MIN) " to " AV_XSTR(AV_MAX_CALLS_MAX)
+};
 
-static const char  av_conf_digits_msg[] =
+const av_conf_rule_t  av_conf_prefix_digits_rule = {
+    AV_CONF_COUNT, AV_PREFIX_DIGITS_MIN, AV_PREFIX_DIGITS_MAX,
     "invalid digits \"%s\": expected a number from "
-    AV_XSTR(AV_PREFIX_DIGITS_MIN) " to " AV_XSTR(AV_PREFIX_DIGITS_MAX);
+    AV_XSTR(AV_PREFIX_DIGITS_MIN) " to " AV_XSTR(AV_PREFIX_DIGITS_MAX)
+};
 
-static const char  av_conf_ttl_msg[] =
-    "invalid ttl \"%s\": " AV_TIME_RANGE("1s") " (30m, 12h)";
+/* a record that expires as it is written, or a JWT born expired, helps
+ * nobody: those times start at 1s; a pending timeout of 0 turns the
+ * duplicate rule off */
 
-static const char  av_conf_token_lifetime_msg[] =
-    "invalid token lifetime \"%s\": " AV_TIME_RANGE("1s") " (30s, 5m)";
+const av_conf_rule_t  av_conf_ttl_rule = {
+    AV_CONF_SECONDS, 1, AV_TIME_MAX,
+    "invalid ttl \"%s\": " AV_TIME_RANGE("1s") " (30m, 12h)"
+};
 
-static const char  av_conf_session_lifetime_msg[] =
-    "invalid session lifetime \"%s\": " AV_TIME_RANGE("1s") " (1h, 12h)";
+const av_conf_rule_t  av_conf_token_lifetime_rule = {
+    AV_CONF_SECONDS, 1, AV_TIME_MAX,
+    "invalid token lifetime \"%s\": " AV_TIME_RANGE("1s") " (30s, 5m)"
+};
 
-static const char  av_conf_pending_timeout_msg[] =
-    "invalid pending timeout \"%s\": " AV_TIME_RANGE("0") " (0, 60s)";
+const av_conf_rule_t  av_conf_session_lifetime_rule = {
+    AV_CONF_SECONDS, 1, AV_TIME_MAX,
+    "invalid session lifetime \"%s\": " AV_TIME_RANGE("1s") " (1h, 12h)"
+};
 
-static const char  av_conf_timeout_msg[] =
-    "invalid timeout \"%s\": " AV_TIME_RANGE("1s") " (5s, 1m)";
+const av_conf_rule_t  av_conf_pending_timeout_rule = {
+    AV_CONF_SECONDS, 0, AV_TIME_MAX,
+    "invalid pending timeout \"%s\": " AV_TIME_RANGE("0") " (0, 60s)"
+};
 
-static const char  av_conf_lookup_interval_msg[] =
+const av_conf_rule_t  av_conf_timeout_rule = {
+    AV_CONF_SECONDS, 1, AV_TIME_MAX,
+    "invalid timeout \"%s\": " AV_TIME_RANGE("1s") " (5s, 1m)"
+};
+
+/* 0 asks again on every request that finds the xid pending */
+
+const av_conf_rule_t  av_conf_lookup_interval_rule = {
+    AV_CONF_MSEC, 0, AV_TIME_MAX,
     "invalid lookup interval \"%s\": expected a time from 0 to "
-    AV_XSTR(AV_TIME_MAX_DAYS) "d (500ms, 3s, 1m)";
+    AV_XSTR(AV_TIME_MAX_DAYS) "d (500ms, 3s, 1m)"
+};
 
-static const char  av_conf_max_body_msg[] =
-    "invalid max body \"%s\": expected a size from 1 to 16k (512, 16k)";
+const av_conf_rule_t  av_conf_max_body_rule = {
+    AV_CONF_SIZE, 1, AV_MAX_BODY_MAX,
+    "invalid max body \"%s\": expected a size from 1 to 16k (512, 16k)"
+};
 
 static const char  av_conf_country_msg[] =
     "\"%s\" is not a country calling code";
@@ -111,22 +146,6 @@ av_conf_number(const char *s, size_t len, uint64_t max, uint64_t *out)
     *out = n;
 
     return 1;
-}
-
-
-static const char *
-av_conf_count(const char *s, size_t len, unsigned min, unsigned max,
-    unsigned *out, const char *msg)
-{
-    uint64_t  n;
-
-    if (!av_conf_number(s, len, max, &n) || n < min || n > max) {
-        return msg;
-    }
-
-    *out = (unsigned) n;
-
-    return NULL;
 }
 
 
@@ -221,31 +240,14 @@ av_conf_time(const char *s, size_t len, int64_t *ms)
 }
 
 
-static const char *
-av_conf_seconds(const char *s, size_t len, int64_t min, int64_t *sec,
-    const char *msg)
-{
-    int64_t  ms;
+/* limit_req's syntax: the digits, then "r/s" or "r/m", nothing else;
+ * per 1000 s, as limit_req counts */
 
-    if (!av_conf_time(s, len, &ms) || ms % 1000 != 0
-        || ms / 1000 < min || ms / 1000 > AV_TIME_MAX)
-    {
-        return msg;
-    }
-
-    *sec = ms / 1000;
-
-    return NULL;
-}
-
-
-const char *
-av_conf_rate(const char *s, size_t len, uint32_t *out)
+static int
+av_conf_rate_per_ks(const char *s, size_t len, uint64_t max, int64_t *out)
 {
     size_t    i;
     uint64_t  n;
-
-    /* limit_req's syntax: the digits, then "r/s" or "r/m", nothing else */
 
     for (i = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
         /* nothing */
@@ -253,118 +255,23 @@ av_conf_rate(const char *s, size_t len, uint32_t *out)
 
     if (len - i != 3 || s[i] != 'r' || s[i + 1] != '/'
         || (s[i + 2] != 's' && s[i + 2] != 'm')
-        || !av_conf_number(s, i, AV_RATE_N_MAX, &n)
-        || n == 0 || n > AV_RATE_N_MAX)
+        || !av_conf_number(s, i, max, &n)
+        || n == 0 || n > max)
     {
-        return av_conf_rate_msg;
+        return 0;
     }
 
-    /* per 1000 s, as limit_req counts: 1r/m is 16, the rounding keeps it
-     * above zero */
-    *out = (uint32_t) (s[i + 2] == 's' ? n * 1000 : n * 1000 / 60);
+    /* 1r/m is 16: the rounding keeps it above zero */
+    *out = (int64_t) (s[i + 2] == 's' ? n * 1000 : n * 1000 / 60);
 
-    return NULL;
+    return 1;
 }
 
 
-const char *
-av_conf_burst(const char *s, size_t len, unsigned *out)
-{
-    return av_conf_count(s, len, 0, AV_BURST_MAX, out, av_conf_burst_msg);
-}
+/* bytes, or with k or m; 0 on a syntax error, capped above max */
 
-
-const char *
-av_conf_limit_burst(const char *s, size_t len, unsigned *out)
-{
-    return av_conf_count(s, len, 0, AV_LIMIT_BURST_MAX, out,
-                         av_conf_limit_burst_msg);
-}
-
-
-const char *
-av_conf_attempts(const char *s, size_t len, unsigned *out)
-{
-    return av_conf_count(s, len, AV_ATTEMPTS_MIN, AV_ATTEMPTS_MAX, out,
-                         av_conf_attempts_msg);
-}
-
-
-const char *
-av_conf_max_calls(const char *s, size_t len, unsigned *out)
-{
-    return av_conf_count(s, len, AV_MAX_CALLS_MIN, AV_MAX_CALLS_MAX, out,
-                         av_conf_max_calls_msg);
-}
-
-
-const char *
-av_conf_prefix_digits(const char *s, size_t len, unsigned *out)
-{
-    return av_conf_count(s, len, AV_PREFIX_DIGITS_MIN, AV_PREFIX_DIGITS_MAX,
-                         out, av_conf_digits_msg);
-}
-
-
-/* a record that expires as it is written, or a JWT born expired, helps
- * nobody: those times start at 1s */
-
-const char *
-av_conf_ttl(const char *s, size_t len, int64_t *sec)
-{
-    return av_conf_seconds(s, len, 1, sec, av_conf_ttl_msg);
-}
-
-
-const char *
-av_conf_token_lifetime(const char *s, size_t len, int64_t *sec)
-{
-    return av_conf_seconds(s, len, 1, sec, av_conf_token_lifetime_msg);
-}
-
-
-const char *
-av_conf_session_lifetime(const char *s, size_t len, int64_t *sec)
-{
-    return av_conf_seconds(s, len, 1, sec, av_conf_session_lifetime_msg);
-}
-
-
-/* 0 turns the duplicate rule off */
-
-const char *
-av_conf_pending_timeout(const char *s, size_t len, int64_t *sec)
-{
-    return av_conf_seconds(s, len, 0, sec, av_conf_pending_timeout_msg);
-}
-
-
-const char *
-av_conf_timeout(const char *s, size_t len, int64_t *sec)
-{
-    return av_conf_seconds(s, len, 1, sec, av_conf_timeout_msg);
-}
-
-
-/* 0 asks again on every request that finds the xid pending */
-
-const char *
-av_conf_lookup_interval(const char *s, size_t len, int64_t *ms)
-{
-    int64_t  v;
-
-    if (!av_conf_time(s, len, &v) || v > (int64_t) AV_TIME_MAX * 1000) {
-        return av_conf_lookup_interval_msg;
-    }
-
-    *ms = v;
-
-    return NULL;
-}
-
-
-const char *
-av_conf_max_body(const char *s, size_t len, size_t *out)
+static int
+av_conf_size(const char *s, size_t len, uint64_t max, int64_t *out)
 {
     uint64_t  n, scale;
 
@@ -377,13 +284,180 @@ av_conf_max_body(const char *s, size_t len, size_t *out)
         }
     }
 
-    if (!av_conf_number(s, len, AV_MAX_BODY_MAX, &n)
-        || n == 0 || n > AV_MAX_BODY_MAX / scale)
-    {
-        return av_conf_max_body_msg;
+    if (!av_conf_number(s, len, max, &n)) {
+        return 0;
     }
 
-    *out = (size_t) (n * scale);
+    *out = n > max / scale ? (int64_t) max + 1 : (int64_t) (n * scale);
+
+    return 1;
+}
+
+
+const char *
+av_conf_value(const av_conf_rule_t *rule, const char *s, size_t len,
+    int64_t *out)
+{
+    int64_t   v;
+    uint64_t  n;
+
+    switch (rule->kind) {
+
+    case AV_CONF_COUNT:
+        if (!av_conf_number(s, len, (uint64_t) rule->max, &n)) {
+            return rule->msg;
+        }
+
+        v = (int64_t) n;
+        break;
+
+    case AV_CONF_SECONDS:
+        if (!av_conf_time(s, len, &v) || v % 1000 != 0) {
+            return rule->msg;
+        }
+
+        v /= 1000;
+        break;
+
+    case AV_CONF_MSEC:
+        if (!av_conf_time(s, len, &v)) {
+            return rule->msg;
+        }
+
+        /* the bounds are in seconds, as the message says */
+        if (v > rule->max * 1000) {
+            return rule->msg;
+        }
+
+        *out = v;
+        return NULL;
+
+    case AV_CONF_SIZE:
+        if (!av_conf_size(s, len, (uint64_t) rule->max, &v)) {
+            return rule->msg;
+        }
+
+        break;
+
+    default: /* AV_CONF_RATE: the bounds are N's, from 1 */
+        if (!av_conf_rate_per_ks(s, len, (uint64_t) rule->max, &v)) {
+            return rule->msg;
+        }
+
+        *out = v;
+        return NULL;
+    }
+
+    if (v < rule->min || v > rule->max) {
+        return rule->msg;
+    }
+
+    *out = v;
+
+    return NULL;
+}
+
+
+/* the rules by name, in their fields' types */
+
+#define AV_CONF_NAMED(name, type)                                            \
+    const char *                                                             \
+    av_conf_##name(const char *s, size_t len, type *out)                     \
+    {                                                                        \
+        int64_t      v;                                                      \
+        const char  *why;                                                    \
+                                                                             \
+        why = av_conf_value(&av_conf_##name##_rule, s, len, &v);             \
+        if (why == NULL) {                                                   \
+            *out = (type) v;                                                 \
+        }                                                                    \
+                                                                             \
+        return why;                                                          \
+    }
+
+AV_CONF_NAMED(rate, uint32_t)
+AV_CONF_NAMED(burst, unsigned)
+AV_CONF_NAMED(limit_burst, unsigned)
+AV_CONF_NAMED(attempts, unsigned)
+AV_CONF_NAMED(max_calls, unsigned)
+AV_CONF_NAMED(prefix_digits, unsigned)
+AV_CONF_NAMED(ttl, int64_t)
+AV_CONF_NAMED(token_lifetime, int64_t)
+AV_CONF_NAMED(session_lifetime, int64_t)
+AV_CONF_NAMED(pending_timeout, int64_t)
+AV_CONF_NAMED(timeout, int64_t)
+AV_CONF_NAMED(lookup_interval, int64_t)
+AV_CONF_NAMED(max_body, size_t)
+
+
+/* a distinct address: the servers compare the pointer */
+const char  av_conf_unknown_param[] = "invalid parameter \"%s\"";
+
+
+const char *
+av_conf_param(const av_conf_param_t *params, unsigned allowed,
+    const char *s, size_t len, av_conf_arg_t *arg)
+{
+    size_t    n;
+    unsigned  i;
+
+    for (i = 0; params[i].name; i++) {
+        n = strlen(params[i].name);
+
+        if ((allowed & (1u << i)) && len >= n
+            && memcmp(s, params[i].name, n) == 0)
+        {
+            break;
+        }
+    }
+
+    if (params[i].name == NULL) {
+        return av_conf_unknown_param;
+    }
+
+    arg->index = i;
+    arg->value = s + n;
+    arg->len = len - n;
+    arg->v = 0;
+
+    if (params[i].rule == NULL) {
+        return NULL;
+    }
+
+    return av_conf_value(params[i].rule, arg->value, arg->len, &arg->v);
+}
+
+
+static const av_conf_param_t  av_conf_limit_params[] = {
+    { "rate=", &av_conf_rate_rule },
+    { "burst=", &av_conf_limit_burst_rule },
+    { "digits=", &av_conf_prefix_digits_rule },
+    { NULL, NULL }
+};
+
+
+const char *
+av_conf_limit_param(av_conf_limit_t *l, unsigned allowed, const char *s,
+    size_t len, av_conf_arg_t *arg)
+{
+    const char  *why;
+
+    why = av_conf_param(av_conf_limit_params, allowed, s, len, arg);
+    if (why) {
+        return why;
+    }
+
+    switch (arg->index) {
+    case 0:
+        l->rate = (uint32_t) arg->v;
+        break;
+    case 1:
+        l->burst = (unsigned) arg->v;
+        break;
+    default:
+        l->digits = (unsigned) arg->v;
+        break;
+    }
 
     return NULL;
 }

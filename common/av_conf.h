@@ -27,6 +27,95 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The rules as data, for the directives that take one value: nginx's
+ * command table points cmd->post at a rule, httpd's cmd->info at one with
+ * the field's offset, and one setter on each side stores what
+ * av_conf_value() read in the field's type for the rule's kind.
+ */
+typedef enum {
+    AV_CONF_COUNT = 0,   /* a number, min to max */
+    AV_CONF_SECONDS,     /* a time in whole seconds, min to max; *out s */
+    AV_CONF_MSEC,        /* a time, finer allowed, 0 to max s;   *out ms */
+    AV_CONF_SIZE,        /* bytes, or with k or m, min to max */
+    AV_CONF_RATE         /* Nr/s or Nr/m, N min to max; *out per 1000 s */
+} av_conf_kind_t;
+
+typedef struct {
+    av_conf_kind_t   kind;
+    int64_t          min;
+    int64_t          max;
+    const char      *msg;          /* the refusal, "%s" for the value */
+} av_conf_rule_t;
+
+const char *av_conf_value(const av_conf_rule_t *rule, const char *s,
+    size_t len, int64_t *out);
+
+extern const av_conf_rule_t  av_conf_rate_rule;
+extern const av_conf_rule_t  av_conf_burst_rule;
+extern const av_conf_rule_t  av_conf_limit_burst_rule;
+extern const av_conf_rule_t  av_conf_attempts_rule;
+extern const av_conf_rule_t  av_conf_max_calls_rule;
+extern const av_conf_rule_t  av_conf_prefix_digits_rule;
+extern const av_conf_rule_t  av_conf_ttl_rule;
+extern const av_conf_rule_t  av_conf_token_lifetime_rule;
+extern const av_conf_rule_t  av_conf_session_lifetime_rule;
+extern const av_conf_rule_t  av_conf_pending_timeout_rule;
+extern const av_conf_rule_t  av_conf_timeout_rule;
+extern const av_conf_rule_t  av_conf_lookup_interval_rule;
+extern const av_conf_rule_t  av_conf_max_body_rule;
+
+/*
+ * A directive's NAME=VALUE parameters, read the same way on both servers:
+ * params lists every name a directive may take ("rate=", with its '='),
+ * each with the rule of its value (NULL: the value as written, for the
+ * server to judge: a zone's name, a URI); bit i of allowed says that
+ * params[i] may stand in this use of the directive.  A parameter is
+ * matched by its name before its value is judged, so one this use does
+ * not take is "invalid parameter" whatever its value.
+ *
+ * NULL and *arg filled in; or av_conf_unknown_param (no allowed name:
+ * each server words that with the whole parameter); or the rule's
+ * refusal of the value (arg->value, arg->len for the message).
+ */
+typedef struct {
+    const char            *name;
+    const av_conf_rule_t  *rule;
+} av_conf_param_t;
+
+typedef struct {
+    unsigned               index;      /* which of params */
+    const char            *value;      /* what follows the '=' */
+    size_t                 len;
+    int64_t                v;          /* by the rule, when it has one */
+} av_conf_arg_t;
+
+extern const char  av_conf_unknown_param[];
+
+const char *av_conf_param(const av_conf_param_t *params, unsigned allowed,
+    const char *s, size_t len, av_conf_arg_t *arg);
+
+/*
+ * The toll-fraud limits' parameters (appverify_client_limit and
+ * appverify_prefix_limit, AppVerifyClientLimit and AppVerifyPrefixLimit):
+ * rate=R [burst=N], and digits=N for a prefix limit (AV_CONF_LIMIT_PREFIX
+ * as allowed).  One parameter at a time into *l, zeroed first; then
+ * av_conf_limit_complete().
+ */
+typedef struct {
+    uint32_t  rate;
+    unsigned  burst;
+    unsigned  digits;
+} av_conf_limit_t;
+
+#define AV_CONF_LIMIT_CLIENT  0x3
+#define AV_CONF_LIMIT_PREFIX  0x7
+
+const char *av_conf_limit_param(av_conf_limit_t *l, unsigned allowed,
+    const char *s, size_t len, av_conf_arg_t *arg);
+
+/* Each rule by name, *out in the type its fields have. */
+
 /* rate= of token and call, AppVerifyRate; rate= of the toll-fraud limits:
  * requests per 1000 s, as av_rate_take() counts */
 const char *av_conf_rate(const char *s, size_t len, uint32_t *out);

@@ -13,20 +13,8 @@
 #include "ngx_http_appverify_module.h"
 
 #include "av_conf.h"
+#include "av_secret.h"
 #include "av_xid.h"
-
-
-/*
- * A value whose rule is the core's (av_conf.h): the rule, for the slots
- * below, as ngx_conf_post_t carries a handler.
- */
-
-typedef const char *(*ngx_http_appverify_time_rule_pt)(const char *s,
-    size_t len, int64_t *out);
-
-typedef struct {
-    ngx_http_appverify_time_rule_pt  rule;
-} ngx_http_appverify_time_t;
 
 
 static ngx_int_t ngx_http_appverify_add_variables(ngx_conf_t *cf);
@@ -56,11 +44,7 @@ static char *ngx_http_appverify_countries(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_appverify_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_appverify_set_sec_slot(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-static char *ngx_http_appverify_set_msec_slot(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-static char *ngx_http_appverify_set_max_body(ngx_conf_t *cf,
+static char *ngx_http_appverify_set_value_slot(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_appverify_conf_error(ngx_conf_t *cf, const char *msg,
     u_char *value, size_t len);
@@ -76,23 +60,6 @@ static void ngx_http_appverify_secret_free(void *data);
 #define NGX_HTTP_APPVERIFY_VAR_XID       1
 #define NGX_HTTP_APPVERIFY_VAR_STATUS    2
 #define NGX_HTTP_APPVERIFY_VAR_VERIFIED  3
-
-
-static ngx_http_appverify_time_t  ngx_http_appverify_lookup_interval_rule = {
-    av_conf_lookup_interval
-};
-
-static ngx_http_appverify_time_t  ngx_http_appverify_token_lifetime_rule = {
-    av_conf_token_lifetime
-};
-
-static ngx_http_appverify_time_t  ngx_http_appverify_session_lifetime_rule = {
-    av_conf_session_lifetime
-};
-
-static ngx_http_appverify_time_t  ngx_http_appverify_pending_timeout_rule = {
-    av_conf_pending_timeout
-};
 
 
 static ngx_command_t  ngx_http_appverify_commands[] = {
@@ -162,10 +129,10 @@ static ngx_command_t  ngx_http_appverify_commands[] = {
 
     { ngx_string("appverify_lookup_interval"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_appverify_set_msec_slot,
+      ngx_http_appverify_set_value_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_appverify_loc_conf_t, lookup_interval),
-      &ngx_http_appverify_lookup_interval_rule },
+      (void *) &av_conf_lookup_interval_rule },
 
     { ngx_string("appverify_require"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
@@ -204,31 +171,31 @@ static ngx_command_t  ngx_http_appverify_commands[] = {
 
     { ngx_string("appverify_token_lifetime"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_appverify_set_sec_slot,
+      ngx_http_appverify_set_value_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_appverify_loc_conf_t, token_lifetime),
-      &ngx_http_appverify_token_lifetime_rule },
+      (void *) &av_conf_token_lifetime_rule },
 
     { ngx_string("appverify_session_lifetime"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_appverify_set_sec_slot,
+      ngx_http_appverify_set_value_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_appverify_loc_conf_t, session_lifetime),
-      &ngx_http_appverify_session_lifetime_rule },
+      (void *) &av_conf_session_lifetime_rule },
 
     { ngx_string("appverify_pending_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_appverify_set_sec_slot,
+      ngx_http_appverify_set_value_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_appverify_loc_conf_t, pending_timeout),
-      &ngx_http_appverify_pending_timeout_rule },
+      (void *) &av_conf_pending_timeout_rule },
 
     { ngx_string("appverify_max_body"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_appverify_set_max_body,
+      ngx_http_appverify_set_value_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_appverify_loc_conf_t, max_body),
-      NULL },
+      (void *) &av_conf_max_body_rule },
 
     { ngx_string("appverify_cookie_name"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -704,75 +671,56 @@ ngx_http_appverify_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* the file is read by the core (the same reader as httpd's); nginx's words */
+
 static ngx_int_t
 ngx_http_appverify_read_key(ngx_conf_t *cf, ngx_str_t *file, av_key_t *key,
     ngx_uint_t base64)
 {
-    u_char           buf[AV_KEY_FILE_MAX];
-    ssize_t          n;
-    ngx_int_t        rc;
-    const char      *why;
-    ngx_file_t       f;
-    ngx_file_info_t  fi;
+    av_secret_rc_t    rc;
+    av_secret_info_t  info;
 
-    rc = NGX_ERROR;
+    rc = av_secret_read_key(key, base64 ? AV_KEY_FILE_API
+                                        : AV_KEY_FILE_SESSION,
+                            (const char *) file->data, &info);
 
-    ngx_memzero(&f, sizeof(ngx_file_t));
-    f.name = *file;
-    f.log = cf->log;
+    /* set once fstat() has seen the file: also before its other errors */
 
-    f.fd = ngx_open_file(file->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (f.fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_open_file_n " \"%V\" failed", file);
-        return NGX_ERROR;
-    }
-
-    if (ngx_fd_info(f.fd, &fi) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_fd_info_n " \"%V\" failed", file);
-        goto done;
-    }
-
-    if (fi.st_mode & S_IROTH) {
+    if (info.world_readable) {
         ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
                            "key file \"%V\" is readable by every user", file);
     }
 
-    if (ngx_file_size(&fi) > (off_t) sizeof(buf) - 1) {
+    switch (rc) {
+
+    case AV_SECRET_OK:
+        return NGX_OK;
+
+    case AV_SECRET_OPEN:
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, info.err,
+                           ngx_open_file_n " \"%V\" failed", file);
+        return NGX_ERROR;
+
+    case AV_SECRET_STAT:
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, info.err,
+                           ngx_fd_info_n " \"%V\" failed", file);
+        return NGX_ERROR;
+
+    case AV_SECRET_READ:
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, info.err,
+                           ngx_read_fd_n " \"%V\" failed", file);
+        return NGX_ERROR;
+
+    case AV_SECRET_TOO_LARGE:
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "key file \"%V\" is too large", file);
-        goto done;
-    }
+        return NGX_ERROR;
 
-    n = ngx_read_file(&f, buf, sizeof(buf) - 1, 0);
-    if (n == NGX_ERROR) {
-        goto done;
-    }
-
-    /* what the file must hold is the core's rule, the same on httpd */
-
-    why = av_key_from_file_text(key, base64 ? AV_KEY_FILE_API
-                                            : AV_KEY_FILE_SESSION,
-                                (const char *) buf, n);
-    if (why) {
+    default: /* AV_SECRET_CONTENT */
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "key file \"%V\" %s",
-                           file, why);
-        goto done;
+                           file, info.why);
+        return NGX_ERROR;
     }
-
-    rc = NGX_OK;
-
-done:
-
-    ngx_explicit_memzero(buf, sizeof(buf));
-
-    if (ngx_close_file(f.fd) == NGX_FILE_ERROR) {
-        ngx_log_error(NGX_LOG_ALERT, cf->log, ngx_errno,
-                      ngx_close_file_n " \"%V\" failed", file);
-    }
-
-    return rc;
 }
 
 
@@ -826,8 +774,43 @@ ngx_http_appverify_secret_free(void *data)
 /*
  * appverify_token    zone=NAME [rate=6r/m] [burst=3];
  * appverify_callback zone=NAME [signature=on|off];
- * appverify_status   zone=NAME;
+ * appverify_status   zone=NAME [lookup=URI];
+ * appverify_call     zone=NAME upstream=URI [rate=6r/m] [burst=3];
+ * appverify_finalize zone=NAME upstream=URI [attempts=3];
+ * The values with a rule are the core's, as httpd's AppVerify* ones.
  */
+
+static const av_conf_param_t  ngx_http_appverify_handler_params[] = {
+    { "zone=", NULL },
+    { "lookup=", NULL },
+    { "upstream=", NULL },
+    { "attempts=", &av_conf_attempts_rule },
+    { "rate=", &av_conf_rate_rule },
+    { "burst=", &av_conf_burst_rule },
+    { "signature=", NULL },
+    { NULL, NULL }
+};
+
+/* by role: which of the above it takes, and its content handler */
+
+static const unsigned  ngx_http_appverify_handler_allowed[] = {
+    0,                                           /* none */
+    0x01 | 0x10 | 0x20,                          /* token */
+    0x01 | 0x40,                                 /* callback */
+    0x01 | 0x02,                                 /* status */
+    0x01 | 0x04 | 0x10 | 0x20,                   /* call */
+    0x01 | 0x04 | 0x08                           /* finalize */
+};
+
+static const ngx_http_handler_pt  ngx_http_appverify_handlers[] = {
+    NULL,
+    ngx_http_appverify_token_handler,
+    ngx_http_appverify_callback_handler,
+    ngx_http_appverify_status_handler,
+    ngx_http_appverify_call_handler,
+    ngx_http_appverify_finalize_handler
+};
+
 
 static char *
 ngx_http_appverify_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -835,11 +818,10 @@ ngx_http_appverify_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_appverify_loc_conf_t *alcf = conf;
 
-    uint32_t                   rate;
-    unsigned                   n;
     ngx_str_t                 *value, s;
     ngx_uint_t                 i;
     const char                *why;
+    av_conf_arg_t              arg;
     ngx_http_core_loc_conf_t  *clcf;
 
     if (alcf->role != NGX_HTTP_APPVERIFY_NONE) {
@@ -850,89 +832,60 @@ ngx_http_appverify_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
     for (i = 1; i < cf->args->nelts; i++) {
 
-        if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
-            s.data = value[i].data + 5;
-            s.len = value[i].len - 5;
+        why = av_conf_param(ngx_http_appverify_handler_params,
+                            ngx_http_appverify_handler_allowed[cmd->offset],
+                            (const char *) value[i].data, value[i].len,
+                            &arg);
 
+        if (why == av_conf_unknown_param) {
+            goto invalid;
+        }
+
+        if (why) {
+            return ngx_http_appverify_conf_error(cf, why,
+                                                 (u_char *) arg.value,
+                                                 arg.len);
+        }
+
+        s.data = (u_char *) arg.value;
+        s.len = arg.len;
+
+        switch (arg.index) {
+
+        case 0: /* zone= */
             alcf->zone = ngx_http_appverify_zone_ref(cf, &s);
             if (alcf->zone == NULL) {
                 return NGX_CONF_ERROR;
             }
 
-            continue;
-        }
+            break;
 
-        if ((cmd->offset == NGX_HTTP_APPVERIFY_STATUS
-             && ngx_strncmp(value[i].data, "lookup=", 7) == 0)
-            || ((cmd->offset == NGX_HTTP_APPVERIFY_CALL
-                 || cmd->offset == NGX_HTTP_APPVERIFY_FINALIZE)
-                && ngx_strncmp(value[i].data, "upstream=", 9) == 0))
-        {
-            s.data = (u_char *) ngx_strchr(value[i].data, '=') + 1;
-            s.len = value[i].data + value[i].len - s.data;
-
+        case 1: /* lookup= */
+        case 2: /* upstream= */
             if (s.len == 0 || s.data[0] != '/') {
                 goto invalid;
             }
 
             alcf->upstream = s;
-            continue;
-        }
+            break;
 
-        if (cmd->offset == NGX_HTTP_APPVERIFY_FINALIZE
-            && ngx_strncmp(value[i].data, "attempts=", 9) == 0)
-        {
-            s.data = value[i].data + 9;
-            s.len = value[i].len - 9;
+        case 3:
+            alcf->attempts = (ngx_uint_t) arg.v;
+            break;
 
-            why = av_conf_attempts((const char *) s.data, s.len, &n);
-            if (why) {
-                return ngx_http_appverify_conf_error(cf, why, s.data, s.len);
-            }
+        case 4:
+            alcf->rate = (ngx_uint_t) arg.v;
+            break;
 
-            alcf->attempts = n;
-            continue;
-        }
+        case 5:
+            alcf->burst = (ngx_uint_t) arg.v;
+            break;
 
-        if (cmd->offset == NGX_HTTP_APPVERIFY_TOKEN
-            || cmd->offset == NGX_HTTP_APPVERIFY_CALL)
-        {
-            if (ngx_strncmp(value[i].data, "rate=", 5) == 0) {
-                s.data = value[i].data + 5;
-                s.len = value[i].len - 5;
-
-                why = av_conf_rate((const char *) s.data, s.len, &rate);
-                if (why) {
-                    return ngx_http_appverify_conf_error(cf, why, s.data,
-                                                         s.len);
-                }
-
-                alcf->rate = rate;
-                continue;
-            }
-
-            if (ngx_strncmp(value[i].data, "burst=", 6) == 0) {
-                s.data = value[i].data + 6;
-                s.len = value[i].len - 6;
-
-                why = av_conf_burst((const char *) s.data, s.len, &n);
-                if (why) {
-                    return ngx_http_appverify_conf_error(cf, why, s.data,
-                                                         s.len);
-                }
-
-                alcf->burst = n;
-                continue;
-            }
-        }
-
-        if (cmd->offset == NGX_HTTP_APPVERIFY_CALLBACK
-            && ngx_strncmp(value[i].data, "signature=", 10) == 0)
-        {
-            if (ngx_strcmp(value[i].data + 10, "on") == 0) {
+        default: /* signature= */
+            if (ngx_strcmp(s.data, "on") == 0) {
                 alcf->signature = 1;
 
-            } else if (ngx_strcmp(value[i].data + 10, "off") == 0) {
+            } else if (ngx_strcmp(s.data, "off") == 0) {
                 alcf->signature = 0;
 
                 ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
@@ -944,10 +897,8 @@ ngx_http_appverify_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
                 goto invalid;
             }
 
-            continue;
+            break;
         }
-
-        goto invalid;
     }
 
     if (alcf->zone == NULL) {
@@ -970,29 +921,7 @@ ngx_http_appverify_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     alcf->role = cmd->offset;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-
-    switch (alcf->role) {
-
-    case NGX_HTTP_APPVERIFY_TOKEN:
-        clcf->handler = ngx_http_appverify_token_handler;
-        break;
-
-    case NGX_HTTP_APPVERIFY_CALLBACK:
-        clcf->handler = ngx_http_appverify_callback_handler;
-        break;
-
-    case NGX_HTTP_APPVERIFY_CALL:
-        clcf->handler = ngx_http_appverify_call_handler;
-        break;
-
-    case NGX_HTTP_APPVERIFY_FINALIZE:
-        clcf->handler = ngx_http_appverify_finalize_handler;
-        break;
-
-    default: /* NGX_HTTP_APPVERIFY_STATUS */
-        clcf->handler = ngx_http_appverify_status_handler;
-        break;
-    }
+    clcf->handler = ngx_http_appverify_handlers[alcf->role];
 
     return NGX_CONF_OK;
 
@@ -1064,11 +993,11 @@ ngx_http_appverify_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_appverify_loc_conf_t *alcf = conf;
 
-    uint32_t     rate;
-    unsigned     burst, digits;
-    ngx_str_t   *value, s;
-    ngx_uint_t   i, *rate_p, *burst_p;
-    const char  *why;
+    ngx_str_t        *value;
+    ngx_uint_t        i, *rate_p, *burst_p;
+    const char       *why;
+    av_conf_arg_t     arg;
+    av_conf_limit_t   l;
 
     if (cmd->offset == 0) {
         rate_p = &alcf->client_rate;
@@ -1091,62 +1020,44 @@ ngx_http_appverify_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_OK;
     }
 
-    rate = 0;
-    burst = 0;
-    digits = 0;
+    ngx_memzero(&l, sizeof(av_conf_limit_t));
+
+    /* the parameters and their values are the core's, httpd's too */
 
     for (i = 1; i < cf->args->nelts; i++) {
 
-        s.data = (u_char *) ngx_strchr(value[i].data, '=');
+        why = av_conf_limit_param(&l, cmd->offset ? AV_CONF_LIMIT_PREFIX
+                                                  : AV_CONF_LIMIT_CLIENT,
+                                  (const char *) value[i].data, value[i].len,
+                                  &arg);
 
-        if (s.data == NULL) {
-            goto invalid;
-        }
-
-        s.data++;
-        s.len = value[i].data + value[i].len - s.data;
-
-        if (ngx_strncmp(value[i].data, "rate=", 5) == 0) {
-            why = av_conf_rate((const char *) s.data, s.len, &rate);
-
-        } else if (ngx_strncmp(value[i].data, "burst=", 6) == 0) {
-            why = av_conf_limit_burst((const char *) s.data, s.len, &burst);
-
-        } else if (cmd->offset == 1
-                   && ngx_strncmp(value[i].data, "digits=", 7) == 0)
-        {
-            why = av_conf_prefix_digits((const char *) s.data, s.len,
-                                        &digits);
-
-        } else {
-            goto invalid;
+        if (why == av_conf_unknown_param) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\"", &value[i]);
+            return NGX_CONF_ERROR;
         }
 
         if (why) {
-            return ngx_http_appverify_conf_error(cf, why, s.data, s.len);
+            return ngx_http_appverify_conf_error(cf, why,
+                                                 (u_char *) arg.value,
+                                                 arg.len);
         }
     }
 
-    why = av_conf_limit_complete(cmd->offset == 1, rate, digits);
+    why = av_conf_limit_complete(cmd->offset == 1, l.rate, l.digits);
     if (why) {
         return ngx_http_appverify_conf_error(cf, why, cmd->name.data,
                                              cmd->name.len);
     }
 
-    *rate_p = rate;
-    *burst_p = burst;
+    *rate_p = l.rate;
+    *burst_p = l.burst;
 
     if (cmd->offset == 1) {
-        alcf->prefix_digits = digits;
+        alcf->prefix_digits = l.digits;
     }
 
     return NGX_CONF_OK;
-
-invalid:
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid parameter \"%V\"", &value[i]);
-    return NGX_CONF_ERROR;
 }
 
 
@@ -1231,102 +1142,62 @@ ngx_http_appverify_zone_ref(ngx_conf_t *cf, ngx_str_t *name)
 
 /*
  * appverify_token_lifetime, _session_lifetime, _pending_timeout TIME;
- * appverify_lookup_interval TIME;
- * As ngx_conf_set_sec_slot and _msec_slot, with the core's rule for the
- * time (cmd->post), so that httpd's AppVerify* twins take the same values.
+ * appverify_lookup_interval TIME;  appverify_max_body SIZE;
+ * As ngx_conf_set_sec_slot, _msec_slot and _size_slot, with the core's
+ * rule for the value (cmd->post), so that httpd's AppVerify* twins take
+ * the same values; the rule's kind says the field's type.
  */
 
 static char *
-ngx_http_appverify_set_sec_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+ngx_http_appverify_set_value_slot(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
     char  *p = conf;
 
-    time_t                     *field;
-    int64_t                     sec;
-    ngx_str_t                  *value;
-    const char                 *why;
-    ngx_http_appverify_time_t  *t;
+    int64_t                v;
+    ngx_str_t             *value;
+    ngx_uint_t             unset;
+    const char            *why;
+    const av_conf_rule_t  *rule;
 
-    field = (time_t *) (p + cmd->offset);
+    rule = cmd->post;
+    p += cmd->offset;
 
-    if (*field != NGX_CONF_UNSET) {
-        return "is duplicate";
+    switch (rule->kind) {
+    case AV_CONF_SECONDS:
+        unset = (*(time_t *) p == NGX_CONF_UNSET);
+        break;
+    case AV_CONF_MSEC:
+        unset = (*(ngx_msec_t *) p == NGX_CONF_UNSET_MSEC);
+        break;
+    default: /* AV_CONF_SIZE */
+        unset = (*(size_t *) p == NGX_CONF_UNSET_SIZE);
+        break;
     }
 
-    value = cf->args->elts;
-    t = cmd->post;
-
-    why = t->rule((const char *) value[1].data, value[1].len, &sec);
-    if (why) {
-        return ngx_http_appverify_conf_error(cf, why, value[1].data,
-                                             value[1].len);
-    }
-
-    *field = (time_t) sec;
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_http_appverify_set_msec_slot(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    char  *p = conf;
-
-    int64_t                     ms;
-    ngx_str_t                  *value;
-    ngx_msec_t                 *field;
-    const char                 *why;
-    ngx_http_appverify_time_t  *t;
-
-    field = (ngx_msec_t *) (p + cmd->offset);
-
-    if (*field != NGX_CONF_UNSET_MSEC) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-    t = cmd->post;
-
-    why = t->rule((const char *) value[1].data, value[1].len, &ms);
-    if (why) {
-        return ngx_http_appverify_conf_error(cf, why, value[1].data,
-                                             value[1].len);
-    }
-
-    *field = (ngx_msec_t) ms;
-
-    return NGX_CONF_OK;
-}
-
-
-/* appverify_max_body SIZE;  at most what the core's callback parser takes */
-
-static char *
-ngx_http_appverify_set_max_body(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_http_appverify_loc_conf_t *alcf = conf;
-
-    size_t       n;
-    ngx_str_t   *value;
-    const char  *why;
-
-    if (alcf->max_body != NGX_CONF_UNSET_SIZE) {
+    if (!unset) {
         return "is duplicate";
     }
 
     value = cf->args->elts;
 
-    why = av_conf_max_body((const char *) value[1].data, value[1].len, &n);
+    why = av_conf_value(rule, (const char *) value[1].data, value[1].len, &v);
     if (why) {
         return ngx_http_appverify_conf_error(cf, why, value[1].data,
                                              value[1].len);
     }
 
-    alcf->max_body = n;
+    switch (rule->kind) {
+    case AV_CONF_SECONDS:
+        *(time_t *) p = (time_t) v;
+        break;
+    case AV_CONF_MSEC:
+        *(ngx_msec_t *) p = (ngx_msec_t) v;
+        break;
+    default: /* AV_CONF_SIZE */
+        *(size_t *) p = (size_t) v;
+        break;
+    }
 
     return NGX_CONF_OK;
 }

@@ -407,6 +407,159 @@ test_message(void)
 }
 
 
+/*
+ * The rules as data (av_conf_value), which the servers' one setter each
+ * calls: each table entry answers what its named rule answers, in the
+ * unit its kind says, with the same words.
+ */
+static void
+test_value_table(void)
+{
+    int64_t  v;
+
+    /* the kinds: what *out counts */
+    CHECK_EQ_INT(av_conf_token_lifetime_rule.kind, AV_CONF_SECONDS);
+    CHECK_EQ_INT(av_conf_lookup_interval_rule.kind, AV_CONF_MSEC);
+    CHECK_EQ_INT(av_conf_max_body_rule.kind, AV_CONF_SIZE);
+    CHECK_EQ_INT(av_conf_rate_rule.kind, AV_CONF_RATE);
+    CHECK_EQ_INT(av_conf_attempts_rule.kind, AV_CONF_COUNT);
+
+    v = -1;
+    CHECK(av_conf_value(&av_conf_token_lifetime_rule, S("5m"), &v) == NULL);
+    CHECK_EQ_INT(v, 300);
+    CHECK(av_conf_value(&av_conf_lookup_interval_rule, S("1s500ms"), &v)
+          == NULL);
+    CHECK_EQ_INT(v, 1500);
+    CHECK(av_conf_value(&av_conf_max_body_rule, S("16k"), &v) == NULL);
+    CHECK_EQ_INT(v, 16384);
+    CHECK(av_conf_value(&av_conf_rate_rule, S("6r/m"), &v) == NULL);
+    CHECK_EQ_INT(v, 100);
+    CHECK(av_conf_value(&av_conf_burst_rule, S("0"), &v) == NULL);
+    CHECK_EQ_INT(v, 0);
+    CHECK(av_conf_value(&av_conf_pending_timeout_rule, S("0"), &v) == NULL);
+    CHECK_EQ_INT(v, 0);
+
+    /* the bounds of each kind, and a refusal leaves *out alone */
+    v = 7;
+    CHECK(av_conf_value(&av_conf_ttl_rule, S("0"), &v) != NULL);
+    CHECK(av_conf_value(&av_conf_ttl_rule, S("31d"), &v) != NULL);
+    CHECK(av_conf_value(&av_conf_ttl_rule, S("500ms"), &v) != NULL);
+    CHECK(av_conf_value(&av_conf_lookup_interval_rule, S("31d"), &v)
+          != NULL);
+    CHECK(av_conf_value(&av_conf_max_body_rule, S("0"), &v) != NULL);
+    CHECK(av_conf_value(&av_conf_max_body_rule, S("16385"), &v) != NULL);
+    CHECK(av_conf_value(&av_conf_max_body_rule, S("1m"), &v) != NULL);
+    CHECK(av_conf_value(&av_conf_attempts_rule, S("0"), &v) != NULL);
+    CHECK(av_conf_value(&av_conf_max_calls_rule, S("10001"), &v) != NULL);
+    CHECK(av_conf_value(&av_conf_prefix_digits_rule, S("x"), &v) != NULL);
+    CHECK(av_conf_value(&av_conf_rate_rule, S("0r/s"), &v) != NULL);
+    CHECK_EQ_INT(v, 7);
+
+    /* the same words as the named rules, which are the table's entries */
+    CHECK_EQ_STR(said(av_conf_value(&av_conf_max_calls_rule, S("0"), &v),
+                      "0"),
+                 "invalid calls \"0\": expected a number from 1 to 10000");
+    CHECK_EQ_STR(said(av_conf_value(&av_conf_timeout_rule, S("0"), &v), "0"),
+                 "invalid timeout \"0\": expected whole seconds from 1s "
+                 "to 30d (5s, 1m)");
+    CHECK(av_conf_value(&av_conf_burst_rule, S("x"), &v)
+          == av_conf_burst(S("x"), &(unsigned) { 0 }));
+}
+
+
+/*
+ * NAME=VALUE parameters: matched by name among those allowed before the
+ * value is judged, so a parameter this use does not take is "invalid
+ * parameter" whatever its value (nginx's handler directives, both
+ * servers' limits).
+ */
+static void
+test_params(void)
+{
+    const char     *why;
+    av_conf_arg_t   arg;
+
+    static const av_conf_param_t  params[] = {
+        { "zone=", NULL },
+        { "rate=", &av_conf_rate_rule },
+        { "attempts=", &av_conf_attempts_rule },
+        { NULL, NULL }
+    };
+
+    CHECK(av_conf_param(params, 0x7, S("zone=av"), &arg) == NULL);
+    CHECK_EQ_INT(arg.index, 0);
+    CHECK_EQ_MEM(arg.value, arg.len, "av");
+
+    /* a value without a rule is the server's to judge, empty or not */
+    CHECK(av_conf_param(params, 0x7, S("zone="), &arg) == NULL);
+    CHECK_EQ_INT(arg.len, 0);
+
+    CHECK(av_conf_param(params, 0x7, S("rate=6r/m"), &arg) == NULL);
+    CHECK_EQ_INT(arg.index, 1);
+    CHECK_EQ_INT(arg.v, 100);
+
+    why = av_conf_param(params, 0x7, S("rate=6r/h"), &arg);
+    CHECK(why == av_conf_rate_rule.msg);
+    CHECK_EQ_MEM(arg.value, arg.len, "6r/h");
+
+    /* not allowed here, unknown, or without its '=': whatever the value */
+    CHECK(av_conf_param(params, 0x1, S("rate=6r/h"), &arg)
+          == av_conf_unknown_param);
+    CHECK(av_conf_param(params, 0x3, S("attempts=3"), &arg)
+          == av_conf_unknown_param);
+    CHECK(av_conf_param(params, 0x7, S("colour=red"), &arg)
+          == av_conf_unknown_param);
+    CHECK(av_conf_param(params, 0x7, S("zone"), &arg)
+          == av_conf_unknown_param);
+    CHECK(av_conf_param(params, 0x7, S("Zone=av"), &arg)
+          == av_conf_unknown_param);
+    CHECK(av_conf_param(params, 0x7, S(""), &arg) == av_conf_unknown_param);
+    CHECK_EQ_STR(said(av_conf_unknown_param, "colour=red"),
+                 "invalid parameter \"colour=red\"");
+}
+
+
+/* the toll-fraud limits' parameters, the same on both servers */
+static void
+test_limit_params(void)
+{
+    av_conf_arg_t    arg;
+    av_conf_limit_t  l;
+
+    memset(&l, 0, sizeof(l));
+    CHECK(av_conf_limit_param(&l, AV_CONF_LIMIT_PREFIX, S("digits=8"), &arg)
+          == NULL);
+    CHECK(av_conf_limit_param(&l, AV_CONF_LIMIT_PREFIX, S("rate=1r/s"), &arg)
+          == NULL);
+    CHECK(av_conf_limit_param(&l, AV_CONF_LIMIT_PREFIX, S("burst=5"), &arg)
+          == NULL);
+    CHECK_EQ_INT(l.digits, 8);
+    CHECK_EQ_INT(l.rate, 1000);
+    CHECK_EQ_INT(l.burst, 5);
+    CHECK(av_conf_limit_complete(1, l.rate, l.digits) == NULL);
+
+    /* a client limit has no digits= */
+    memset(&l, 0, sizeof(l));
+    CHECK(av_conf_limit_param(&l, AV_CONF_LIMIT_CLIENT, S("digits=8"), &arg)
+          == av_conf_unknown_param);
+    CHECK_EQ_INT(l.digits, 0);
+
+    /* the limits' burst bound, not the endpoints' */
+    CHECK(av_conf_limit_param(&l, AV_CONF_LIMIT_CLIENT, S("burst=1001"),
+                              &arg) == NULL);
+    CHECK_EQ_INT(l.burst, 1001);
+    CHECK(av_conf_limit_param(&l, AV_CONF_LIMIT_CLIENT, S("burst=100001"),
+                              &arg)
+          == av_conf_limit_burst_rule.msg);
+    CHECK_EQ_MEM(arg.value, arg.len, "100001");
+    CHECK_EQ_INT(l.burst, 1001);
+    CHECK(av_conf_limit_param(&l, AV_CONF_LIMIT_PREFIX, S("digits=0"), &arg)
+          == av_conf_prefix_digits_rule.msg);
+    CHECK(av_conf_limit_param(&l, AV_CONF_LIMIT_CLIENT, S("off"), &arg)
+          == av_conf_unknown_param);
+}
+
+
 int
 main(void)
 {
@@ -419,6 +572,9 @@ main(void)
     RUN(test_customer_id);
     RUN(test_limit_complete);
     RUN(test_message);
+    RUN(test_value_table);
+    RUN(test_params);
+    RUN(test_limit_params);
 
     return UNIT_DONE();
 }
