@@ -33,6 +33,7 @@
 #include <hiredis/hiredis.h>
 
 #include "av_redis.h"
+#include "av_secret.h"
 
 
 #define NGX_HTTP_APPVERIFY_REDIS_PASSWORD_MAX  512
@@ -65,6 +66,7 @@ static char *ngx_http_appverify_redis_pass(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_http_appverify_redis_password(ngx_conf_t *cf,
     ngx_str_t *file, ngx_str_t *out);
+static void ngx_http_appverify_redis_password_wipe(void *data);
 static void *ngx_http_appverify_redis_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_appverify_redis_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_appverify_redis_merge_loc_conf(ngx_conf_t *cf,
@@ -91,7 +93,7 @@ static ngx_int_t ngx_http_appverify_redis_done(ngx_http_request_t *sr,
 static ngx_command_t  ngx_http_appverify_redis_commands[] = {
 
     { ngx_string("appverify_redis"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
       ngx_http_appverify_redis,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
@@ -269,12 +271,13 @@ static ngx_int_t
 ngx_http_appverify_redis_password(ngx_conf_t *cf, ngx_str_t *file,
     ngx_str_t *out)
 {
-    u_char            buf[NGX_HTTP_APPVERIFY_REDIS_PASSWORD_MAX + 1];
-    size_t            len;
-    ssize_t           n;
-    ngx_fd_t          fd;
-    ngx_str_t         name;
-    ngx_file_info_t   fi;
+    u_char            *eol;
+    u_char             buf[NGX_HTTP_APPVERIFY_REDIS_PASSWORD_MAX + 2];
+    size_t             n, len;
+    ngx_str_t          name;
+    ngx_pool_cleanup_t *cln;
+    av_secret_rc_t     rc;
+    av_secret_info_t   info;
 
     name = *file;
 
@@ -282,42 +285,32 @@ ngx_http_appverify_redis_password(ngx_conf_t *cf, ngx_str_t *file,
         return NGX_ERROR;
     }
 
-    fd = ngx_open_file(name.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_open_file_n " \"%s\" failed", name.data);
+    /* one byte over the bound, to tell a file that is too long */
+    rc = av_secret_read((const char *) name.data, (char *) buf,
+                        sizeof(buf) - 1, &n, &info);
+
+    if (rc != AV_SECRET_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, info.err,
+                           "cannot read redis password file \"%s\"",
+                           name.data);
         return NGX_ERROR;
     }
 
-    n = -1;
-
-    if (ngx_fd_info(fd, &fi) != NGX_FILE_ERROR
-        && (fi.st_mode & (S_IRWXG|S_IRWXO)))
-    {
+    if (info.world_readable) {
         ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
                            "redis password file \"%s\" is readable by "
-                           "others: chmod 600 it", name.data);
+                           "every user", name.data);
     }
 
-    n = read(fd, buf, sizeof(buf));
-
-    (void) ngx_close_file(fd);
-
-    if (n < 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "read() \"%s\" failed", name.data);
-        return NGX_ERROR;
-    }
-
-    len = ngx_strlchr(buf, buf + n, '\n')
-          ? (size_t) (ngx_strlchr(buf, buf + n, '\n') - buf) : (size_t) n;
+    eol = ngx_strlchr(buf, buf + n, '\n');
+    len = eol ? (size_t) (eol - buf) : n;
 
     if (len && buf[len - 1] == '\r') {
         len--;
     }
 
     if (n > NGX_HTTP_APPVERIFY_REDIS_PASSWORD_MAX || len == 0) {
-        ngx_explicit_memzero(buf, sizeof(buf));
+        av_secret_wipe(buf, sizeof(buf));
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "redis password file \"%s\" must hold one line "
                            "of 1 to %d bytes", name.data,
@@ -325,18 +318,29 @@ ngx_http_appverify_redis_password(ngx_conf_t *cf, ngx_str_t *file,
         return NGX_ERROR;
     }
 
+    /* wiped with the configuration's pool, as the keys are */
+    cln = ngx_pool_cleanup_add(cf->pool, sizeof(ngx_str_t));
     out->data = ngx_pnalloc(cf->pool, len);
-    if (out->data == NULL) {
-        ngx_explicit_memzero(buf, sizeof(buf));
-        return NGX_ERROR;
+
+    if (cln != NULL && out->data != NULL) {
+        ngx_memcpy(out->data, buf, len);
+        out->len = len;
+        *(ngx_str_t *) cln->data = *out;
+        cln->handler = ngx_http_appverify_redis_password_wipe;
     }
 
-    ngx_memcpy(out->data, buf, len);
-    out->len = len;
+    av_secret_wipe(buf, sizeof(buf));
 
-    ngx_explicit_memzero(buf, sizeof(buf));
+    return (cln && out->data) ? NGX_OK : NGX_ERROR;
+}
 
-    return NGX_OK;
+
+static void
+ngx_http_appverify_redis_password_wipe(void *data)
+{
+    ngx_str_t  *pw = data;
+
+    av_secret_wipe(pw->data, pw->len);
 }
 
 
