@@ -18,6 +18,9 @@ my @ROWS = (
     [ 'token-429',       '`appverify_token`, one phone over its rate: 429',     'static', 0.9 ],
     [ 'callback-new',    '`appverify_callback`, a new xid each request',        'static', 0.85 ],
     [ 'callback-repeat', '`appverify_callback`, one callback repeated',         'static', 0.85 ],
+    [ 'redis-gate',      'Redis store: the gate, this node keeps the verified record', 'static', 0.95 ],
+    [ 'redis-token',     'Redis store: `appverify_token`, a new phone each request', 'static', 0.4 ],
+    [ 'redis-callback-new', 'Redis store: `appverify_callback`, a new xid each request', 'static', 0.4 ],
     [ 'flask-token',     'Flask + PyJWT token service behind `proxy_pass`',     'static' ],
     [ 'flask-gate',      'static file behind `auth_request` to Flask',          'static' ],
     [ 'scale-1000',      'gate, 1k records, credentials over all of them',     'static' ],
@@ -28,11 +31,13 @@ my @ROWS = (
 );
 
 # the second method's rows (issue 16's targets)
-my %PAIR_TARGETS = ('gate' => 0.97, 'gate-vars' => 0.95, 'apache-gate' => 0.97);
+my %PAIR_TARGETS = ('gate' => 0.97, 'gate-vars' => 0.95, 'apache-gate' => 0.97,
+                    'redis-gate' => 0.95);
 my %PAIR_LABELS = (
     'gate'        => '`appverify_require`, verified (vs the static file, same Cookie)',
     'gate-vars'   => '... with `add_header` of `$appverify_phone` and `$appverify_verified`',
     'apache-gate' => 'Apache: `Require appverify-verified` (vs its static file)',
+    'redis-gate'  => 'Redis store: the gate on this node\'s copy (vs the static file, same Cookie)',
 );
 
 # module row / other row, at least
@@ -80,6 +85,12 @@ for my $file (@ARGV) {
             @zone = @f[1 .. $#f];
         } elsif ($f[0] eq 'NOTE') {
             push @notes, substr($_, 5);
+        } elsif ($f[0] eq 'REDIS') {
+            # Redis's own count of the round trips of the Redis rows
+            my %c = /cmdstat_(\w+):calls=(\d+)/g;
+            push @notes, sprintf('Redis round trips over the Redis rows (its INFO '
+                . 'commandstats): %d MGET, %d EVALSHA, %d EVAL.',
+                $c{mget} // 0, $c{evalsha} // 0, $c{eval} // 0);
         }
     }
     close $fh;

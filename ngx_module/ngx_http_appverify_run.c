@@ -462,9 +462,9 @@ ngx_http_appverify_unavailable(ngx_http_request_t *r,
 
     if (logged != ngx_time()) {
         logged = ngx_time();
-        ngx_snprintf((u_char *) a->log, sizeof(a->log) - 1,
-                     "store_unavailable: redis of zone \"%s\": %s%Z",
-                     zone->name, why);
+        *ngx_snprintf((u_char *) a->log, sizeof(a->log) - 1,
+                      "store_unavailable: redis of zone \"%s\": %s",
+                      zone->name, why) = '\0';
         a->level = AV_LOG_ERR;
 
     } else {

@@ -177,6 +177,8 @@ ok(redis_cli('PTTL', "${prefix}x:{$xid}") > 0, '... and expires');
 ok(redis_cli('PTTL', "${prefix}p:{$phone}") > 0, "the phone's bucket expires too");
 
 is(gate('c', $cred)->code, 401, 'the httpd node sees it pending');
+is(req('b', 'HEAD', '/account/index.html', undef, Cookie => "appverify=$cred")->code,
+   401, "B's gate for a HEAD request reads it from Redis too");
 is(req('b', 'GET', "/token?phone=$phone&xid=cluster-2")->code, 409,
    'B refuses a duplicate for the phone A is verifying');
 
