@@ -44,10 +44,11 @@ av_snap_end(void *data)
 
 /*
  * An item not fetched yet is named for the next round and reads as
- * absent, so the run goes on and names every other item it needs in the
- * same round; its answer is dropped (av_snap_missing says so).  Only an
- * item named through what another holds (a phone's latest xid) waits for
- * a round of its own.
+ * absent, so the transaction reads every other item it plans in the same
+ * round; then it stops before deciding (av_store_t.unread), and the run's
+ * answer is dropped (av_snap_missing says so).  Only an item named
+ * through what another holds (a phone's latest xid) waits for a round of
+ * its own.
  */
 
 static av_err_t
@@ -70,6 +71,10 @@ av_snap_read(void *data, av_item_t *it)
         memcpy(e->read.key, it->key, it->key_len + 1);
         e->read.key_len = it->key_len;
         e->now = e->read;
+    }
+
+    if (!e->fetched) {
+        sn->unread++;
     }
 
     it->found = e->fetched ? e->now.found : 0;
@@ -119,6 +124,7 @@ av_snap_init(av_snap_t *sn, int64_t ttl_ms)
     sn->store.data = sn;
     sn->store.ttl_ms = ttl_ms;
     sn->store.metrics = &sn->metrics;
+    sn->store.unread = &sn->unread;
     sn->store.begin = av_snap_begin;
     sn->store.read = av_snap_read;
     sn->store.commit = av_snap_commit;
@@ -137,6 +143,7 @@ av_snap_rewind(av_snap_t *sn)
     }
 
     memset(&sn->metrics, 0, sizeof(sn->metrics));
+    sn->unread = 0;
 }
 
 

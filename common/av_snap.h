@@ -48,7 +48,8 @@ typedef struct {
 typedef struct {
     av_snap_entry_t  entry[AV_SNAP_ITEMS];
     unsigned         n;
-    unsigned         missing;               /* entries not yet fetched */
+    unsigned         unread;                /* this run's reads of entries
+                                               not fetched yet */
     unsigned         overflow:1;            /* a step named too many */
     av_metrics_t     metrics;               /* the current run's counts */
     av_store_t       store;                 /* what the step runs against */

@@ -191,6 +191,13 @@ av_txn_run(const av_store_t *s, av_txn_plan_pt plan, av_txn_decide_pt decide,
                              ? t.item[nread].v.rec.state : -1;
             }
 
+            /* a snapshot without some of the items: its run is dropped,
+             * so deciding (and what the flow does after) is wasted */
+            if (s->unread && *s->unread) {
+                rc = AV_ERR_STORE_UNAVAILABLE;
+                goto end;
+            }
+
             if (decide(&t, op) == AV_TXN_DONE) {
                 break;
             }

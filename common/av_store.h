@@ -94,6 +94,11 @@ typedef struct {
     void      *data;
     int64_t    ttl_ms;                      /* a record's life */
     av_metrics_t  *metrics;                 /* its counters; NULL: none */
+    const unsigned *unread;                 /* a snapshot's (av_snap.h):
+                                               items it has not fetched
+                                               yet; not 0 ends a
+                                               transaction before its
+                                               decision.  NULL: none */
 
     /* starts a transaction: a local store locks; AV_ERR_INTERNAL when it
      * cannot */
