@@ -321,7 +321,7 @@ appverify_store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
             ap_log_perror(APLOG_MARK, APLOG_WARNING, 0, plog,
                           "mod_appverify: AppVerifyCache %s is not used: "
                           "in front of AppVerifyRedis only a cache of this "
-                          "host (shmcb) is", appverify_provider->name);
+                          "host (shmcb) serves", appverify_provider->name);
             return APR_SUCCESS;
         }
     }
