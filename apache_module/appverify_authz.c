@@ -135,8 +135,8 @@ appverify_is_auth_type(request_rec *r)
 
 /*
  * The gate, once a request: the core's av_flow_status decides (the
- * credential, the record, Get Status when it is pending or absent here)
- * and words the log line.  AV_OK: verified, the record in rq; else the
+ * credential, the record, Get Status when it is pending or absent here;
+ * with AppVerifyRedis, this node's copy first) and words the log line.  AV_OK: verified, the record in rq; else the
  * reason it was refused.
  */
 
@@ -144,7 +144,6 @@ static av_err_t
 appverify_gate(request_rec *r)
 {
     size_t                    len;
-    av_next_t                 next;
     apr_time_t                now, until;
     const char               *cred;
     av_answer_t               a;
@@ -152,7 +151,6 @@ appverify_gate(request_rec *r)
     av_flow_conf_t            fc;
     appverify_req_t          *rq;
     appverify_seen_t         *seen;
-    const av_store_t         *s;
     appverify_dir_conf_t      dc;
     appverify_server_conf_t  *sc;
 
@@ -193,11 +191,7 @@ appverify_gate(request_rec *r)
     }
 
     appverify_flow_conf(&dc, sc, &fc);
-    s = appverify_store(r);
-
-    next = av_flow_status(&x, &a, &fc, s, AV_USE_GATE, cred, len,
-                          appverify_now_ms());
-    appverify_ask(r, &dc, &x, &a, &fc, s, next);
+    appverify_flow_status(r, &dc, &fc, AV_USE_GATE, cred, len, &x, &a);
 
     if (a.have_rec) {
         appverify_set_env(r, &a.rec);

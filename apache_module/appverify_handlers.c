@@ -191,25 +191,27 @@ appverify_callback(request_rec *r, const appverify_dir_conf_t *dc,
                      auth ? strlen(auth) : 0, xts, xts ? strlen(xts) : 0,
                      body, len, appverify_now_ms());
 
+    /* the outcome, kept on the node that took it (AppVerifyRedis) */
+    appverify_store_keep(r, &a);
+
     return appverify_send_answer(r, dc, &a);
 }
 
 
 /*
  * The status endpoint: the record behind the credential, as JSON; asked
- * about first when it is pending or absent here (av_flow_status).
+ * about first when it is pending or absent here (av_flow_status; with
+ * AppVerifyRedis, this node's copy first: appverify_flow_status).
  */
 
 static int
 appverify_status(request_rec *r, const appverify_dir_conf_t *dc,
     const av_flow_conf_t *fc)
 {
-    size_t             len;
-    av_next_t          next;
-    const char        *cred;
-    av_answer_t        a;
-    av_exchange_t      x;
-    const av_store_t  *s;
+    size_t          len;
+    const char     *cred;
+    av_answer_t     a;
+    av_exchange_t   x;
 
     ap_discard_request_body(r);
 
@@ -217,13 +219,10 @@ appverify_status(request_rec *r, const appverify_dir_conf_t *dc,
         return appverify_send_error(r, AV_ERR_METHOD_NOT_ALLOWED, NULL);
     }
 
-    s = appverify_store(r);
     len = 0;
     cred = appverify_credential(r, dc, &len);
 
-    next = av_flow_status(&x, &a, fc, s, AV_USE_STATUS, cred, len,
-                          appverify_now_ms());
-    appverify_ask(r, dc, &x, &a, fc, s, next);
+    appverify_flow_status(r, dc, fc, AV_USE_STATUS, cred, len, &x, &a);
 
     return appverify_send_answer(r, dc, &a);
 }
@@ -304,6 +303,7 @@ appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc,
     next = av_flow_finalize(&x, &a, fc, s, cred, len, &params,
                             appverify_now_ms());
     appverify_ask(r, dc, &x, &a, fc, s, next);
+    appverify_store_keep(r, &a);
 
     return appverify_send_answer(r, dc, &a);
 }

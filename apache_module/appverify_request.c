@@ -125,6 +125,75 @@ appverify_flow_conf(const appverify_dir_conf_t *dc,
 
 
 /*
+ * The gate and the status endpoint: av_flow_status, Get Status included.
+ * With AppVerifyRedis, this node's copy is asked first: a terminal record
+ * kept there is the answer, and Redis is not asked (a session this node
+ * keeps verified passes while Redis is down).  Anything else is Redis's
+ * to answer, and a terminal record it answers is kept here.
+ */
+
+static int
+appverify_cached(request_rec *r, const av_flow_conf_t *fc, av_use_t use,
+    const char *cred, size_t len, av_exchange_t *x, av_answer_t *a)
+{
+    av_next_t          next;
+    av_store_t         cache;
+    av_metrics_t       counted;
+    av_flow_conf_t     local;
+    const av_store_t  *s;
+
+    s = appverify_store_cache(r);
+    if (s == NULL) {
+        return 0;
+    }
+
+    /* counted apart: an answer not used must leave no trace */
+    cache = *s;
+    memset(&counted, 0, sizeof(av_metrics_t));
+    cache.metrics = &counted;
+
+    /* the copy holds no claims: Telesign is Redis's to ask */
+    local = *fc;
+    local.lookup = 0;
+
+    next = av_flow_status(x, a, &local, &cache, use, cred, len,
+                          appverify_now_ms());
+
+    if (next != AV_NEXT_SEND || !a->have_rec
+        || !av_state_is_terminal((av_state_t) a->rec.state))
+    {
+        memset(x, 0, sizeof(av_exchange_t));
+        return 0;
+    }
+
+    av_metrics_add(appverify_store(r)->metrics, &counted);
+
+    return 1;
+}
+
+
+void
+appverify_flow_status(request_rec *r, const appverify_dir_conf_t *dc,
+    const av_flow_conf_t *fc, av_use_t use, const char *cred, size_t len,
+    av_exchange_t *x, av_answer_t *a)
+{
+    av_next_t          next;
+    const av_store_t  *s;
+
+    if (appverify_cached(r, fc, use, cred, len, x, a)) {
+        return;
+    }
+
+    s = appverify_store(r);
+
+    next = av_flow_status(x, a, fc, s, use, cred, len, appverify_now_ms());
+    appverify_ask(r, dc, x, a, fc, s, next);
+
+    appverify_store_keep(r, a);
+}
+
+
+/*
  * Reads the whole body into r->pool, NUL-terminated, refusing one over
  * max bytes (announced or actual) with AV_ERR_BODY_TOO_LARGE.
  */

@@ -26,7 +26,9 @@
  * two may reserve one finalize attempt at once, and a rate may be
  * exceeded by the number of nodes.  AppVerifyRedis (appverify_redis.c)
  * is the store for nodes that share state: it commits with a
- * compare-and-set, and holds no lock across the network.
+ * compare-and-set, and holds no lock across the network.  With it, a
+ * socache of this host stays in front as the node's copy of terminal
+ * records (appverify_store_cache), as nginx keeps its zone.
  *
  * The "1" in the keys is the layout of what is stored: a change of
  * av_record_t bumps it (and AV_RECORD_VERSION), so that old entries are
@@ -304,16 +306,24 @@ appverify_store_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return rv;
     }
 
-    /* a Redis store of our own (appverify_redis.c) needs neither the
-     * socache nor its mutex */
+    /* with a Redis store of our own (appverify_redis.c) the socache is
+     * this node's copy of terminal records in front of it; only one of
+     * this host's, so that no lock is ever held across the network */
     if (appverify_redis_enabled()) {
-        if (appverify_explicit) {
-            ap_log_perror(APLOG_MARK, APLOG_WARNING, 0, plog,
-                          "mod_appverify: AppVerifyCache is not used: "
-                          "AppVerifyRedis is set");
+        if (appverify_provider == NULL) {
+            ap_log_perror(APLOG_MARK, APLOG_NOTICE, 0, plog,
+                          "mod_appverify: no socache provider: every "
+                          "gate asks AppVerifyRedis");
+            return APR_SUCCESS;
         }
 
-        return APR_SUCCESS;
+        if (!(appverify_provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE)) {
+            ap_log_perror(APLOG_MARK, APLOG_WARNING, 0, plog,
+                          "mod_appverify: AppVerifyCache %s is not used: "
+                          "in front of AppVerifyRedis only a cache of this "
+                          "host (shmcb) serves", appverify_provider->name);
+            return APR_SUCCESS;
+        }
     }
 
     /* the module may be loaded and unused: then no mutex, no cache */
@@ -649,6 +659,31 @@ failed:
 }
 
 
+static int64_t
+appverify_store_ttl_ms(request_rec *r)
+{
+    apr_time_t                ttl;
+    appverify_server_conf_t  *sc;
+
+    sc = ap_get_module_config(r->server->module_config, &appverify_module);
+    ttl = sc->record_ttl != APPVERIFY_UNSET ? sc->record_ttl
+                                            : APPVERIFY_RECORD_TTL;
+
+    return (int64_t) apr_time_as_msec(ttl);
+}
+
+
+static void
+appverify_socache_store(request_rec *r, av_store_t *s)
+{
+    s->data = r;
+    s->begin = appverify_store_begin;
+    s->read = appverify_store_read;
+    s->commit = appverify_store_commit;
+    s->end = appverify_store_end;
+}
+
+
 /*
  * The store for r's transactions: its server's record ttl, its pool and
  * log; the Redis one when AppVerifyRedis is set.  One per request, kept
@@ -658,32 +693,76 @@ failed:
 const av_store_t *
 appverify_store(request_rec *r)
 {
-    apr_time_t                ttl;
-    appverify_req_t          *rq;
-    appverify_server_conf_t  *sc;
+    appverify_req_t  *rq;
 
     rq = appverify_req(r);
 
     if (rq->store.data == NULL) {
-        sc = ap_get_module_config(r->server->module_config,
-                                  &appverify_module);
-        ttl = sc->record_ttl != APPVERIFY_UNSET ? sc->record_ttl
-                                                : APPVERIFY_RECORD_TTL;
-
-        rq->store.ttl_ms = (int64_t) apr_time_as_msec(ttl);
+        rq->store.ttl_ms = appverify_store_ttl_ms(r);
         rq->store.metrics = appverify_metrics;
 
         if (appverify_redis_enabled()) {
             appverify_redis_store(r, &rq->store);
-            return &rq->store;
-        }
 
-        rq->store.data = r;
-        rq->store.begin = appverify_store_begin;
-        rq->store.read = appverify_store_read;
-        rq->store.commit = appverify_store_commit;
-        rq->store.end = appverify_store_end;
+        } else {
+            appverify_socache_store(r, &rq->store);
+        }
     }
 
     return &rq->store;
+}
+
+
+/*
+ * With AppVerifyRedis: the socache as this node's copy in front of it,
+ * NULL when there is none (or no Redis behind).  It counts nothing: what
+ * a run on it counts is the caller's to add when its answer is used.
+ */
+
+const av_store_t *
+appverify_store_cache(request_rec *r)
+{
+    appverify_req_t  *rq;
+
+    if (!appverify_redis_enabled() || appverify_cache == NULL) {
+        return NULL;
+    }
+
+    rq = appverify_req(r);
+
+    if (rq->cache.data == NULL) {
+        rq->cache.ttl_ms = appverify_store_ttl_ms(r);
+        rq->cache.metrics = NULL;
+        appverify_socache_store(r, &rq->cache);
+    }
+
+    return &rq->cache;
+}
+
+
+/*
+ * After a run against Redis: a terminal record its answer holds is kept
+ * in this node's copy (with Redis's expiry, from its creation), so the
+ * next gate or status here needs no round trip, and passes while Redis is
+ * down.  A pending one is not: another node may take its callback.
+ */
+
+void
+appverify_store_keep(request_rec *r, const av_answer_t *a)
+{
+    const av_store_t  *cache;
+
+    cache = appverify_store_cache(r);
+
+    if (cache == NULL || !a->have_rec
+        || !av_state_is_terminal((av_state_t) a->rec.state))
+    {
+        return;
+    }
+
+    if (av_store_keep(cache, &a->rec, cache->ttl_ms) != AV_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "appverify: the %s cache cannot keep a copy of xid "
+                      "\"%s\"", appverify_provider->name, a->rec.xid);
+    }
 }

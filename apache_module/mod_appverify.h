@@ -8,7 +8,8 @@
  * and its mutex, pools, responses, the outbound HTTP client.
  *
  *   mod_appverify.c       directives, configuration, hooks
- *   appverify_store.c     the core's store (av_store.h) on mod_socache
+ *   appverify_store.c     the core's store (av_store.h) on mod_socache;
+ *                         with AppVerifyRedis, the node's copy in front
  *   appverify_redis.c     the core's store on a shared Redis (hiredis)
  *   appverify_request.c   reading requests, writing answers, credentials
  *   appverify_handlers.c  token, callback, status, call, finalize
@@ -91,6 +92,7 @@ typedef struct {
     unsigned     store_seen:1;       /* the cache answered this request */
     av_err_t     deny;
     av_store_t   store;              /* appverify_store(r) */
+    av_store_t   cache;              /* appverify_store_cache(r) */
 } appverify_req_t;
 
 extern module AP_MODULE_DECLARE_DATA appverify_module;
@@ -115,6 +117,8 @@ void         appverify_store_child_init(apr_pool_t *p, server_rec *s);
 const char  *appverify_store_set_provider(cmd_parms *cmd, const char *arg);
 int          appverify_store_pre_config(apr_pool_t *pconf);
 const av_store_t *appverify_store(request_rec *r);
+const av_store_t *appverify_store_cache(request_rec *r);
+void         appverify_store_keep(request_rec *r, const av_answer_t *a);
 
 /* appverify_redis.c */
 void         appverify_redis_pre_config(void);
@@ -132,6 +136,9 @@ int          appverify_send_answer(request_rec *r,
     const appverify_dir_conf_t *dc, const av_answer_t *a);
 void         appverify_flow_conf(const appverify_dir_conf_t *dc,
     const appverify_server_conf_t *sc, av_flow_conf_t *fc);
+void         appverify_flow_status(request_rec *r,
+    const appverify_dir_conf_t *dc, const av_flow_conf_t *fc, av_use_t use,
+    const char *cred, size_t len, av_exchange_t *x, av_answer_t *a);
 int          appverify_log_level(av_log_level_t level);
 av_err_t     appverify_read_body(request_rec *r, apr_off_t max, char **body,
     apr_size_t *len);

@@ -3,12 +3,14 @@
 # with a compare-and-set, no global mutex, a Redis that is down or stalled
 # answered with 503 store_unavailable, never read as empty.
 #
-#   token on A, Telesign's callback to B, A's gate lets the session in;
+#   token on A, Telesign's callback to B, A's gate lets the session in,
+#   and its next gate answers from A's socache, with no Redis command;
 #   30 parallel tokens for one phone across both nodes obey its rate as
-#   one node does; Redis stopped (SIGSTOP): 503 within about the timeout,
-#   static files go on; SIGCONT: back by itself; Redis gone: 503, one log
-#   line, not one per request, every endpoint 503; Redis back (appendonly):
-#   still verified, and commits again.  Also: a value that is not ours reads
+#   one node does; Redis stopped (SIGSTOP): a session A keeps verified
+#   passes, anything else is 503 within about the timeout, static files go
+#   on; SIGCONT: back by itself; Redis gone: the same, with one log line,
+#   not one per request, every endpoint 503; Redis back (appendonly): the
+#   pending session is still there, and commits go on.  Also: a value that is not ours reads
 #   as absent and is replaced by compare-and-set; one too long is 503;
 #   SCRIPT FLUSH is met with EVAL.
 #
@@ -207,6 +209,27 @@ $r = req('a', 'GET', '/account/index.html', undef, Cookie => $cookie);
 is($r->code, 200, "A's gate lets the session through");
 is($r->header('X-Phone') // '', $phone, '... with the phone in the env');
 
+# the Redis commands since the last call (httpd reads with GET, commits
+# with EVALSHA)
+my %last;
+sub commands {
+    my %now = redis_cli('INFO', 'commandstats') =~ /^cmdstat_(\w+):calls=(\d+)/mg;
+    my %d = map { $_ => ($now{$_} // 0) - ($last{$_} // 0) } qw(get evalsha);
+    %last = %now;
+    return \%d;
+}
+
+# A read it verified from Redis and keeps it in its socache: the next
+# gate there needs Redis no more
+sleep 1.1;                              # past the gate's 1 s per-thread memory
+commands();
+$r = req('a', 'GET', '/account/index.html', undef, Cookie => $cookie);
+my $d = commands();
+is($r->code, 200, "A's next gate lets the session through");
+is("$d->{get} $d->{evalsha}", '0 0', "... from A's socache: no GET, no EVALSHA")
+    or diag(explain($d));
+diag("Redis commands of a repeated gate on httpd: $d->{get} GET, $d->{evalsha} EVALSHA");
+
 # a graceful restart of A reads the configuration again (the directive
 # from scratch) and its new children connect anew: the state is in Redis
 my $apache2 = $ENV{AV_APACHE2} // '/usr/sbin/apache2';
@@ -281,11 +304,21 @@ is($two{429} // 0, 26, '... the others refused by the rate, none lost to a confl
 
 # --- Redis stalls ---------------------------------------------------------------
 
+# a session A knows only from Redis: pending
+my $pxid = 'redis-store-pending';
+my $pcookie = 'appverify=' . AppVerify::Test::credential($pxid);
+is(req('b', 'GET', "/token?phone=15558800131&xid=$pxid")->code, 200,
+   'a pending verification, for the outages');
+
 kill 'STOP', $redis;
 sleep 1.1;                              # past the gate's 1 s per-thread memory
 
 my ($g, $gsecs) = timed('a', 'GET', '/account/index.html', undef, Cookie => $cookie);
-is($g->code, 503, 'Redis stopped: the gate answers 503');
+is($g->code, 200, 'Redis stopped: A keeps passing the session it keeps verified');
+ok($gsecs < 0.5, sprintf('... at once (%.3fs)', $gsecs));
+
+($g, $gsecs) = timed('a', 'GET', '/account/index.html', undef, Cookie => $pcookie);
+is($g->code, 503, 'a pending session: the gate answers 503');
 like($g->content, $unavailable, '... store_unavailable, as JSON');
 ok($gsecs < $timeout + 1, sprintf('... within about the timeout (%.2fs)', $gsecs));
 diag(sprintf('gate with Redis stopped: %.3fs (timeout %ds)', $gsecs, $timeout));
@@ -302,7 +335,7 @@ pipe(my $rd, my $wr) or die;
 my $kid = fork // die;
 if ($kid == 0) {
     close $rd;
-    my @g = parallel(map { ['a', 'GET', '/account/index.html', undef, Cookie => $cookie] } 1 .. 8);
+    my @g = parallel(map { ['a', 'GET', '/account/index.html', undef, Cookie => $pcookie] } 1 .. 8);
     print $wr join(',', map { "$_->[0]:$_->[1]" } @g), "\n";
     close $wr;
     POSIX::_exit(0);
@@ -327,13 +360,13 @@ kill 'CONT', $redis;
 my $back;
 my $deadline = time + 5;
 while (time < $deadline) {
-    $r = req('a', 'GET', '/account/index.html', undef, Cookie => $cookie);
-    last if ($back = $r->code == 200);
+    $r = req('a', 'GET', '/account/index.html', undef, Cookie => $pcookie);
+    last if ($back = $r->code == 401);
     sleep 0.1;
 }
-ok($back, 'SIGCONT: the gate lets the session through again, by itself');
-$r = req('b', 'GET', '/status', undef, Cookie => $cookie);
-like($r->content, qr/"state":"verified"/, '... and B reads it too');
+ok($back, 'SIGCONT: the gate reads the pending session from Redis again, by itself');
+$r = req('b', 'GET', '/status', undef, Cookie => $pcookie);
+like($r->content, qr/"state":"pending"/, '... and B too');
 
 # --- Redis gone -----------------------------------------------------------------
 
@@ -346,14 +379,17 @@ my $tdown = time;
 sleep 1.1;
 
 $r = req('a', 'GET', '/account/index.html', undef, Cookie => $cookie);
-is($r->code, 503, 'Redis down: the gate answers 503, not 401');
+is($r->code, 200, 'Redis down: A keeps passing the session it keeps verified');
+
+$r = req('a', 'GET', '/account/index.html', undef, Cookie => $pcookie);
+is($r->code, 503, '... a pending session: the gate answers 503, not 401');
 like($r->content, $unavailable, '... store_unavailable');
 
 $r = req('a', 'GET', "/token?phone=15558800401&xid=down-1");
 is($r->code, 503, '... the token 503, not store_full');
 like($r->content, $unavailable, '... store_unavailable');
 
-$r = req('b', 'GET', '/status', undef, Cookie => $cookie);
+$r = req('b', 'GET', '/status', undef, Cookie => $pcookie);
 is($r->code, 503, '... the status 503, not unknown_session');
 like($r->content, $unavailable, '... store_unavailable');
 
@@ -368,13 +404,13 @@ for my $q (['POST', '/lk/call', 'phone=15558800402&xid=down-call'],
            ['POST', '/lk/finalize', 'code=12345'],
            ['GET', '/lk/status', undef],
            ['GET', '/lk/account/index.html', undef]) {
-    $r = req('a', $q->[0], $q->[1], $q->[2], Cookie => $cookie,
+    $r = req('a', $q->[0], $q->[1], $q->[2], Cookie => $pcookie,
              'Content-Type' => 'application/x-www-form-urlencoded');
     is($r->code, 503, "... $q->[1] 503");
     like($r->content, $unavailable, '... store_unavailable');
 }
 
-my @down = parallel(map { ['a', 'GET', '/account/index.html', undef, Cookie => $cookie] } 1 .. 20);
+my @down = parallel(map { ['a', 'GET', '/account/index.html', undef, Cookie => $pcookie] } 1 .. 20);
 my $spent = time - $tdown;
 is(scalar(grep { $_->[0] == 503 } @down), 20, '20 more gates: each 503');
 
@@ -393,10 +429,11 @@ unlike(log_text(), qr/\Q$password\E/, '... and never the password');
 $redis = redis_up();
 sleep 1.1;
 
+$r = req('a', 'GET', '/status', undef, Cookie => $pcookie);
+like($r->content, qr/"state":"pending"/,
+     'Redis restarted: the pending session is still there (appendonly)');
 $r = req('a', 'GET', '/account/index.html', undef, Cookie => $cookie);
-is($r->code, 200, 'Redis restarted: the verified session still passes');
-$r = req('b', 'GET', '/status', undef, Cookie => $cookie);
-like($r->content, qr/"state":"verified"/, '... on B as well');
+is($r->code, 200, '... the verified one passes');
 
 $r = req('b', 'GET', '/token?phone=15558800501&xid=redis-store-after');
 is($r->code, 200, '... and a new verification is committed on the new Redis');

@@ -353,7 +353,11 @@ is($r->code, 503, 'a token: 503');
 like($r->content, $unavailable, '... store_unavailable');
 $r = callback('a', xid => $pxid, phone => '15558700601');
 is($r->code, 503, "Telesign's callback: 503 (it retries)");
-is(gate('c', $cred)->code, 503, 'the httpd node, which keeps no copy: 503');
+is(gate('c', $cred)->code, 200,
+   'the httpd node keeps passing it too (its socache holds the copy it read)');
+$g = gate('c', $pcred);
+is($g->code, 503, '... a pending session there: 503');
+like($g->content, $unavailable, '... store_unavailable');
 
 my @many = parallel(map { ['a', 'GET', '/account/index.html', undef,
                            Cookie => "appverify=$pcred"] } 1 .. 12);
