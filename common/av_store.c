@@ -660,10 +660,15 @@ av_lookup_begin_decide(av_txn_t *t, void *data)
     if (mark->found) {
         elapsed = op->now_ms - mark->v.mark.at_ms;
 
-        /* a clock that went back does not hold lookups off until it is
-         * back where it was */
+        /* a mark stamped after our clock, by no more than a claim lasts,
+         * is the claim of a request that read the clock after ours (ours
+         * was read before the store was reached, and is not read again
+         * when a conflict runs this again; or another node's clock runs
+         * ahead): in flight all the same.  Further ahead, our clock went
+         * back, and that does not hold lookups off until it is back where
+         * it was. */
 
-        if (elapsed >= 0
+        if (elapsed >= -op->timeout_ms
             && (op->now_ms < mark->v.mark.busy_until_ms
                 || elapsed < op->interval_ms))
         {

@@ -160,7 +160,9 @@ av_err_t av_store_apply(const av_store_t *s, const av_status_doc_t *doc,
  * a record in unknown state: pending, not unknown_session) or was claimed
  * less than interval_ms ago.  So of any number of concurrent requests for one xid,
  * on any node sharing the store, one asks.  A claim whose requester
- * vanished runs out after timeout_ms.  *have and *out: the record as stored.
+ * vanished runs out after timeout_ms.  A claim stamped after now_ms, by up
+ * to timeout_ms, is another's that read the clock later: it holds this one
+ * off all the same.  *have and *out: the record as stored.
  */
 av_err_t av_store_lookup_begin(const av_store_t *s, const char *xid,
     int64_t interval_ms, int64_t timeout_ms, int64_t now_ms,

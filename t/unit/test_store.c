@@ -272,6 +272,47 @@ test_lookup_interval_and_vanished_requester(void)
 }
 
 
+/* A claim stamped a little after our clock is another request's that read
+ * the clock later (ours was read before the store was reached, or before
+ * a conflict ran the transaction again): in flight, not a clock that went
+ * back.  Two httpd children of one Redis both asked Telesign so. */
+static void
+test_lookup_claim_stamped_after_our_clock(void)
+{
+    int          have;
+    int64_t      claim, c2;
+    av_record_t  rec;
+
+    reset();
+    CHECK_EQ_INT(start("x1", "447981897555", AV_FLOW_SDK), AV_OK);
+
+    CHECK_EQ_INT(av_store_lookup_begin(&store, "x1", 1000, 6000,
+                                       mem.now_ms + 1, &rec, &have, &claim),
+                 AV_OK);
+    CHECK(claim != 0);
+
+    CHECK_EQ_INT(av_store_lookup_begin(&store, "x1", 1000, 6000, mem.now_ms,
+                                       &rec, &have, &c2), AV_OK);
+    CHECK_EQ_INT(c2, 0);
+    CHECK(have);
+
+    /* answered: asked just now, by the clock of the one that asked */
+    CHECK_EQ_INT(av_store_lookup_end(&store, "x1", claim, 1000, NULL,
+                                     mem.now_ms + 2, &rec, &have, NULL),
+                 AV_OK);
+    CHECK_EQ_INT(av_store_lookup_begin(&store, "x1", 1000, 6000, mem.now_ms,
+                                       &rec, &have, &c2), AV_OK);
+    CHECK_EQ_INT(c2, 0);
+
+    /* further ahead than a claim lasts: our clock went back, and that
+     * does not hold lookups off until it is back */
+    CHECK_EQ_INT(av_store_lookup_begin(&store, "x1", 1000, 6000,
+                                       mem.now_ms + 1 - 6001, &rec, &have,
+                                       &c2), AV_OK);
+    CHECK(c2 != 0);
+}
+
+
 static void
 test_lookup_not_for_a_missed_call(void)
 {
@@ -472,6 +513,7 @@ main(void)
     RUN(test_apply_another_phone_is_refused);
     RUN(test_lookup_one_claim_at_a_time);
     RUN(test_lookup_interval_and_vanished_requester);
+    RUN(test_lookup_claim_stamped_after_our_clock);
     RUN(test_lookup_not_for_a_missed_call);
     RUN(test_missed_call_attempts);
     RUN(test_missed_call_outcome_releases);
