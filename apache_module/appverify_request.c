@@ -127,20 +127,25 @@ appverify_flow_conf(const appverify_dir_conf_t *dc,
 /*
  * The gate and the status endpoint: av_flow_status, Get Status included.
  * With AppVerifyRedis, this node's copy is asked first: a terminal record
- * kept there is the answer, and Redis is not asked (a session this node
- * keeps verified passes while Redis is down).  Anything else is Redis's
- * to answer, and a terminal record it answers is kept here.
+ * kept there less than the lookup interval ago is the answer, and Redis is
+ * not asked; one kept earlier answers only when Redis cannot (a session
+ * this node keeps verified passes while Redis is down).  Anything else is
+ * Redis's to answer, and a terminal record it answers is kept here.
  */
 
 static int
 appverify_cached(request_rec *r, const av_flow_conf_t *fc, av_use_t use,
-    const char *cred, size_t len, av_exchange_t *x, av_answer_t *a)
+    const char *cred, size_t len, av_exchange_t *x, av_answer_t *a,
+    av_answer_t **stale)
 {
+    int64_t            now;
     av_next_t          next;
     av_store_t         cache;
     av_metrics_t       counted;
     av_flow_conf_t     local;
     const av_store_t  *s;
+
+    *stale = NULL;
 
     s = appverify_store_cache(r);
     if (s == NULL) {
@@ -156,12 +161,21 @@ appverify_cached(request_rec *r, const av_flow_conf_t *fc, av_use_t use,
     local = *fc;
     local.lookup = 0;
 
-    next = av_flow_status(x, a, &local, &cache, use, cred, len,
-                          appverify_now_ms());
+    now = appverify_now_ms();
+    next = av_flow_status(x, a, &local, &cache, use, cred, len, now);
 
     if (next != AV_NEXT_SEND || !a->have_rec
         || !av_state_is_terminal((av_state_t) a->rec.state))
     {
+        memset(x, 0, sizeof(av_exchange_t));
+        return 0;
+    }
+
+    /* kept longer ago than the lookup interval, the record may have been
+     * replaced since (verified, then blocked): Redis is asked, and the
+     * copy answers only when Redis cannot */
+    if (!av_store_kept_fresh(s, a->rec.xid, fc->lookup_interval_ms, now)) {
+        *stale = apr_pmemdup(r->pool, a, sizeof(av_answer_t));
         memset(x, 0, sizeof(av_exchange_t));
         return 0;
     }
@@ -178,9 +192,10 @@ appverify_flow_status(request_rec *r, const appverify_dir_conf_t *dc,
     av_exchange_t *x, av_answer_t *a)
 {
     av_next_t          next;
+    av_answer_t       *stale;
     const av_store_t  *s;
 
-    if (appverify_cached(r, fc, use, cred, len, x, a)) {
+    if (appverify_cached(r, fc, use, cred, len, x, a, &stale)) {
         return;
     }
 
@@ -188,6 +203,14 @@ appverify_flow_status(request_rec *r, const appverify_dir_conf_t *dc,
 
     next = av_flow_status(x, a, fc, s, use, cred, len, appverify_now_ms());
     appverify_ask(r, dc, x, a, fc, s, next);
+
+    if (a->err == AV_ERR_STORE_UNAVAILABLE && stale != NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "appverify: redis unavailable: answered from this "
+                      "node's copy of xid \"%s\"", stale->rec.xid);
+        *a = *stale;
+        return;
+    }
 
     appverify_store_keep(r, a);
 }

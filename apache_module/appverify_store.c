@@ -760,7 +760,9 @@ appverify_store_keep(request_rec *r, const av_answer_t *a)
         return;
     }
 
-    if (av_store_keep(cache, &a->rec, cache->ttl_ms) != AV_OK) {
+    if (av_store_keep(cache, &a->rec, cache->ttl_ms, appverify_now_ms())
+        != AV_OK)
+    {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "appverify: the %s cache cannot keep a copy of xid "
                       "\"%s\"", appverify_provider->name, a->rec.xid);

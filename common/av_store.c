@@ -281,13 +281,20 @@ av_store_find(const av_store_t *s, const char *xid, size_t len,
 
 /*
  * A node's cache in front of a shared store keeps what the shared store
- * decided.  Only a terminal record: it never changes again, so the copy
- * cannot go stale, and the gate answers it without a round trip.
+ * decided: only a terminal record, and when it was kept (k:<xid>, a mark
+ * of its own).  A terminal record can still be replaced by a later
+ * terminal status (verified, then blocked), so the copy is the answer
+ * only while it is fresh; older, it stands in for the shared store only
+ * when that cannot be reached.
  */
 
 typedef struct {
     const av_record_t  *rec;
+    const char         *xid;
     int64_t             ttl_ms;
+    int64_t             fresh_ms;
+    int64_t             now_ms;
+    int                 fresh;
 } av_keep_op_t;
 
 
@@ -298,6 +305,8 @@ av_keep_plan(av_txn_t *t, void *data)
 
     (void) av_txn_name(t, AV_ITEM_RECORD, 'x', op->rec->xid,
                        strlen(op->rec->xid));
+    (void) av_txn_name(t, AV_ITEM_MARK, 'k', op->rec->xid,
+                       strlen(op->rec->xid));
 }
 
 
@@ -306,20 +315,30 @@ av_keep_decide(av_txn_t *t, void *data)
 {
     av_keep_op_t  *op = data;
 
-    if (t->n && !(t->item[0].found
-                  && t->item[0].v.rec.updated_ms == op->rec->updated_ms
-                  && t->item[0].v.rec.state == op->rec->state))
+    if (t->n < 2) {
+        return AV_TXN_DONE;
+    }
+
+    if (!(t->item[0].found
+          && t->item[0].v.rec.updated_ms == op->rec->updated_ms
+          && t->item[0].v.rec.state == op->rec->state
+          && t->item[0].v.rec.code == op->rec->code))
     {
         t->item[0].v.rec = *op->rec;
         av_item_put(&t->item[0], op->rec->created_ms + op->ttl_ms);
     }
+
+    t->item[1].v.mark.at_ms = op->now_ms;
+    t->item[1].v.mark.busy_until_ms = 0;
+    av_item_put(&t->item[1], op->rec->created_ms + op->ttl_ms);
 
     return AV_TXN_DONE;
 }
 
 
 av_err_t
-av_store_keep(const av_store_t *s, const av_record_t *rec, int64_t ttl_ms)
+av_store_keep(const av_store_t *s, const av_record_t *rec, int64_t ttl_ms,
+    int64_t now_ms)
 {
     av_keep_op_t  op;
 
@@ -329,8 +348,47 @@ av_store_keep(const av_store_t *s, const av_record_t *rec, int64_t ttl_ms)
 
     op.rec = rec;
     op.ttl_ms = ttl_ms;
+    op.now_ms = now_ms;
 
     return av_txn_run(s, av_keep_plan, av_keep_decide, &op);
+}
+
+
+static void
+av_kept_plan(av_txn_t *t, void *data)
+{
+    av_keep_op_t  *op = data;
+
+    op->fresh = 0;
+    (void) av_txn_name(t, AV_ITEM_MARK, 'k', op->xid, strlen(op->xid));
+}
+
+
+static av_txn_step_t
+av_kept_decide(av_txn_t *t, void *data)
+{
+    av_keep_op_t  *op = data;
+
+    op->fresh = t->n && t->item[0].found
+                && op->now_ms >= t->item[0].v.mark.at_ms
+                && op->now_ms - t->item[0].v.mark.at_ms < op->fresh_ms;
+
+    return AV_TXN_DONE;
+}
+
+
+int
+av_store_kept_fresh(const av_store_t *s, const char *xid, int64_t fresh_ms,
+    int64_t now_ms)
+{
+    av_keep_op_t  op;
+
+    op.xid = xid;
+    op.fresh_ms = fresh_ms;
+    op.now_ms = now_ms;
+
+    return av_txn_run(s, av_kept_plan, av_kept_decide, &op) == AV_OK
+           && op.fresh;
 }
 
 

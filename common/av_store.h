@@ -127,10 +127,18 @@ av_err_t av_store_find(const av_store_t *s, const char *xid, size_t len,
 /*
  * A cache in front of a shared store keeps a record the shared store
  * holds (rec, alive there for ttl_ms from its creation): only a terminal
- * one, which never changes again.  Anything else: AV_OK, nothing kept.
+ * one, with the time it was kept.  Anything else: AV_OK, nothing kept.
+ * A terminal record may still be replaced by a later terminal status
+ * (verified, then blocked), so the copy answers for the shared store
+ * only while av_store_kept_fresh() says so, and older only when the
+ * shared store cannot be reached.
  */
 av_err_t av_store_keep(const av_store_t *s, const av_record_t *rec,
-    int64_t ttl_ms);
+    int64_t ttl_ms, int64_t now_ms);
+
+/* The copy of xid was kept less than fresh_ms before now_ms: 1, else 0. */
+int av_store_kept_fresh(const av_store_t *s, const char *xid,
+    int64_t fresh_ms, int64_t now_ms);
 
 /*
  * Starts a verification (av_start.h): stores rec and its buckets, or

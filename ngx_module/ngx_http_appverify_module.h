@@ -178,6 +178,8 @@ struct ngx_http_appverify_ctx_s {
     ngx_uint_t                   json;
     av_use_t                     use;           /* status, gate */
     unsigned                     cacheable:1;   /* the copy may answer */
+    av_answer_t                 *stale;         /* the copy's answer, for
+                                                   when Redis cannot */
     ngx_http_appverify_rounds_t *rd;            /* NULL: not yet */
 
     unsigned                     asking:1;      /* a step is out */

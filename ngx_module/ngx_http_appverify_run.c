@@ -12,8 +12,10 @@
  * Telesign.
  *
  * The zone stays in front of Redis as this node's cache: a record that
- * Redis holds as terminal (verified, failed, blocked) never changes again,
- * so it is kept here, and the gate and status answer it without a round.
+ * Redis holds as terminal (verified, failed, blocked) is kept here, and
+ * the gate and status answer it without a round for the lookup interval
+ * (a terminal record may still be replaced: verified, then blocked), and
+ * after that whenever Redis cannot answer.
  *
  * Redis down, slow or answering nonsense: 503 store_unavailable, logged at
  * error once a second per worker; nothing was committed, so nothing is
@@ -98,9 +100,12 @@ ngx_http_appverify_run(ngx_http_request_t *r, ngx_http_appverify_ctx_t *ctx,
 
 
 /*
- * The gate and status on this node's copy: a terminal record kept here is
- * the answer.  Anything else (absent, no credential) goes to Redis, which
- * may know more; what the copy's run counted is dropped then.
+ * The gate and status on this node's copy: a terminal record kept here
+ * less than the lookup interval ago is the answer.  Kept longer ago, it
+ * may have been replaced since (verified, then blocked): Redis is asked,
+ * and the copy's answer is kept for when Redis cannot answer.  Anything
+ * else (absent, no credential) goes to Redis; what the copy's run
+ * counted is dropped then.
  */
 
 static ngx_int_t
@@ -108,6 +113,7 @@ ngx_http_appverify_cached(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx, av_answer_t *a)
 {
     int                         lookup;
+    int64_t                     now;
     av_next_t                   next;
     av_store_t                  cache;
     av_metrics_t                counted;
@@ -130,6 +136,21 @@ ngx_http_appverify_cached(ngx_http_request_t *r,
     if (next != AV_NEXT_SEND || !a->have_rec
         || !av_state_is_terminal((av_state_t) a->rec.state))
     {
+        ngx_memzero(&ctx->x, sizeof(av_exchange_t));
+        return NGX_DECLINED;
+    }
+
+    now = ngx_http_appverify_now_ms();
+    cache.metrics = NULL;
+
+    if (!av_store_kept_fresh(&cache, a->rec.xid, ctx->fc.lookup_interval_ms,
+                             now))
+    {
+        ctx->stale = ngx_palloc(r->pool, sizeof(av_answer_t));
+        if (ctx->stale) {
+            *ctx->stale = *a;
+        }
+
         ngx_memzero(&ctx->x, sizeof(av_exchange_t));
         return NGX_DECLINED;
     }
@@ -426,7 +447,10 @@ ngx_http_appverify_ran(ngx_http_request_t *r, ngx_http_appverify_ctx_t *ctx,
         cache = zone->store;
         cache.metrics = NULL;       /* Redis's run counted it */
 
-        if (av_store_keep(&cache, &a->rec, zone->store.ttl_ms) != AV_OK) {
+        if (av_store_keep(&cache, &a->rec, zone->store.ttl_ms,
+                          ngx_http_appverify_now_ms())
+            != AV_OK)
+        {
             ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                           "appverify: zone \"%s\" cannot keep a copy of "
                           "xid \"%s\"", zone->name, a->rec.xid);
@@ -451,9 +475,29 @@ ngx_http_appverify_unavailable(ngx_http_request_t *r,
         ctx->x = ctx->rd->x;
     }
 
+    ctx->next = AV_NEXT_SEND;
+
+    if (ctx->stale) {
+
+        /* the copy this node keeps, older than the lookup interval: for
+         * the gate and status, better than no answer */
+
+        *a = *ctx->stale;
+        av_metrics_request(zone->store.metrics, ctx->ep, a->err);
+
+        if (logged != ngx_time()) {
+            logged = ngx_time();
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "appverify: redis of zone \"%s\": %s: answered "
+                          "from this node's copy of xid \"%s\"",
+                          zone->name, why, a->rec.xid);
+        }
+
+        return NGX_OK;
+    }
+
     av_answer_init(a);
     av_answer_error(a, AV_ERR_STORE_UNAVAILABLE, NULL);
-    ctx->next = AV_NEXT_SEND;
 
     av_metrics_request(zone->store.metrics, ctx->ep,
                        AV_ERR_STORE_UNAVAILABLE);

@@ -196,6 +196,24 @@ is(gate('c', $cred)->header('X-Phone') // '', $phone,
    "... the httpd node's REMOTE_USER is the phone");
 is(gate('b', $cred)->header('X-Phone') // '', $phone, "... B's \$appverify_phone too");
 
+# --- a verified session blocked later, through another node ---------------------
+
+# a node's copy of a terminal record answers for the lookup interval (1 s
+# in /lk/account/), then Redis is asked again: a later status from
+# Telesign (verified, then blocked) reaches every node within it
+my $bxid = 'cluster-blocked';
+my $bcred = AppVerify::Test::credential($bxid);
+req('a', 'GET', "/token?phone=15558700121&xid=$bxid");
+callback('b', xid => $bxid, phone => '15558700121');
+is(gate('a', $bcred, '/lk/account/')->code, 200, 'a verified session passes on A');
+is(gate('c', $bcred, '/lk/account/')->code, 200, '... and on the httpd node (both keep a copy)');
+$r = callback('b', xid => $bxid, phone => '15558700121', code => 1829,
+              updated_on => '2026-11-21T10:05:00.000000Z');
+like($r->content, qr/"state":"blocked"/, 'Telesign blocks it later, through B');
+sleep 1.2;
+is(gate('a', $bcred, '/lk/account/')->code, 403, "... A refuses it within the lookup interval");
+is(gate('c', $bcred, '/lk/account/')->code, 403, '... so does the httpd node');
+
 # --- what each flow costs in Redis round trips --------------------------------------
 
 # the round trips since the last call: each is one MGET or one EVALSHA
