@@ -502,6 +502,42 @@ test_oversized_key(void)
 }
 
 
+/* a cache keeps only terminal records, and says how fresh its copy is */
+static void
+test_keep_terminal_only_and_fresh(void)
+{
+    av_record_t  rec, got;
+
+    reset();
+
+    av_record_init(&rec, "k1", 2, "15551230000", 11, AV_FLOW_SDK, mem.now_ms);
+    CHECK_EQ_INT(av_store_keep(&store, &rec, 3600000, mem.now_ms), AV_OK);
+    CHECK_EQ_INT(av_store_find(&store, "k1", 2, &got), AV_ERR_UNKNOWN_SESSION);
+    CHECK(!av_store_kept_fresh(&store, "k1", 3000, mem.now_ms));
+
+    rec.state = AV_STATE_VERIFIED;
+    rec.code = 1800;
+    rec.updated_ms = mem.now_ms;
+    CHECK_EQ_INT(av_store_keep(&store, &rec, 3600000, mem.now_ms), AV_OK);
+    CHECK_EQ_INT(av_store_find(&store, "k1", 2, &got), AV_OK);
+    CHECK_EQ_INT(got.state, AV_STATE_VERIFIED);
+    CHECK(av_store_kept_fresh(&store, "k1", 3000, mem.now_ms + 2999));
+    CHECK(!av_store_kept_fresh(&store, "k1", 3000, mem.now_ms + 3000));
+    CHECK(!av_store_kept_fresh(&store, "k1", 0, mem.now_ms));
+    CHECK(!av_store_kept_fresh(&store, "other", 3000, mem.now_ms));
+
+    /* kept again later (blocked since): the copy is replaced and fresh */
+    rec.state = AV_STATE_BLOCKED;
+    rec.code = 1829;
+    rec.updated_ms = mem.now_ms + 5000;
+    CHECK_EQ_INT(av_store_keep(&store, &rec, 3600000, mem.now_ms + 5000),
+                 AV_OK);
+    CHECK_EQ_INT(av_store_find(&store, "k1", 2, &got), AV_OK);
+    CHECK_EQ_INT(got.state, AV_STATE_BLOCKED);
+    CHECK(av_store_kept_fresh(&store, "k1", 3000, mem.now_ms + 6000));
+}
+
+
 int
 main(void)
 {
@@ -522,5 +558,6 @@ main(void)
     RUN(test_unreadable_store);
     RUN(test_foreign_entry_is_no_record);
     RUN(test_oversized_key);
+    RUN(test_keep_terminal_only_and_fresh);
     return UNIT_DONE();
 }
