@@ -10,8 +10,9 @@
 #   no Get Status call; a missed call placed on A is finalized on B, another
 #   on httpd; 30 wrong codes over the three nodes reach Telesign at most
 #   `attempts` times; a phone's rate, a client's and a number range's hold
-#   across the nodes exactly as on one; Redis killed: the verified sessions
-#   the nginx nodes keep pass, the rest is 503 store_unavailable at once,
+#   across the nodes exactly as on one; a session blocked through one node
+#   is refused on the others within the lookup interval; Redis killed: the
+#   verified sessions the nodes keep pass, the rest is 503 at once,
 #   nothing blocks; Redis back (appendonly): every verified session is
 #   there, and commits go on; a reload of nginx and a graceful restart of
 #   httpd lose nothing.
