@@ -826,8 +826,8 @@ ngx_http_appverify_redis_process_header(ngx_http_request_t *r)
             if (rr->type != REDIS_REPLY_STATUS) {
                 ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                               "redis refused %s: %*s",
-                              ctx->got == 1 && rd->expect == 3
-                              ? "AUTH" : "AUTH or SELECT",
+                              ctx->got == 1 && pctx->zone->redis->password.len
+                              ? "AUTH" : "SELECT",
                               (size_t) (rr->type == REDIS_REPLY_ERROR
                                         ? rr->len : 0),
                               rr->str ? rr->str : "");

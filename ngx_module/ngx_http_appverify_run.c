@@ -18,8 +18,10 @@
  * after that whenever Redis cannot answer.
  *
  * Redis down, slow or answering nonsense: 503 store_unavailable, logged at
- * error once a second per worker; nothing was committed, so nothing is
- * half done.
+ * error once a second per worker.  A commit is all or nothing, so nothing
+ * is half done; one whose reply was lost may have been applied, and then
+ * what it took runs out as a vanished requester's does (a Get Status
+ * claim) or stays counted (a finalize attempt: leaving never buys one).
  */
 
 
@@ -470,7 +472,7 @@ ngx_http_appverify_unavailable(ngx_http_request_t *r,
 
     zone = ctx->zone;
 
-    /* nothing committed: the step holds nothing it must give back */
+    /* the step as it started: its answer is this one */
     if (ctx->rd) {
         ctx->x = ctx->rd->x;
     }
