@@ -40,7 +40,6 @@
 #include "av_redis.h"
 
 
-#define APPVERIFY_REDIS_PASSWORD_MAX  512
 #define APPVERIFY_REDIS_TIMEOUT       1         /* seconds */
 
 
@@ -96,38 +95,36 @@ appverify_redis_enabled(void)
 /* The password, read once here in the parent; messages name the file,
  * never what is in it, and the read buffer is wiped. */
 
+static const char *appverify_redis_refused(cmd_parms *cmd, const char *why,
+    const char *val);
+
+
 static const char *
 appverify_redis_password(cmd_parms *cmd, appverify_redis_conf_t *rc,
     const char *arg)
 {
     char        *buf;
-    apr_size_t   n;
-    const char  *file, *err;
+    apr_size_t   n, len;
+    const char  *file, *err, *why;
 
-    err = appverify_secret_read(cmd, arg, APPVERIFY_REDIS_PASSWORD_MAX, &buf,
+    /* room for a CRLF, so that a longer file is told */
+    err = appverify_secret_read(cmd, arg, AV_REDIS_PASSWORD_MAX + 2, &buf,
                                 &n, &file);
     if (err) {
         return err;
     }
 
-    /* one line: what an editor or "echo" leaves after it is not part */
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) {
-        n--;
-    }
+    why = av_redis_password_valid(buf, n, &len);
 
-    if (n == 0 || n > APPVERIFY_REDIS_PASSWORD_MAX
-        || memchr(buf, '\0', n) || memchr(buf, '\n', n))
-    {
-        err = apr_psprintf(cmd->pool, "%s: password file \"%s\" must hold "
-                           "one line of 1 to %d bytes", cmd->cmd->name,
-                           file, APPVERIFY_REDIS_PASSWORD_MAX);
+    if (why) {
+        err = appverify_redis_refused(cmd, why, file);
 
     } else {
-        rc->password = apr_pmemdup(cmd->pool, buf, n);
-        rc->password_len = n;
+        rc->password = apr_pmemdup(cmd->pool, buf, len);
+        rc->password_len = len;
     }
 
-    appverify_secret_wipe(buf, APPVERIFY_REDIS_PASSWORD_MAX);
+    appverify_secret_wipe(buf, AV_REDIS_PASSWORD_MAX + 2);
 
     return err;
 }
@@ -202,18 +199,10 @@ appverify_redis_set(cmd_parms *cmd, int argc, char *const argv[])
             }
 
         } else if (strncmp(argv[i], "db=", 3) == 0) {
-            errno = 0;
-            v = strtol(val, &end, 10);
-
-            if (val[0] < '0' || val[0] > '9' || *end != '\0' || errno
-                || v > 65535)
-            {
-                return apr_psprintf(cmd->pool, "%s: invalid db \"%s\": "
-                                    "expected a number from 0",
-                                    cmd->cmd->name, val);
+            why = av_redis_db_valid(val, strlen(val), &rc->db);
+            if (why) {
+                return appverify_redis_refused(cmd, why, val);
             }
-
-            rc->db = (int) v;
 
         } else if (strncmp(argv[i], "prefix=", 7) == 0) {
             why = av_redis_prefix_valid(val, strlen(val));

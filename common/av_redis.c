@@ -528,3 +528,53 @@ av_redis_item_read(av_item_t *it, const unsigned char *v, size_t len,
 
     return 0;
 }
+
+
+const char *
+av_redis_db_valid(const char *s, size_t len, int *db)
+{
+    size_t  i;
+    long    v;
+
+    v = 0;
+
+    for (i = 0; i < len && i < 6; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            break;
+        }
+
+        v = v * 10 + (s[i] - '0');
+    }
+
+    if (len == 0 || i != len || v > 65535) {
+        return "invalid db \"%s\": expected a number from 0 to 65535";
+    }
+
+    *db = (int) v;
+
+    return NULL;
+}
+
+
+const char *
+av_redis_password_valid(const char *buf, size_t n, size_t *len)
+{
+    size_t  m;
+
+    m = n;
+
+    /* one line: what an editor or "echo" leaves after it is not part */
+    while (m > 0 && (buf[m - 1] == '\n' || buf[m - 1] == '\r')) {
+        m--;
+    }
+
+    if (m > AV_REDIS_PASSWORD_MAX || m == 0 || memchr(buf, '\0', m)
+        || memchr(buf, '\n', m) || memchr(buf, '\r', m))
+    {
+        return "password file \"%s\" must hold one line of 1 to 512 bytes";
+    }
+
+    *len = m;
+
+    return NULL;
+}

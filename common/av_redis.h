@@ -80,6 +80,25 @@ int av_redis_cas_sha1(char out[41]);
  */
 const char *av_redis_prefix_valid(const char *s, size_t len);
 
+/* A password file's bytes: at most this many, one line */
+#define AV_REDIS_PASSWORD_MAX  512
+
+/*
+ * A db= value: a number from 0 to 65535, in *db.  NULL, or a message with
+ * one "%s" for the value, as av_conf.h's rules give.
+ */
+const char *av_redis_db_valid(const char *s, size_t len, int *db);
+
+/*
+ * A password file's content (n bytes as read, at most
+ * AV_REDIS_PASSWORD_MAX + 2 of them: room for a CRLF, so that a longer
+ * file is told): *len of it is the password, without
+ * the end of line an editor or "echo" leaves.  NULL, or a message with one
+ * "%s" for the file's name: not one line of 1 to AV_REDIS_PASSWORD_MAX
+ * bytes without a NUL.
+ */
+const char *av_redis_password_valid(const char *buf, size_t n, size_t *len);
+
 /* The Redis key of an item, NUL-terminated: its length, or 0 when it does
  * not fit in cap or the item's key is not "<tag>:<id>" with an id of its
  * own (non-empty, no braces). */

@@ -32,11 +32,9 @@
 
 #include <hiredis/hiredis.h>
 
+#include "av_conf.h"
 #include "av_redis.h"
 #include "av_secret.h"
-
-
-#define NGX_HTTP_APPVERIFY_REDIS_PASSWORD_MAX  512
 
 
 typedef struct {
@@ -64,6 +62,8 @@ static char *ngx_http_appverify_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_appverify_redis_pass(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_appverify_redis_refused(ngx_conf_t *cf,
+    const char *why, ngx_str_t *arg, size_t skip);
 static ngx_int_t ngx_http_appverify_redis_password(ngx_conf_t *cf,
     ngx_str_t *file, ngx_str_t *out);
 static void ngx_http_appverify_redis_password_wipe(void *data);
@@ -155,7 +155,7 @@ ngx_http_appverify_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_appverify_redis_main_conf_t *rmcf = conf;
 
-    ngx_int_t                    n;
+    int                          db;
     ngx_str_t                   *value, file;
     ngx_uint_t                   i;
     const char                  *why;
@@ -194,15 +194,13 @@ ngx_http_appverify_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         if (ngx_strncmp(value[i].data, "db=", 3) == 0) {
-            n = ngx_atoi(value[i].data + 3, value[i].len - 3);
-            if (n == NGX_ERROR || n > 65535) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "invalid redis database \"%V\"",
-                                   &value[i]);
-                return NGX_CONF_ERROR;
+            why = av_redis_db_valid((const char *) value[i].data + 3,
+                                    value[i].len - 3, &db);
+            if (why) {
+                return ngx_http_appverify_redis_refused(cf, why, &value[i], 3);
             }
 
-            rc->db = n;
+            rc->db = db;
             continue;
         }
 
@@ -213,9 +211,7 @@ ngx_http_appverify_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             why = av_redis_prefix_valid((const char *) rc->prefix.data,
                                         rc->prefix.len);
             if (why) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, why,
-                                   (const char *) value[i].data + 7);
-                return NGX_CONF_ERROR;
+                return ngx_http_appverify_redis_refused(cf, why, &value[i], 7);
             }
 
             continue;
@@ -261,6 +257,23 @@ ngx_http_appverify_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* "appverify_redis: invalid db ...": the core's words, as httpd's */
+
+static char *
+ngx_http_appverify_redis_refused(ngx_conf_t *cf, const char *why,
+    ngx_str_t *arg, size_t skip)
+{
+    char  msg[AV_CONF_MESSAGE_MAX];
+
+    (void) av_conf_message(msg, sizeof(msg), why,
+                           (const char *) arg->data + skip, arg->len - skip);
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "appverify_redis: %s", msg);
+
+    return NGX_CONF_ERROR;
+}
+
+
 /*
  * The password is read once, here, like the key files: the first line,
  * without its end of line.  It goes into each round's AUTH and nowhere
@@ -271,9 +284,9 @@ static ngx_int_t
 ngx_http_appverify_redis_password(ngx_conf_t *cf, ngx_str_t *file,
     ngx_str_t *out)
 {
-    u_char            *eol;
-    u_char             buf[NGX_HTTP_APPVERIFY_REDIS_PASSWORD_MAX + 2];
+    u_char             buf[AV_REDIS_PASSWORD_MAX + 2];
     size_t             n, len;
+    const char        *why;
     ngx_str_t          name;
     ngx_pool_cleanup_t *cln;
     av_secret_rc_t     rc;
@@ -285,9 +298,9 @@ ngx_http_appverify_redis_password(ngx_conf_t *cf, ngx_str_t *file,
         return NGX_ERROR;
     }
 
-    /* one byte over the bound, to tell a file that is too long */
+    /* room for a CRLF, to tell a file that is too long */
     rc = av_secret_read((const char *) name.data, (char *) buf,
-                        sizeof(buf) - 1, &n, &info);
+                        sizeof(buf), &n, &info);
 
     if (rc != AV_SECRET_OK) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, info.err,
@@ -302,19 +315,10 @@ ngx_http_appverify_redis_password(ngx_conf_t *cf, ngx_str_t *file,
                            "every user", name.data);
     }
 
-    eol = ngx_strlchr(buf, buf + n, '\n');
-    len = eol ? (size_t) (eol - buf) : n;
-
-    if (len && buf[len - 1] == '\r') {
-        len--;
-    }
-
-    if (n > NGX_HTTP_APPVERIFY_REDIS_PASSWORD_MAX || len == 0) {
+    why = av_redis_password_valid((const char *) buf, n, &len);
+    if (why) {
         av_secret_wipe(buf, sizeof(buf));
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "redis password file \"%s\" must hold one line "
-                           "of 1 to %d bytes", name.data,
-                           NGX_HTTP_APPVERIFY_REDIS_PASSWORD_MAX);
+        (void) ngx_http_appverify_redis_refused(cf, why, &name, 0);
         return NGX_ERROR;
     }
 

@@ -56,7 +56,7 @@ $::http_config . "appverify_redis zone=av pass=/_redis db=x;"
     location = /token { appverify_token zone=av; }
 --- must_die
 --- error_log eval
-qr/\[emerg\].*invalid redis database "db=x"/
+qr/\[emerg\].*appverify_redis: invalid db "x": expected a number from 0 to 65535/
 
 === a prefix with a brace fails (it would move the hash tag)
 --- http_config eval
@@ -65,7 +65,7 @@ $::http_config . "appverify_redis zone=av pass=/_redis 'prefix=a{b';"
     location = /token { appverify_token zone=av; }
 --- must_die
 --- error_log eval
-qr/\[emerg\].*invalid prefix "a\{b": printable bytes, no blank or brace/
+qr/\[emerg\].*appverify_redis: invalid prefix "a\{b": printable bytes, no blank or brace/
 
 === two Redis stores for one zone fail
 --- http_config eval
@@ -101,7 +101,7 @@ $::http_config . "appverify_redis zone=av pass=/_redis password_file=$ENV{TEST_N
     location = /token { appverify_token zone=av; }
 --- must_die
 --- error_log eval
-qr/\[emerg\].*redis password file ".*empty\.pass" must hold one line of 1 to 512 bytes/
+qr/\[emerg\].*appverify_redis: password file ".*empty\.pass" must hold one line of 1 to 512 bytes/
 
 === appverify_redis_pass twice in a location fails
 --- http_config eval

@@ -482,11 +482,50 @@ test_cas(void)
     CHECK_EQ_INT(av_redis_cas_build(&c, sha, 0, "a:", 2, items, 3, 1000), -1);
 }
 
+/* db= and the password file: the rules both servers refuse with */
+static void
+test_db_and_password(void)
+{
+    int          db = -1;
+    size_t       len = 0;
+    char         big[AV_REDIS_PASSWORD_MAX + 2];
+
+    CHECK(av_redis_db_valid("0", 1, &db) == NULL && db == 0);
+    CHECK(av_redis_db_valid("65535", 5, &db) == NULL && db == 65535);
+    CHECK(av_redis_db_valid("65536", 5, &db) != NULL);
+    CHECK(av_redis_db_valid("", 0, &db) != NULL);
+    CHECK(av_redis_db_valid("-1", 2, &db) != NULL);
+    CHECK(av_redis_db_valid("1x", 2, &db) != NULL);
+    CHECK(av_redis_db_valid("0000001", 7, &db) != NULL);
+    CHECK(strstr(av_redis_db_valid("x", 1, &db), "%s") != NULL);
+
+    CHECK(av_redis_password_valid("secret\n", 7, &len) == NULL && len == 6);
+    CHECK(av_redis_password_valid("secret\r\n", 8, &len) == NULL && len == 6);
+    CHECK(av_redis_password_valid("secret", 6, &len) == NULL && len == 6);
+    CHECK(av_redis_password_valid("", 0, &len) != NULL);
+    CHECK(av_redis_password_valid("\n", 1, &len) != NULL);
+    CHECK(av_redis_password_valid("two\nlines\n", 10, &len) != NULL);
+    CHECK(av_redis_password_valid("nul\0x\n", 6, &len) != NULL);
+
+    memset(big, 'a', sizeof(big));
+    CHECK(av_redis_password_valid(big, AV_REDIS_PASSWORD_MAX, &len) == NULL
+          && len == AV_REDIS_PASSWORD_MAX);
+    big[AV_REDIS_PASSWORD_MAX] = '\r';
+    big[AV_REDIS_PASSWORD_MAX + 1] = '\n';
+    CHECK(av_redis_password_valid(big, sizeof(big), &len) == NULL
+          && len == AV_REDIS_PASSWORD_MAX);
+    memset(big, 'a', sizeof(big));
+    CHECK(av_redis_password_valid(big, AV_REDIS_PASSWORD_MAX + 1, &len)
+          != NULL);
+}
+
+
 int
 main(void)
 {
     RUN(test_key);
     RUN(test_key_refused);
+    RUN(test_db_and_password);
     RUN(test_prefix);
     RUN(test_round_trips);
     RUN(test_wire);
