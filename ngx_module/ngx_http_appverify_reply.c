@@ -533,6 +533,10 @@ ngx_http_appverify_credential(ngx_http_request_t *r,
         }
     }
 
+    /* none: the core is told so (NULL), whatever a helper left */
+    *cred = NULL;
+    *len = 0;
+
     return 0;
 }
 

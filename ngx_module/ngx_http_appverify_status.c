@@ -92,10 +92,8 @@ ngx_http_appverify_status_run(ngx_http_request_t *r,
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
 
-    if (!ngx_http_appverify_credential(r, alcf, &cred, &len)) {
-        cred = NULL;
-        len = 0;
-    }
+    /* none: cred NULL, the core's no_credential */
+    (void) ngx_http_appverify_credential(r, alcf, &cred, &len);
 
     return av_flow_status(&ctx->x, a, &ctx->fc, store, ctx->use, cred, len,
                           ngx_http_appverify_now_ms());

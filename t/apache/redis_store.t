@@ -21,13 +21,12 @@ use warnings;
 
 use lib 't/lib';
 use Test::More;
-use LWP::UserAgent ();
-use HTTP::Request ();
 use File::Path qw(make_path remove_tree);
 use Cwd qw(getcwd);
 use POSIX ();
 use Time::HiRes qw(time sleep);
 use AppVerify::Test;
+use AppVerify::Nodes qw(nodes req timed parallel);
 use AppVerify::Servers qw(render start_httpd stop_httpd start_redis stop_redis
                           wait_port);
 
@@ -99,51 +98,7 @@ for my $node (qw(a b)) {
     $up{$node} = 1;
 }
 
-my $ua = LWP::UserAgent->new(timeout => 15, keep_alive => 0);
-
-sub req {
-    my ($node, $method, $uri, $body, @h) = @_;
-    my $r = HTTP::Request->new($method, "http://127.0.0.1:$port{$node}$uri", \@h);
-    $r->content($body) if defined $body;
-    return $ua->request($r);
-}
-
-# [code, seconds] of one request, timed
-sub timed {
-    my $t0 = time;
-    my $r = req(@_);
-    return ($r, time - $t0);
-}
-
-# requests at once, each in a child of its own: [code, seconds, body] each
-sub parallel {
-    my (@reqs) = @_;
-    my @kids;
-    for my $q (@reqs) {
-        pipe(my $rd, my $wr) or die "pipe: $!";
-        my $pid = fork // die "fork: $!";
-        if ($pid == 0) {
-            close $rd;
-            my ($r, $secs) = timed(@$q);
-            my $body = $r->content // '';
-            $body =~ s/\n/ /g;
-            print $wr join("\t", $r->code, $secs, $body), "\n";
-            close $wr;
-            POSIX::_exit(0);
-        }
-        close $wr;
-        push @kids, [$pid, $rd];
-    }
-    my @res;
-    for my $k (@kids) {
-        my $fh = $k->[1];
-        my $line = <$fh> // "0\t0\t\n";
-        chomp $line;
-        push @res, [split /\t/, $line, 3];
-        waitpid($k->[0], 0);
-    }
-    return @res;
-}
+nodes(a => $port{a}, b => $port{b});
 
 sub redis_cli {
     my @cmd = ('redis-cli', '-p', $port{redis}, '-n', $db, '--no-auth-warning',
