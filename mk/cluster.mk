@@ -19,5 +19,6 @@ test-cluster: test-cluster-nodes
 	@AV_STORE=redis ./t/both-servers/run
 
 # the same with nginx's module built with ASan+UBSan (t/cluster/sanitized)
-test-cluster-asan: $(ASAN_MOD) $(APACHE_MOD) | deps
+# (hardening.mk, read after this file, builds the module)
+test-cluster-asan: $(BUILD)/asan/ngx_http_appverify_module.so $(APACHE_MOD) | deps
 	@./t/cluster/sanitized
