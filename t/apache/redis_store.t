@@ -270,7 +270,10 @@ sleep 1.1;                              # past the gate's 1 s per-thread memory
 
 my ($g, $gsecs) = timed('a', 'GET', '/account/index.html', undef, Cookie => $cookie);
 is($g->code, 200, 'Redis stopped: A keeps passing the session it keeps verified');
-ok($gsecs < 0.5, sprintf('... at once (%.3fs)', $gsecs));
+# its copy is older than the lookup interval, so Redis is asked first and
+# the copy answers when Redis does not, within the timeout
+ok($gsecs < $timeout + 1, sprintf('... from its copy, within about the timeout (%.3fs)',
+                                  $gsecs));
 
 ($g, $gsecs) = timed('a', 'GET', '/account/index.html', undef, Cookie => $pcookie);
 is($g->code, 503, 'a pending session: the gate answers 503');
