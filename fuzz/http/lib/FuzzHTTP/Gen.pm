@@ -21,6 +21,8 @@ package FuzzHTTP::Gen;
 #   assert_state {xid, state, why}              GET /status for xid
 #   redis  {op}                                 the nginx-redis kind's Redis:
 #                                               stop, cont, kill, start
+#   a par's redis_mid {op, ms}: Redis stopped or killed ms after the
+#   requests start (rounds in flight); store_unavailable allowed in it
 #
 # A req's max_secs: it must be answered within that many seconds (a hang).
 
@@ -1349,8 +1351,10 @@ sub sc_redis_fault {
         delete @$m{qw(expect expect_not json_is json_not)};
         $m->{desc} .= '; while Redis is down';
     }
-    push_step($g, { t => 'redis', op => $op });
-    my $down = $op eq 'stop' ? 'stopped (SIGSTOP)' : 'killed';
+    # between two steps, or while requests are out (rounds in flight)
+    my $mid = $r->chance(0.4) ? { op => $op, ms => $r->pick(0, 5, 20, 50, 150) } : undef;
+    push_step($g, { t => 'redis', op => $op }) unless $mid;
+    my $down = ($op eq 'stop' ? 'stopped (SIGSTOP)' : 'killed') . ($mid ? " $mid->{ms} ms into the requests" : '');
     my @fixed = (
         sub { to_step(status_spec($g, cred => $vc, path => '/status'), expect => [200],
                       json_is => { state => 'verified' }, max_secs => $hang,
@@ -1379,8 +1383,19 @@ sub sc_redis_fault {
                       why => "Redis $down: a location without the module answers at once") },
     );
     my @reqs = map { $r->pick(@fixed)->() } 1 .. $r->range(2, 8);
+    if ($mid) {
+        # answered before or after the signal: 200 or 503, but never slow
+        for my $q (@reqs) {
+            next if ($q->{why} // '') =~ /keeps verified|at once/;
+            delete @$q{qw(expect json_is)};
+            $q->{expect_not} = [ 500, 502, 504 ];
+        }
+    }
     push @reqs, @mut;
-    if ($r->chance(0.5)) {
+    if ($mid) {
+        $_->{delay_ms} = $r->below(200) for @reqs;
+        push_step($g, { t => 'par', reqs => [ $r->shuffle(@reqs) ], redis_mid => $mid });
+    } elsif ($r->chance(0.5)) {
         $_->{delay_ms} = $r->below(30) for @reqs;
         push_step($g, { t => 'par', reqs => [ $r->shuffle(@reqs) ] });
     } else {

@@ -438,6 +438,30 @@ sub redis_down {
     return $self->{with_redis} && !$self->{redis_planted} && ($self->{redis_stopped} || !$self->{redis_pid});
 }
 
+# stop or kill ms from now, while the fuzzer sends requests (rounds in
+# flight): a child of ours sends the signal; redis_later_done() when the
+# requests are over.  Returns the child's pid, or undef.
+sub redis_later {
+    my ($self, $op, $ms) = @_;
+    my $pid = $self->{redis_pid};
+    return undef unless $self->{with_redis} && $pid && alive($pid) && $op =~ /^(?:stop|kill)\z/;
+    my $h = fork // return undef;
+    if ($h == 0) {
+        sleep $ms / 1000;
+        kill $op eq 'stop' ? 'STOP' : 'KILL', $pid;
+        POSIX::_exit(0);
+    }
+    return $h;
+}
+
+sub redis_later_done {
+    my ($self, $h, $op) = @_;
+    waitpid($h, 0);
+    my $pid = $self->{redis_pid};
+    if ($op eq 'stop') { $self->{redis_stopped} = 1 }
+    else { delete $self->{redis_pid}; waitpid($pid, 0) if $pid; $self->{redis_stopped} = 0 }
+}
+
 # stop, cont, kill, start: undef when done, else what went wrong
 sub redis {
     my ($self, $op) = @_;
