@@ -447,6 +447,8 @@ sub redis_later {
     return undef unless $self->{with_redis} && $pid && alive($pid) && $op =~ /^(?:stop|kill)\z/;
     my $h = fork // return undef;
     if ($h == 0) {
+        # not the fuzzer's cleanup on Ctrl-C: only the parent stops servers
+        $SIG{INT} = $SIG{TERM} = 'DEFAULT';
         sleep $ms / 1000;
         kill $op eq 'stop' ? 'STOP' : 'KILL', $pid;
         POSIX::_exit(0);
