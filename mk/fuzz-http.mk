@@ -1,10 +1,15 @@
 # The HTTP-level fuzzer of the whole server (fuzz/http/fuzz-http): nginx
-# with the ASan+UBSan module and httpd with mod_appverify, the Telesign
-# simulator behind them, driven with mutated requests on every endpoint,
-# timing games, a misbehaving Telesign and parallel requests for one
-# session; see the head of fuzz/http/fuzz-http for what fails a run.
+# with the ASan+UBSan module, the same nginx with its zone's state in Redis
+# (nginx-redis: a redis-server of its own, in memory, README "Cluster")
+# and httpd with mod_appverify, the Telesign simulator behind them, driven
+# with mutated requests on every endpoint, timing games, a misbehaving
+# Telesign, parallel requests for one session and, on nginx-redis, Redis
+# SIGSTOPped or killed under requests (503 store_unavailable is allowed
+# only while it is down); see the head of fuzz/http/fuzz-http for what
+# fails a run.
 #
-#   make fuzz-http-short   about 60 s, both servers (part of "make test")
+#   make fuzz-http-short   about 60 s, the three servers a third each
+#                          (part of "make test")
 #   make fuzz-http         FUZZ_HTTP_SECONDS (600) in all, split between the
 #                          servers; each failing scenario is replayed alone
 #                          on fresh servers and shrunk (--minimize)
@@ -13,18 +18,20 @@
 #                          make test's short run takes FUZZ_HTTP_SHORT_SEED
 #                          (fixed, so a red CI replays), make fuzz-http a
 #                          fresh seed each time
-#   FUZZ_HTTP_SERVERS=nginx|httpd|nginx,httpd
-#   FUZZ_HTTP_ARGS=...     more options: --kind par_finalize, --plant kill, -v
+#   FUZZ_HTTP_SERVERS=nginx,nginx-redis,httpd (the default) or any of them
+#   FUZZ_HTTP_ARGS=...     more options: --kind par_finalize, --kind redis_fault,
+#                          --plant kill (or redis: Redis stopped unannounced), -v
 #
-# Ports: nginx 19960, the simulator 19961, httpd 19962.  Servroots and
-# failure reports: build/fuzz-http/.  Needs nothing beyond Debian's perl
-# (IO::Socket::INET, IO::Select, Time::HiRes, JSON::PP, Digest::SHA) and
-# gcc's libasan.
+# Ports: nginx and nginx-redis 19960, the simulator 19961, httpd 19962,
+# nginx-redis's redis-server 19965.  Servroots and failure reports:
+# build/fuzz-http/.  Needs nothing beyond Debian's perl (IO::Socket::INET,
+# IO::Select, Time::HiRes, JSON::PP, Digest::SHA), redis-server and gcc's
+# libasan.
 
 FUZZ_HTTP_SECONDS       ?= 600
 FUZZ_HTTP_HTTPD_ASAN    ?= 1
 FUZZ_HTTP_SHORT_SECONDS ?= 54
-FUZZ_HTTP_SERVERS       ?= nginx,httpd
+FUZZ_HTTP_SERVERS       ?= nginx,nginx-redis,httpd
 FUZZ_HTTP_SEED          ?=
 FUZZ_HTTP_SHORT_SEED    ?= 20261202
 FUZZ_HTTP_ARGS          ?=
@@ -46,7 +53,8 @@ FUZZ_HTTP_RUN = ./fuzz/http/fuzz-http --servers $(FUZZ_HTTP_SERVERS) \
 
 DEPS += \
 	/usr/bin/perl:perl \
-	/usr/bin/gcc:gcc
+	/usr/bin/gcc:gcc \
+	/usr/bin/redis-server:redis-server
 
 .PHONY: fuzz-http fuzz-http-short
 

@@ -8,6 +8,10 @@ package FuzzHTTP::Check;
 # what the server core refuses before the module runs); each endpoint's
 # 200 has its documented shape.  A complete request gets an answer.
 #
+# $STORE_UNAVAILABLE_OK false (fuzz-http sets it per step): a 503
+# store_unavailable is a 5xx failure like any other (nginx's own zone,
+# and its Redis while Redis is up).
+#
 # check_outcome() returns a list of [category, message]; categories:
 # malformed, 5xx, noanswer, contract.  Warnings (an undocumented reason)
 # go to $WARN.
@@ -20,6 +24,7 @@ use FuzzHTTP::Wire qw(header headers_all);
 
 our %REASON_STATUS;    # from README.md's reason table
 our %WARN;             # message => count
+our $STORE_UNAVAILABLE_OK = 1;
 
 # what the server core (not the module) may answer with its own HTML page
 my %CORE_HTML = map { $_ => 1 } 400, 408, 411, 413, 414, 431, 494;
@@ -141,6 +146,9 @@ sub check_response {
             if (!defined $err || !grep { $_ eq $err } @ok) {
                 push @v, [ '5xx', "503 whose error is " . (defined $err ? "\"$err\"" : 'missing')
                                  . ' (documented: ' . join(', ', @ok) . ')' ];
+            } elsif ($err eq 'store_unavailable' && !$STORE_UNAVAILABLE_OK) {
+                push @v, [ '5xx', '503 "store_unavailable" while the store was up: '
+                                 . FuzzHTTP::Wire::esc(substr($body, 0, 120)) ];
             }
         } elsif ($st == 503 && $method eq 'HEAD' && ($class eq 'gate' || $class eq 'module')) {
             # HEAD carries no body: the content type says whose it is

@@ -19,6 +19,12 @@ package FuzzHTTP::Gen;
 #   assert_count {label, status, max, why}      answers with label and status
 #   assert_sim   {path_re, max, why}            /v1/ requests the simulator saw
 #   assert_state {xid, state, why}              GET /status for xid
+#   redis  {op}                                 the nginx-redis kind's Redis:
+#                                               stop, cont, kill, start
+#   a par's redis_mid {op, ms}: Redis stopped or killed ms after the
+#   requests start (rounds in flight); store_unavailable allowed in it
+#
+# A req's max_secs: it must be answered within that many seconds (a hang).
 
 use strict;
 use warnings;
@@ -49,7 +55,12 @@ our @KINDS = (
     pipeline      => 4,
     par_mixed     => 3,
     rate_time     => 2,
+    redis_fault   => 4,
 );
+
+# kinds only the nginx-redis server runs (the others draw from @KINDS
+# without them, so their seeds give the scenarios they gave before)
+our %NEEDS_REDIS = (redis_fault => 1);
 
 sub kinds { my %k = @KINDS; return sort keys %k }
 
@@ -1274,7 +1285,7 @@ sub sc_satisfy_any {
         my $st = to_step($s, expect => [ $code{$what} ], expect_status => $code{$what},
                          why => "satisfy any / RequireAny from an allowed address: the application's own $code{$what}",
                          desc => "satisfy any: /any-local/$what");
-        $st->{expect_body} = "backend $code{$what}\n" if $g->{server} eq 'nginx' || $what eq 'ok';
+        $st->{expect_body} = "backend $code{$what}\n" if $g->{server} =~ /^nginx/ || $what eq 'ok';
         push_step($g, $st);
     }
 }
@@ -1313,6 +1324,94 @@ sub sc_par_mixed {
     my @setup = grep { $_->{t} ne 'par' } @{ $g->{steps} };
     @{ $g->{steps} } = @setup;
     push_step($g, { t => 'par', reqs => \@reqs });
+}
+
+# Redis stopped (SIGSTOP, then SIGCONT) or killed (and a fresh, empty one
+# started): README "Cluster", Redis down or slow.  While it is down,
+# whatever needs Redis is 503 store_unavailable (JSON) within about
+# appverify_redis_timeout (1 s) and a session the node keeps verified goes
+# on passing; the fuzzer allows store_unavailable only then (fuzz-http,
+# run_step).  Mutated requests of every endpoint meet the stopped Redis
+# too (their own expectations dropped: anything may be 503 then).  When it
+# is back, the next request uses it.  After a SIGSTOP, Redis still runs
+# the rounds nginx gave up on (a commit may land after its 503), so what
+# follows asks nothing of the sessions touched while it was down.
+sub sc_redis_fault {
+    my ($g) = @_;
+    my $r = $g->{rng};
+    my $op = $r->pick(qw(stop stop kill));
+    my $hang = 3;    # s: the 1 s timeout, and slack for ASan under load
+    my ($vx, $vp, $vc) = session($g, verify => 1, tag => 'v');
+    # read once: this node keeps its copy of the terminal record
+    req_step($g, status_spec($g, cred => $vc, path => '/status'), expect => [200],
+             json_is => { state => 'verified' }, why => 'a verified session, read once with Redis up');
+    my ($px, $pp, $pc) = session($g, tag => 'p');
+    my @mut = $r->chance(0.6) ? map { mutated_request($g) } 1 .. $r->range(1, 4) : ();   # their setup first
+    for my $m (@mut) {
+        delete @$m{qw(expect expect_not json_is json_not)};
+        $m->{desc} .= '; while Redis is down';
+    }
+    # between two steps, or while requests are out (rounds in flight)
+    my $mid = $r->chance(0.4) ? { op => $op, ms => $r->pick(0, 5, 20, 50, 150) } : undef;
+    push_step($g, { t => 'redis', op => $op }) unless $mid;
+    my $down = ($op eq 'stop' ? 'stopped (SIGSTOP)' : 'killed') . ($mid ? " $mid->{ms} ms into the requests" : '');
+    my @fixed = (
+        sub { to_step(status_spec($g, cred => $vc, path => '/status'), expect => [200],
+                      json_is => { state => 'verified' }, max_secs => $hang,
+                      why => "Redis $down: README, the sessions a node keeps verified go on passing") },
+        sub { to_step(gate_spec($g, cred => $vc, path => '/account/index.html', method => 'GET'), expect => [200],
+                      max_secs => $hang,
+                      why => "Redis $down: README, the sessions a node keeps verified go on passing") },
+        sub { to_step(status_spec($g, cred => $pc, path => $r->pick('/status', '/lstatus')), expect => [503],
+                      json_is => { error => 'store_unavailable' }, max_secs => $hang,
+                      why => "Redis $down: a pending session's status is 503 store_unavailable within the timeout") },
+        sub { to_step(gate_spec($g, cred => $pc, method => 'GET'), expect => [503],
+                      json_is => { error => 'store_unavailable' }, max_secs => $hang,
+                      why => "Redis $down: the gate of a pending session is 503 store_unavailable within the timeout") },
+        sub { to_step(token_spec($g, path => '/token-fast'), expect => [503],
+                      json_is => { error => 'store_unavailable' }, max_secs => $hang,
+                      why => "Redis $down: a token is 503 store_unavailable within the timeout") },
+        sub { to_step(callback_spec($g, cb_json(cb_fields($g, xid => $px, phone => $pp, code => 1800))),
+                      expect => [503], json_is => { error => 'store_unavailable' }, max_secs => $hang,
+                      why => "Redis $down: a valid callback is 503 store_unavailable within the timeout") },
+        sub { to_step(call_spec($g), expect => [503], json_is => { error => 'store_unavailable' }, max_secs => $hang,
+                      why => "Redis $down: a call start is 503 store_unavailable within the timeout") },
+        sub { to_step(finalize_spec($g, cred => $pc), expect => [503], json_is => { error => 'store_unavailable' },
+                      max_secs => $hang,
+                      why => "Redis $down: finalize is 503 store_unavailable within the timeout") },
+        sub { to_step(health_spec(), expect => [200], max_secs => $hang,
+                      why => "Redis $down: a location without the module answers at once") },
+    );
+    my @reqs = map { $r->pick(@fixed)->() } 1 .. $r->range(2, 8);
+    if ($mid) {
+        # answered before or after the signal: 200 or 503, but never slow
+        for my $q (@reqs) {
+            next if ($q->{why} // '') =~ /keeps verified|at once/;
+            delete @$q{qw(expect json_is)};
+            $q->{expect_not} = [ 500, 502, 504 ];
+        }
+    }
+    push @reqs, @mut;
+    if ($mid) {
+        $_->{delay_ms} = $r->below(200) for @reqs;
+        push_step($g, { t => 'par', reqs => [ $r->shuffle(@reqs) ], redis_mid => $mid });
+    } elsif ($r->chance(0.5)) {
+        $_->{delay_ms} = $r->below(30) for @reqs;
+        push_step($g, { t => 'par', reqs => [ $r->shuffle(@reqs) ] });
+    } else {
+        push_step($g, $_) for $r->shuffle(@reqs);
+    }
+    sleep_step($g, $r->pick(0, 300, 1200));
+    push_step($g, { t => 'redis', op => $op eq 'stop' ? 'cont' : 'start' });
+    sleep_step($g, 100);
+    # back: the next request uses it (and store_unavailable fails the run again)
+    req_step($g, status_spec($g, cred => $vc, path => '/status'), expect => [200],
+             json_is => { state => 'verified' }, why => 'Redis back: the verified session');
+    req_step($g, token_spec($g, path => '/token-fast'), expect => [200],
+             why => 'Redis back: a new verification is minted again');
+    my ($nx, $np, $nc) = session($g, verify => $r->chance(0.5), tag => 'n');
+    req_step($g, gate_spec($g, cred => $pc, method => 'GET'), why => 'Redis back: the pending session of before')
+        if $r->chance(0.5);
 }
 
 1;

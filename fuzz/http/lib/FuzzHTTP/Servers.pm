@@ -3,13 +3,21 @@ package FuzzHTTP::Servers;
 # The processes one fuzz run drives: the Telesign simulator and nginx (the
 # stock binary with libasan preloaded, the ASan+UBSan module, a master and
 # two workers) or httpd (Debian's apache2 with build/mod_appverify.so),
-# each from a servroot of its own under build/fuzz-http/.  Everything on
-# 127.0.0.1; only the pids we started are ever signalled; every wait is
-# bounded.
+# each from a servroot of its own under build/fuzz-http/.  The kind
+# nginx-redis is that nginx with its zone's state in a redis-server of its
+# own (Debian's /usr/bin/redis-server on redis_port, in memory, --save ''):
+# the zone gets appverify_redis, an upstream with keepalive and the
+# internal location /_redis (README "Cluster").  Everything on 127.0.0.1;
+# only the pids we started are ever signalled; every wait is bounded.
 #
 # watch() reports what must never happen while the fuzzer runs: a new
 # [alert]/[crit]/[emerg] line or a worker's death in the error log, a
-# sanitizer report file, a change of the worker pid set.
+# sanitizer report file, a change of the worker pid set, a redis-server
+# that exited without being told to.
+#
+# redis(OP) is the Redis kind's misbehaviour: stop (SIGSTOP), cont
+# (SIGCONT), kill (SIGKILL) and start (a fresh, empty one on the same
+# port); redis_down() says whether Redis is stopped or killed now.
 
 use strict;
 use warnings;
@@ -23,6 +31,10 @@ sub new {
     my ($class, %a) = @_;
     my $self = bless { %a }, $class;
     $self->{dir} = "$a{base}/$a{kind}";
+    # the server program: nginx-redis is nginx
+    $self->{engine} = $a{kind} =~ /^nginx/ ? 'nginx' : 'httpd';
+    $self->{with_redis} = $a{kind} eq 'nginx-redis';
+    die "$a{kind}: no redis_port\n" if $self->{with_redis} && !$a{redis_port};
     return $self;
 }
 
@@ -176,7 +188,8 @@ sub start {
     my ($self) = @_;
     $self->prepare_dir;
     $self->start_sim;
-    $self->{kind} eq 'nginx' ? $self->start_nginx : $self->start_httpd;
+    $self->start_redis if $self->{with_redis};
+    $self->{engine} eq 'nginx' ? $self->start_nginx : $self->start_httpd;
     $self->{workers} = [ $self->workers ];
     $self->{log_off} = -s "$self->{dir}/logs/error.log" // 0;
     $self->{seen_reports} = {};
@@ -187,7 +200,9 @@ sub stop {
     my ($self) = @_;
     if ($self->{started}) {
         my @w = $self->workers;
-        if ($self->{kind} eq 'nginx') {
+        # a stopped Redis would hold up nginx's graceful exit
+        kill 'CONT', $self->{redis_pid} if $self->{redis_pid} && $self->{redis_stopped};
+        if ($self->{engine} eq 'nginx') {
             stop_pid($self->master, 'QUIT', 8);
         } else {
             stop_pid($self->master, 'TERM', 8);
@@ -196,12 +211,13 @@ sub stop {
         stop_pid($_, 'KILL', 1) for grep { alive($_) } @w;
         $self->{started} = 0;
     }
+    $self->stop_redis;
     $self->stop_sim;
 }
 
 sub master {
     my ($self) = @_;
-    return read_pid($self->{kind} eq 'nginx' ? "$self->{dir}/logs/nginx.pid"
+    return read_pid($self->{engine} eq 'nginx' ? "$self->{dir}/logs/nginx.pid"
                                              : "$self->{dir}/logs/httpd.pid");
 }
 
@@ -226,10 +242,26 @@ sub nginx_conf {
     my ($self, $with_params) = @_;
     my $d = $self->{dir};
     my $params = "$self->{root}/conf/appverify_params";
+    my $rp = $self->{redis_port};
     render("$self->{root}/fuzz/http/conf/nginx.conf.in", "$d/nginx.conf",
            MODULE => $self->{module}, DIR => $d, PORT => $self->{port},
            SIM_PORT => $self->{sim_port}, ROOT => $self->{root},
            PARAMS => $with_params ? "            include $params;" : '',
+           # the Redis kind (README "Cluster"): the zone in Redis, the
+           # internal location of its rounds, and the Telesign location
+           # that finishes a question whose client left
+           REDIS_ZONE => !$self->{with_redis} ? '' : <<"EOT" =~ s/\n\z//r,
+    upstream av_redis { server 127.0.0.1:$rp; keepalive 8; }
+    appverify_redis zone=av pass=/_redis;
+EOT
+           REDIS_LOCATION => !$self->{with_redis} ? '' : <<"EOT" =~ s/\n\z//r,
+        location = /_redis {
+            internal;
+            appverify_redis_pass av_redis;
+            appverify_redis_timeout 1s;
+        }
+EOT
+           TELESIGN_REDIS => $self->{with_redis} ? '            proxy_ignore_client_abort on;' : '',
            PLANT_STATUS => ($self->{plant} // '') eq '500' ? 'return 500;' : '');
 }
 
@@ -328,7 +360,7 @@ sub watch {
         my $cut = rindex($new, "\n");
         $new = $cut >= 0 ? substr($new, 0, $cut + 1) : '';
         $self->{log_off} += length $new;
-        my $bad = $self->{kind} eq 'nginx' ? $NGX_BAD : $HTTPD_BAD;
+        my $bad = $self->{engine} eq 'nginx' ? $NGX_BAD : $HTTPD_BAD;
         for my $l (split /\n/, $new) {
             next unless $l =~ $bad;
             my $cat = $l =~ /signal|exited|seg fault|AH00060/ ? 'crash'
@@ -361,7 +393,101 @@ sub watch {
         push @v, [ 'harness', 'the simulator exited' ];
         delete $self->{sim_pid};
     }
+    if ($self->{redis_pid} && waitpid($self->{redis_pid}, WNOHANG) == $self->{redis_pid}) {
+        push @v, [ 'redis', sprintf('redis-server exited by itself (%s); %s/logs/redis.log',
+                                    ($? & 127) ? 'signal ' . ($? & 127) : 'status ' . ($? >> 8), $d) ];
+        delete $self->{redis_pid};
+    }
     return @v;
+}
+
+# --- Redis (the nginx-redis kind) ------------------------------------------------
+
+sub start_redis {
+    my ($self) = @_;
+    my $port = $self->{redis_port};
+    die "port $port (redis-server) is busy\n" if port_busy($port);
+    my $bin = $self->{redis_server} // '/usr/bin/redis-server';
+    die "$bin is missing (apt-get install redis-server)\n" unless -x $bin;
+    make_path("$self->{dir}/redis");
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>>', "$self->{dir}/logs/redis.log";
+        open STDERR, '>>', "$self->{dir}/logs/redis.log";
+        exec $bin, '--port', $port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+            '--dir', "$self->{dir}/redis", '--daemonize', 'no'
+            or POSIX::_exit(127);
+    }
+    $self->{redis_pid} = $pid;
+    $self->{redis_stopped} = 0;
+    wait_port($port, 15) or die "redis-server did not start on port $port\n";
+}
+
+sub stop_redis {
+    my ($self) = @_;
+    my $pid = delete $self->{redis_pid} or return;
+    kill 'CONT', $pid if $self->{redis_stopped};
+    $self->{redis_stopped} = 0;
+    stop_pid($pid, 'TERM');
+}
+
+# (a Redis stopped by --plant redis is not down: the fuzzer is not told)
+sub redis_down {
+    my ($self) = @_;
+    return $self->{with_redis} && !$self->{redis_planted} && ($self->{redis_stopped} || !$self->{redis_pid});
+}
+
+# stop or kill ms from now, while the fuzzer sends requests (rounds in
+# flight): a child of ours sends the signal; redis_later_done() when the
+# requests are over.  Returns the child's pid, or undef.
+sub redis_later {
+    my ($self, $op, $ms) = @_;
+    my $pid = $self->{redis_pid};
+    return undef unless $self->{with_redis} && $pid && alive($pid) && $op =~ /^(?:stop|kill)\z/;
+    my $h = fork // return undef;
+    if ($h == 0) {
+        # not the fuzzer's cleanup on Ctrl-C: only the parent stops servers
+        $SIG{INT} = $SIG{TERM} = 'DEFAULT';
+        sleep $ms / 1000;
+        kill $op eq 'stop' ? 'STOP' : 'KILL', $pid;
+        POSIX::_exit(0);
+    }
+    return $h;
+}
+
+sub redis_later_done {
+    my ($self, $h, $op) = @_;
+    waitpid($h, 0);
+    my $pid = $self->{redis_pid};
+    if ($op eq 'stop') { $self->{redis_stopped} = 1 }
+    else { delete $self->{redis_pid}; waitpid($pid, 0) if $pid; $self->{redis_stopped} = 0 }
+}
+
+# stop, cont, kill, start: undef when done, else what went wrong
+sub redis {
+    my ($self, $op) = @_;
+    return "no Redis on $self->{kind}" unless $self->{with_redis};
+    my $pid = $self->{redis_pid};
+    if ($op eq 'stop' || $op eq 'cont') {
+        return "redis $op: redis-server is not running" unless $pid && alive($pid);
+        kill $op eq 'stop' ? 'STOP' : 'CONT', $pid;
+        $self->{redis_stopped} = $op eq 'stop';
+        return undef;
+    }
+    if ($op eq 'kill') {
+        return "redis kill: redis-server is not running" unless $pid && alive($pid);
+        delete $self->{redis_pid};
+        kill 'KILL', $pid;
+        waitpid($pid, 0);
+        $self->{redis_stopped} = 0;
+        return undef;
+    }
+    if ($op eq 'start') {
+        return undef if $pid && alive($pid);
+        return eval { $self->start_redis; 1 } ? undef : "redis start: $@";
+    }
+    return "redis: unknown op $op";
 }
 
 1;
