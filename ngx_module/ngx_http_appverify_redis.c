@@ -86,6 +86,7 @@ static void ngx_http_appverify_redis_finalize_request(ngx_http_request_t *r,
     ngx_int_t rc);
 static void ngx_http_appverify_redis_reader_free(void *data);
 static void ngx_http_appverify_redis_reply_free(void *data);
+static void ngx_http_appverify_redis_round_wipe(void *data);
 static ngx_int_t ngx_http_appverify_redis_done(ngx_http_request_t *sr,
     void *data, ngx_int_t rc);
 
@@ -528,6 +529,7 @@ ngx_http_appverify_redis_round(ngx_http_request_t *r,
     ngx_uint_t                    i, k;
     const char                   *auth[2], *sel[2];
     ngx_chain_t                  *cl;
+    ngx_pool_cleanup_t           *cln;
     ngx_http_request_t           *sr;
     ngx_http_request_body_t      *rb;
     ngx_http_post_subrequest_t   *ps;
@@ -591,6 +593,18 @@ ngx_http_appverify_redis_round(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    /* the round's copy of the password goes with the request */
+    if (rc->password.len) {
+        cln = ngx_pool_cleanup_add(r->pool, 0);
+        if (cln == NULL) {
+            ngx_explicit_memzero(b->pos, b->last - b->pos);
+            return NGX_ERROR;
+        }
+
+        cln->handler = ngx_http_appverify_redis_round_wipe;
+        cln->data = b;
+    }
+
     cl->buf = b;
     cl->next = NULL;
 
@@ -624,6 +638,15 @@ ngx_http_appverify_redis_round(ngx_http_request_t *r,
     rd->out = 1;
 
     return NGX_OK;
+}
+
+
+static void
+ngx_http_appverify_redis_round_wipe(void *data)
+{
+    ngx_buf_t  *b = data;
+
+    ngx_explicit_memzero(b->start, b->end - b->start);
 }
 
 
