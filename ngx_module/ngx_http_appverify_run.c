@@ -44,6 +44,8 @@ static ngx_int_t ngx_http_appverify_fetched(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx, redisReply *reply);
 static ngx_int_t ngx_http_appverify_ran(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx, av_answer_t *a);
+static const char *ngx_http_appverify_unexpected(ngx_http_request_t *r,
+    redisReply *reply, const char *what);
 static ngx_int_t ngx_http_appverify_unavailable(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx, av_answer_t *a, const char *why);
 
@@ -229,6 +231,7 @@ ngx_http_appverify_run_resume(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx, av_answer_t *a)
 {
     ngx_int_t                     rc;
+    const char                   *why;
     redisReply                   *reply;
     ngx_http_appverify_rounds_t  *rd;
 
@@ -253,12 +256,12 @@ ngx_http_appverify_run_resume(ngx_http_request_t *r,
     if (rd->ncas == 0 || rd->nmiss) {
 
         rc = ngx_http_appverify_fetched(r, ctx, reply);
+        why = (rc == NGX_OK) ? NULL
+              : ngx_http_appverify_unexpected(r, reply, "MGET");
         freeReplyObject(reply);
 
         if (rc != NGX_OK) {
-            return ngx_http_appverify_unavailable(r, ctx, a,
-                                                  "an unexpected reply to "
-                                                  "MGET");
+            return ngx_http_appverify_unavailable(r, ctx, a, why);
         }
 
         return ngx_http_appverify_rounds(r, ctx, a);
@@ -286,10 +289,9 @@ ngx_http_appverify_run_resume(ngx_http_request_t *r,
         || (reply->integer != AV_REDIS_CAS_OK
             && reply->integer != AV_REDIS_CAS_CONFLICT))
     {
+        why = ngx_http_appverify_unexpected(r, reply, "the commit");
         freeReplyObject(reply);
-        return ngx_http_appverify_unavailable(r, ctx, a,
-                                              "an unexpected reply to the "
-                                              "commit");
+        return ngx_http_appverify_unavailable(r, ctx, a, why);
     }
 
     if (reply->integer == AV_REDIS_CAS_CONFLICT) {
@@ -460,6 +462,31 @@ ngx_http_appverify_ran(ngx_http_request_t *r, ngx_http_appverify_ctx_t *ctx,
     }
 
     return NGX_OK;
+}
+
+
+/* Why a reply is refused, for the log: Redis's own words for an error
+ * (NOAUTH, a read-only replica, OOM), which tell the operator what to
+ * fix; never a value, which could be anything. */
+
+static const char *
+ngx_http_appverify_unexpected(ngx_http_request_t *r, redisReply *reply,
+    const char *what)
+{
+    u_char  *p, *last;
+
+    p = ngx_pnalloc(r->pool, 160);
+    if (p == NULL) {
+        return "an unexpected reply";
+    }
+
+    last = (reply->type == REDIS_REPLY_ERROR)
+           ? ngx_snprintf(p, 159, "redis refused %s: %*s", what,
+                          ngx_min(reply->len, (size_t) 100), reply->str)
+           : ngx_snprintf(p, 159, "an unexpected reply to %s", what);
+    *last = '\0';
+
+    return (const char *) p;
 }
 
 
