@@ -8,9 +8,12 @@
  * Telesign location (ngx_http_appverify_upstream.c), the auth_request
  * model: nothing blocks the worker.  When it ends, its status and body go
  * back to the core (av_flow_answered), which decides what is stored and
- * answered, or asks again.  Whatever the exchange holds in the store (a
- * lookup claim, a call's place, a finalize attempt) is handed back by the
- * request pool's cleanup when the client leaves before the answer.
+ * answered, or asks again.  Each step runs through
+ * ngx_http_appverify_run() (ngx_http_appverify_run.c): at once on a zone,
+ * in rounds of subrequests when the zone's store is Redis.  Whatever the
+ * exchange holds in a zone (a lookup claim, a call's place, a finalize
+ * attempt) is handed back by the request pool's cleanup when the client
+ * leaves before the answer; in Redis it runs out by itself.
  */
 
 

@@ -14,6 +14,9 @@
  * With lookup=URI, a record that is pending or absent here is asked about
  * (ngx_http_appverify_ask.c): the handler returns NGX_AGAIN while the
  * subrequest runs, as auth_request does, and is called again after it.
+ * A zone whose store is Redis answers from this node's copy of a terminal
+ * record, else the handler waits for a round with Redis the same way
+ * (ngx_http_appverify_run.c).
  */
 
 
