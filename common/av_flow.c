@@ -159,44 +159,65 @@ av_token(av_answer_t *a, const av_flow_conf_t *conf,
 }
 
 
-static void
-av_callback(av_answer_t *a, const av_flow_conf_t *conf,
-    const av_store_t *store, const char *authz, size_t authz_len,
-    const char *xts, size_t xts_len, const char *body, size_t len,
-    int64_t now_ms)
-{
-    av_err_t         rc;
-    av_apply_t       applied;
-    const char      *msg;
-    av_status_doc_t  doc;
+/* The signature checked, then the body parsed: into memo, once. */
 
-    av_answer_init(a);
+static void
+av_callback_check(const av_flow_conf_t *conf, const char *authz,
+    size_t authz_len, const char *xts, size_t xts_len, const char *body,
+    size_t len, av_callback_memo_t *m)
+{
+    m->done = 1;
+    m->msg = NULL;
 
     /* the signature first: nothing unsigned is parsed */
 
     if (conf->signature) {
         /* the previous API key too, while Telesign switches to the new */
-        rc = av_tsa_verify_callback_rotated(conf->api_key,
-                                            conf->api_key_previous,
-                                            conf->customer_id,
-                                            authz, authz_len, xts, xts_len,
-                                            (const unsigned char *) body,
-                                            len);
-        if (rc != AV_OK) {
-            av_answer_error(a, rc, "callback refused");
+        m->rc = av_tsa_verify_callback_rotated(conf->api_key,
+                                               conf->api_key_previous,
+                                               conf->customer_id,
+                                               authz, authz_len, xts,
+                                               xts_len,
+                                               (const unsigned char *) body,
+                                               len);
+        if (m->rc != AV_OK) {
+            m->msg = "callback refused";
             return;
         }
     }
 
-    msg = NULL;
+    m->rc = av_callback_parse(body, len, &m->doc, &m->msg);
+}
 
-    rc = av_callback_parse(body, len, &doc, &msg);
-    if (rc != AV_OK) {
-        av_answer_error(a, rc, msg);
+
+static void
+av_callback(av_answer_t *a, const av_flow_conf_t *conf,
+    const av_store_t *store, av_callback_memo_t *memo, const char *authz,
+    size_t authz_len, const char *xts, size_t xts_len, const char *body,
+    size_t len, int64_t now_ms)
+{
+    av_err_t             rc;
+    av_apply_t           applied;
+    av_callback_memo_t   once;
+
+    av_answer_init(a);
+
+    if (memo == NULL) {
+        memo = &once;
+        memo->done = 0;
+    }
+
+    if (!memo->done) {
+        av_callback_check(conf, authz, authz_len, xts, xts_len, body, len,
+                          memo);
+    }
+
+    if (memo->rc != AV_OK) {
+        av_answer_error(a, memo->rc, memo->msg);
         return;
     }
 
-    rc = av_store_apply(store, &doc, 0, now_ms, &a->rec, &applied);
+    rc = av_store_apply(store, &memo->doc, 0, now_ms, &a->rec, &applied);
 
     if (rc == AV_ERR_MALFORMED_BODY) {
 
@@ -206,7 +227,8 @@ av_callback(av_answer_t *a, const av_flow_conf_t *conf,
         a->level = AV_LOG_WARN;
         snprintf(a->log, sizeof(a->log),
                  "malformed_body: callback for xid \"%s\" names another "
-                 "phone than the one it was issued for, ignored", doc.xid);
+                 "phone than the one it was issued for, ignored",
+                 memo->doc.xid);
         return;
     }
 
@@ -219,7 +241,7 @@ av_callback(av_answer_t *a, const av_flow_conf_t *conf,
     a->level = AV_LOG_INFO;
 
     snprintf(a->log, sizeof(a->log), "callback for xid \"%s\": code %d, %s",
-             a->rec.xid, doc.code,
+             a->rec.xid, memo->doc.code,
              applied == AV_APPLY_CHANGED ? "stored"
              : applied == AV_APPLY_STALE ? "stale, ignored" : "repeated");
 
@@ -254,8 +276,19 @@ av_flow_callback(av_answer_t *a, const av_flow_conf_t *conf,
     const char *xts, size_t xts_len, const char *body, size_t len,
     int64_t now_ms)
 {
-    av_callback(a, conf, store, authz, authz_len, xts, xts_len, body, len,
-                now_ms);
+    av_flow_callback_memo(a, conf, store, NULL, authz, authz_len, xts,
+                          xts_len, body, len, now_ms);
+}
+
+
+void
+av_flow_callback_memo(av_answer_t *a, const av_flow_conf_t *conf,
+    const av_store_t *store, av_callback_memo_t *memo, const char *authz,
+    size_t authz_len, const char *xts, size_t xts_len, const char *body,
+    size_t len, int64_t now_ms)
+{
+    av_callback(a, conf, store, memo, authz, authz_len, xts, xts_len, body,
+                len, now_ms);
 
     av_metrics_request(store->metrics, AV_EP_CALLBACK, a->err);
 }

@@ -124,6 +124,24 @@ void av_flow_callback(av_answer_t *a, const av_flow_conf_t *conf,
     const char *xts, size_t xts_len, const char *body, size_t len,
     int64_t now_ms);
 
+/*
+ * The same for a glue that runs the step more than once (a snapshot of a
+ * shared store, av_snap.h): memo (done 0 before the first run) keeps
+ * what the signature and the parse gave, so the body is checked and
+ * parsed once, whatever the number of runs.
+ */
+typedef struct {
+    int              done;
+    av_err_t         rc;
+    const char      *msg;                   /* static words, for the log */
+    av_status_doc_t  doc;
+} av_callback_memo_t;
+
+void av_flow_callback_memo(av_answer_t *a, const av_flow_conf_t *conf,
+    const av_store_t *store, av_callback_memo_t *memo, const char *authz,
+    size_t authz_len, const char *xts, size_t xts_len, const char *body,
+    size_t len, int64_t now_ms);
+
 
 /* What the glue does after a step. */
 typedef enum {

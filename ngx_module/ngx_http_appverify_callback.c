@@ -74,6 +74,14 @@ ngx_http_appverify_callback_body(ngx_http_request_t *r)
         return;
     }
 
+    /* however often the step runs (a Redis store runs it again after a
+     * fetch), the signature is checked and the body parsed once */
+    ctx->memo = ngx_pcalloc(r->pool, sizeof(av_callback_memo_t));
+    if (ctx->memo == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
     ngx_http_appverify_flow_conf(r, &ctx->fc);
     ctx->zone = alcf->zone->data;
     ctx->store = &ctx->zone->store;
@@ -93,13 +101,13 @@ ngx_http_appverify_callback_run(ngx_http_request_t *r,
     xts = ngx_http_appverify_header(r, "X-TS-Authorization",
                                     sizeof("X-TS-Authorization") - 1);
 
-    av_flow_callback(a, &ctx->fc, store,
-                     auth ? (const char *) auth->value.data : NULL,
-                     auth ? auth->value.len : 0,
-                     xts ? (const char *) xts->value.data : NULL,
-                     xts ? xts->value.len : 0,
-                     (const char *) ctx->body.data, ctx->body.len,
-                     ngx_http_appverify_now_ms());
+    av_flow_callback_memo(a, &ctx->fc, store, ctx->memo,
+                          auth ? (const char *) auth->value.data : NULL,
+                          auth ? auth->value.len : 0,
+                          xts ? (const char *) xts->value.data : NULL,
+                          xts ? xts->value.len : 0,
+                          (const char *) ctx->body.data, ctx->body.len,
+                          ngx_http_appverify_now_ms());
 
     return AV_NEXT_SEND;
 }

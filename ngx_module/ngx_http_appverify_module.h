@@ -175,6 +175,7 @@ struct ngx_http_appverify_ctx_s {
     av_next_t                    next;
     av_params_t                 *params;
     ngx_str_t                    body;
+    av_callback_memo_t          *memo;          /* checked and parsed once */
     ngx_uint_t                   json;
     av_use_t                     use;           /* status, gate */
     unsigned                     cacheable:1;   /* the copy may answer */

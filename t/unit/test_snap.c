@@ -117,6 +117,7 @@ typedef struct {
     const char    *cred;
     size_t         cred_len;
     av_exchange_t  x;
+    av_callback_memo_t  memo;           /* the callback's, across runs */
 } step_t;
 
 static void
@@ -129,8 +130,8 @@ step_once(step_t *st, const av_store_t *s, av_answer_t *a)
         av_flow_token(a, &fc, s, &st->params, "192.0.2.7", 1, now_ms);
         break;
     case 'c':
-        av_flow_callback(a, &fc, s, NULL, 0, NULL, 0, st->body,
-                         strlen(st->body), now_ms);
+        av_flow_callback_memo(a, &fc, s, &st->memo, NULL, 0, NULL, 0,
+                              st->body, strlen(st->body), now_ms);
         break;
     default:
         (void) av_flow_status(&x, a, &fc, s, AV_USE_GATE, st->cred,
@@ -350,6 +351,16 @@ callback_then_gate(void)
     CHECK(step(&st, &a) > 0);
     CHECK_EQ_INT(a.err, AV_OK);
     CHECK_EQ_INT(commits, 1);
+
+    /* the memo holds the parse: a run after the first uses it, not the
+     * body (here spoilt, as a second parse would find it) */
+    CHECK(st.memo.done && st.memo.rc == AV_OK);
+    CHECK_EQ_STR(st.memo.doc.xid, xid);
+    st.body = "{not json";
+    commits = 0;
+    CHECK(step(&st, &a) > 0);
+    CHECK_EQ_INT(a.err, AV_OK);
+    CHECK_EQ_INT(commits, 0);           /* a repeat: nothing changed */
 
     memset(&st, 0, sizeof(st));
     st.kind = 'g';
