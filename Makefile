@@ -81,7 +81,7 @@ deps:
 	@$(call install_missing,$(DEPS))
 
 # --- the core's unit tests ------------------------------------------------
-$(BUILD)/unit/%: t/unit/%.c $(CORE_SRC) $(CORE_HDR) t/unit/unit.h t/unit/mem_store.h | deps-build
+$(BUILD)/unit/%: t/unit/%.c $(CORE_SRC) $(CORE_HDR) t/unit/unit.h t/unit/mem_store.h t/unit/flow_conf.h | deps-build
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -Icommon -It/unit -o $@ $< $(CORE_SRC) $(LIBS)
 

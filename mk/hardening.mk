@@ -80,7 +80,7 @@ fuzz: fuzz-build
 
 # --- sanitizers -------------------------------------------------------------
 # The core's unit tests, built with ASan+UBSan (gcc's runtimes).
-$(ASAN_DIR)/unit/%: t/unit/%.c $(CORE_SRC) $(CORE_HDR) t/unit/unit.h t/unit/mem_store.h | deps
+$(ASAN_DIR)/unit/%: t/unit/%.c $(CORE_SRC) $(CORE_HDR) t/unit/unit.h t/unit/mem_store.h t/unit/flow_conf.h | deps
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g $(SAN_FLAGS) $(WARN) -Icommon -It/unit -o $@ $< $(CORE_SRC) $(LIBS)
 

@@ -4,6 +4,7 @@
  * and log line, decided here without a server.
  */
 #include "unit.h"
+#include "flow_conf.h"
 #include "av_flow.h"
 #include "av_tsa.h"
 
@@ -11,10 +12,7 @@
 
 #include "mem_store.h"
 
-#define CID  "FFFFFFFF-EEEE-DDDD-1234-AB1234567890"
 
-static av_key_t        api_key, session_key;
-static av_flow_conf_t  fc;
 static const unsigned  only_us[] = { 1 };
 
 static void
@@ -22,19 +20,7 @@ setup(void)
 {
     reset();
 
-    memset(&fc, 0, sizeof(fc));
-    CHECK(av_key_decode(&api_key, "VGVzdCBLZXk=", 12) == 0);
-    av_key_derive_session(&session_key, &api_key);
-
-    fc.api_key = &api_key;
-    fc.customer_id = CID;
-    fc.session_key = &session_key;
-    fc.token_lifetime = 300;
-    fc.session_lifetime = 86400;
-    fc.start.phone.rate = 100;
-    fc.start.phone.burst = 3;
-    fc.start.pending_ms = 60000;
-    fc.signature = 1;
+    flow_conf_reset();
 }
 
 static void

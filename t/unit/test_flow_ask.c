@@ -6,6 +6,7 @@
  * store (a lookup claim, a call's place, a finalize attempt).
  */
 #include "unit.h"
+#include "flow_conf.h"
 #include "av_flow.h"
 
 #include <stdio.h>
@@ -13,7 +14,6 @@
 
 #include "mem_store.h"
 
-#define CID  "FFFFFFFF-EEEE-DDDD-1234-AB1234567890"
 #define REF  "0123456789ABCDEF0123456789ABCDEF"
 
 /* a Get Status answer for xid and phone */
@@ -45,8 +45,6 @@
 
 #define PHONE  "13101234567"
 
-static av_key_t        api_key, session_key;
-static av_flow_conf_t  fc;
 static const unsigned  only_uk[] = { 44 };
 
 static void
@@ -54,19 +52,7 @@ setup(void)
 {
     reset();
 
-    memset(&fc, 0, sizeof(fc));
-    CHECK(av_key_decode(&api_key, "VGVzdCBLZXk=", 12) == 0);
-    av_key_derive_session(&session_key, &api_key);
-
-    fc.api_key = &api_key;
-    fc.customer_id = CID;
-    fc.session_key = &session_key;
-    fc.token_lifetime = 300;
-    fc.session_lifetime = 86400;
-    fc.start.phone.rate = 100;
-    fc.start.phone.burst = 3;
-    fc.start.pending_ms = 60000;
-    fc.signature = 1;
+    flow_conf_reset();
     fc.telesign = 1;
     fc.lookup = 0;
     fc.lookup_interval_ms = 0;

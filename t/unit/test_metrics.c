@@ -6,6 +6,7 @@
  * zone names).
  */
 #include "unit.h"
+#include "flow_conf.h"
 #include "av_flow.h"
 #include "av_metrics.h"
 
@@ -17,8 +18,6 @@
 #define CID    "FFFFFFFF-EEEE-DDDD-1234-AB1234567890"
 #define PHONE  "13101234567"
 
-static av_key_t        api_key, session_key;
-static av_flow_conf_t  fc;
 static av_metrics_t    m;
 static char            text[200000];
 
@@ -29,18 +28,7 @@ setup(void)
     memset(&m, 0, sizeof(m));
     store.metrics = &m;
 
-    memset(&fc, 0, sizeof(fc));
-    CHECK(av_key_decode(&api_key, "VGVzdCBLZXk=", 12) == 0);
-    av_key_derive_session(&session_key, &api_key);
-
-    fc.api_key = &api_key;
-    fc.customer_id = CID;
-    fc.session_key = &session_key;
-    fc.token_lifetime = 300;
-    fc.session_lifetime = 86400;
-    fc.start.phone.rate = 100;
-    fc.start.phone.burst = 3;
-    fc.start.pending_ms = 60000;
+    flow_conf_reset();
     fc.signature = 0;
     fc.telesign = 1;
     fc.lookup = 1;

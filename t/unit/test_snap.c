@@ -7,6 +7,7 @@
  * would hold them.
  */
 #include "unit.h"
+#include "flow_conf.h"
 #include "av_flow.h"
 #include "av_redis.h"
 #include "av_snap.h"
@@ -14,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CID     "FFFFFFFF-EEEE-DDDD-1234-AB1234567890"
 #define SHARED  32
 
 typedef struct {
@@ -25,8 +25,6 @@ typedef struct {
 
 static shared_t        shared[SHARED];
 static unsigned        fetches, commits, conflicts;
-static av_key_t        api_key, session_key;
-static av_flow_conf_t  fc;
 static av_metrics_t    counted;
 static int64_t         now_ms = 1700000000000LL;
 
@@ -62,18 +60,7 @@ setup(void)
     fetches = commits = conflicts = 0;
     meddle = NULL;
 
-    memset(&fc, 0, sizeof(fc));
-    CHECK(av_key_decode(&api_key, "VGVzdCBLZXk=", 12) == 0);
-    av_key_derive_session(&session_key, &api_key);
-
-    fc.api_key = &api_key;
-    fc.customer_id = CID;
-    fc.session_key = &session_key;
-    fc.token_lifetime = 300;
-    fc.session_lifetime = 86400;
-    fc.start.phone.rate = 100;
-    fc.start.phone.burst = 3;
-    fc.start.pending_ms = 60000;
+    flow_conf_reset();
     fc.signature = 0;
 }
 
