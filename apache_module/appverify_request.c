@@ -101,6 +101,8 @@ void
 appverify_flow_conf(const appverify_dir_conf_t *dc,
     const appverify_server_conf_t *sc, av_flow_conf_t *fc)
 {
+    fc->copy = 0;       /* the store is the store; appverify_cached says
+                           when it is a copy */
     fc->api_key = sc->api_key;
     fc->api_key_previous = sc->api_key_previous;
     fc->customer_id = sc->customer_id;
@@ -138,7 +140,6 @@ appverify_cached(request_rec *r, const av_flow_conf_t *fc, av_use_t use,
     const char *cred, size_t len, av_exchange_t *x, av_answer_t *a,
     av_answer_t **stale)
 {
-    int64_t            now;
     av_next_t          next;
     av_store_t         cache;
     av_metrics_t       counted;
@@ -157,12 +158,14 @@ appverify_cached(request_rec *r, const av_flow_conf_t *fc, av_use_t use,
     memset(&counted, 0, sizeof(av_metrics_t));
     cache.metrics = &counted;
 
-    /* the copy holds no claims: Telesign is Redis's to ask */
+    /* the copy holds no claims (Telesign is Redis's to ask) and is read
+     * with its age */
     local = *fc;
     local.lookup = 0;
+    local.copy = 1;
 
-    now = appverify_now_ms();
-    next = av_flow_status(x, a, &local, &cache, use, cred, len, now);
+    next = av_flow_status(x, a, &local, &cache, use, cred, len,
+                          appverify_now_ms());
 
     if (next != AV_NEXT_SEND || !a->have_rec
         || !av_state_is_terminal((av_state_t) a->rec.state))
@@ -174,7 +177,7 @@ appverify_cached(request_rec *r, const av_flow_conf_t *fc, av_use_t use,
     /* kept longer ago than the lookup interval, the record may have been
      * replaced since (verified, then blocked): Redis is asked, and the
      * copy answers only when Redis cannot */
-    if (!av_store_kept_fresh(s, a->rec.xid, fc->lookup_interval_ms, now)) {
+    if (a->stale) {
         *stale = apr_pmemdup(r->pool, a, sizeof(av_answer_t));
         memset(x, 0, sizeof(av_exchange_t));
         return 0;

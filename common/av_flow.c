@@ -41,6 +41,7 @@ av_answer_init(av_answer_t *a)
     a->have_rec = 0;
     a->level = AV_LOG_NONE;
     a->log[0] = '\0';
+    a->stale = 0;
 }
 
 

@@ -72,6 +72,10 @@ typedef struct {
     int64_t           lookup_interval_ms;   /* a pending xid, asked again */
     int64_t           lookup_forget_ms;     /* an abandoned claim runs out */
     unsigned          attempts;             /* finalize: wrong codes */
+    int               copy;                 /* status, gate: the store is a
+                                               node's copy of a shared one
+                                               (av_store_keep); with lookup
+                                               0 */
 } av_flow_conf_t;
 
 /* What a flow decided; the glue sends it as it is. */
@@ -87,6 +91,11 @@ typedef struct {
     av_record_t     rec;
     av_log_level_t  level;                  /* the one log line */
     char            log[AV_ANSWER_LOG_MAX];
+    int             stale;                  /* conf->copy: the record was
+                                               kept longer ago than the
+                                               lookup interval; ask the
+                                               shared store, this answer is
+                                               for when it cannot answer */
 } av_answer_t;
 
 /* An empty answer: 200, JSON, no body, no session, nothing to log. */

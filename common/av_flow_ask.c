@@ -185,8 +185,9 @@ av_status_first(av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *conf,
     const av_store_t *store, av_use_t use, const char *cred,
     size_t cred_len, int64_t now_ms)
 {
-    int        have;
+    int        have, fresh;
     av_err_t   rc;
+    av_next_t  next;
     av_note_t  note;
 
     av_answer_init(a);
@@ -208,13 +209,23 @@ av_status_first(av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *conf,
 
     if (!conf->lookup) {
 
-        /* the hot path of the gate: one read, no claim, no JSON */
+        /* the hot path of the gate: one read, no claim, no JSON; a node's
+         * copy is read with its age, which says whether it may answer */
 
-        rc = av_store_find(store, x->xid, strlen(x->xid), &x->rec);
+        fresh = 1;
+        rc = conf->copy
+             ? av_store_find_copy(store, x->xid, strlen(x->xid),
+                                  conf->lookup_interval_ms, now_ms, &x->rec,
+                                  &fresh)
+             : av_store_find(store, x->xid, strlen(x->xid), &x->rec);
         x->have = (rc == AV_OK);
 
-        return av_lookup_done(x, a, rc == AV_ERR_UNKNOWN_SESSION ? AV_OK : rc,
+        next = av_lookup_done(x, a,
+                              rc == AV_ERR_UNKNOWN_SESSION ? AV_OK : rc,
                               &note);
+        a->stale = x->have && !fresh;
+
+        return next;
     }
 
     rc = av_store_lookup_begin(store, x->xid, conf->lookup_interval_ms,

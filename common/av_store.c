@@ -354,41 +354,64 @@ av_store_keep(const av_store_t *s, const av_record_t *rec, int64_t ttl_ms,
 }
 
 
-static void
-av_kept_plan(av_txn_t *t, void *data)
-{
-    av_keep_op_t  *op = data;
+typedef struct {
+    const char    *xid;
+    size_t         len;
+    int64_t        fresh_ms;
+    int64_t        now_ms;
+    av_record_t   *out;
+    int           *fresh;
+    av_err_t       rc;
+} av_copy_op_t;
 
-    op->fresh = 0;
-    (void) av_txn_name(t, AV_ITEM_MARK, 'k', op->xid, strlen(op->xid));
+
+static void
+av_copy_plan(av_txn_t *t, void *data)
+{
+    av_copy_op_t  *op = data;
+
+    op->rc = AV_ERR_UNKNOWN_SESSION;
+    *op->fresh = 0;
+    (void) av_txn_name(t, AV_ITEM_RECORD, 'x', op->xid, op->len);
+    (void) av_txn_name(t, AV_ITEM_MARK, 'k', op->xid, op->len);
 }
 
 
 static av_txn_step_t
-av_kept_decide(av_txn_t *t, void *data)
+av_copy_decide(av_txn_t *t, void *data)
 {
-    av_keep_op_t  *op = data;
+    av_copy_op_t  *op = data;
 
-    op->fresh = t->n && t->item[0].found
-                && op->now_ms >= t->item[0].v.mark.at_ms
-                && op->now_ms - t->item[0].v.mark.at_ms < op->fresh_ms;
+    if (t->n == 2 && t->item[0].found) {
+        *op->out = t->item[0].v.rec;
+        op->rc = AV_OK;
+
+        *op->fresh = t->item[1].found
+                     && op->now_ms >= t->item[1].v.mark.at_ms
+                     && op->now_ms - t->item[1].v.mark.at_ms < op->fresh_ms;
+    }
 
     return AV_TXN_DONE;
 }
 
 
-int
-av_store_kept_fresh(const av_store_t *s, const char *xid, int64_t fresh_ms,
-    int64_t now_ms)
+av_err_t
+av_store_find_copy(const av_store_t *s, const char *xid, size_t len,
+    int64_t fresh_ms, int64_t now_ms, av_record_t *out, int *fresh)
 {
-    av_keep_op_t  op;
+    av_err_t      rc;
+    av_copy_op_t  op;
 
     op.xid = xid;
+    op.len = len;
     op.fresh_ms = fresh_ms;
     op.now_ms = now_ms;
+    op.out = out;
+    op.fresh = fresh;
 
-    return av_txn_run(s, av_kept_plan, av_kept_decide, &op) == AV_OK
-           && op.fresh;
+    rc = av_txn_run(s, av_copy_plan, av_copy_decide, &op);
+
+    return rc != AV_OK ? rc : op.rc;
 }
 
 

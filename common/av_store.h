@@ -130,15 +130,17 @@ av_err_t av_store_find(const av_store_t *s, const char *xid, size_t len,
  * one, with the time it was kept.  Anything else: AV_OK, nothing kept.
  * A terminal record may still be replaced by a later terminal status
  * (verified, then blocked), so the copy answers for the shared store
- * only while av_store_kept_fresh() says so, and older only when the
+ * only while av_store_find_copy() says it is fresh, and older only when the
  * shared store cannot be reached.
  */
 av_err_t av_store_keep(const av_store_t *s, const av_record_t *rec,
     int64_t ttl_ms, int64_t now_ms);
 
-/* The copy of xid was kept less than fresh_ms before now_ms: 1, else 0. */
-int av_store_kept_fresh(const av_store_t *s, const char *xid,
-    int64_t fresh_ms, int64_t now_ms);
+/* A copy's record for xid, as av_store_find, in one read with its age:
+ * *fresh is 1 when it was kept less than fresh_ms before now_ms. */
+av_err_t av_store_find_copy(const av_store_t *s, const char *xid,
+    size_t len, int64_t fresh_ms, int64_t now_ms, av_record_t *out,
+    int *fresh);
 
 /*
  * Starts a verification (av_start.h): stores rec and its buckets, or

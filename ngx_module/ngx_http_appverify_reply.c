@@ -162,6 +162,7 @@ ngx_http_appverify_flow_conf(ngx_http_request_t *r, av_flow_conf_t *fc)
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
     amcf = ngx_http_get_module_main_conf(r, ngx_http_appverify_module);
 
+    fc->copy = 0;       /* the zone is the store; run.c says when not */
     fc->api_key = amcf->api_key;
     fc->api_key_previous = amcf->api_key_previous;
     fc->customer_id = amcf->customer_id.len

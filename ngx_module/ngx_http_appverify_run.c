@@ -117,7 +117,6 @@ ngx_http_appverify_cached(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx, av_answer_t *a)
 {
     int                         lookup;
-    int64_t                     now;
     av_next_t                   next;
     av_store_t                  cache;
     av_metrics_t                counted;
@@ -129,13 +128,16 @@ ngx_http_appverify_cached(ngx_http_request_t *r,
     ngx_memzero(&counted, sizeof(av_metrics_t));
     cache.metrics = &counted;
 
-    /* the copy holds no claims: Telesign is Redis's to ask */
+    /* the copy holds no claims (Telesign is Redis's to ask) and is read
+     * with its age */
     lookup = ctx->fc.lookup;
     ctx->fc.lookup = 0;
+    ctx->fc.copy = 1;
 
     next = ctx->run(r, ctx, &cache, a);
 
     ctx->fc.lookup = lookup;
+    ctx->fc.copy = 0;
 
     if (next != AV_NEXT_SEND || !a->have_rec
         || !av_state_is_terminal((av_state_t) a->rec.state))
@@ -144,12 +146,7 @@ ngx_http_appverify_cached(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    now = ngx_http_appverify_now_ms();
-    cache.metrics = NULL;
-
-    if (!av_store_kept_fresh(&cache, a->rec.xid, ctx->fc.lookup_interval_ms,
-                             now))
-    {
+    if (a->stale) {
         ctx->stale = ngx_palloc(r->pool, sizeof(av_answer_t));
         if (ctx->stale) {
             *ctx->stale = *a;

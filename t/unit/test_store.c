@@ -506,6 +506,7 @@ test_oversized_key(void)
 static void
 test_keep_terminal_only_and_fresh(void)
 {
+    int          fresh = 1;
     av_record_t  rec, got;
 
     reset();
@@ -513,7 +514,9 @@ test_keep_terminal_only_and_fresh(void)
     av_record_init(&rec, "k1", 2, "15551230000", 11, AV_FLOW_SDK, mem.now_ms);
     CHECK_EQ_INT(av_store_keep(&store, &rec, 3600000, mem.now_ms), AV_OK);
     CHECK_EQ_INT(av_store_find(&store, "k1", 2, &got), AV_ERR_UNKNOWN_SESSION);
-    CHECK(!av_store_kept_fresh(&store, "k1", 3000, mem.now_ms));
+    CHECK_EQ_INT(av_store_find_copy(&store, "k1", 2, 3000, mem.now_ms, &got,
+                                    &fresh), AV_ERR_UNKNOWN_SESSION);
+    CHECK(!fresh);
 
     rec.state = AV_STATE_VERIFIED;
     rec.code = 1800;
@@ -521,10 +524,17 @@ test_keep_terminal_only_and_fresh(void)
     CHECK_EQ_INT(av_store_keep(&store, &rec, 3600000, mem.now_ms), AV_OK);
     CHECK_EQ_INT(av_store_find(&store, "k1", 2, &got), AV_OK);
     CHECK_EQ_INT(got.state, AV_STATE_VERIFIED);
-    CHECK(av_store_kept_fresh(&store, "k1", 3000, mem.now_ms + 2999));
-    CHECK(!av_store_kept_fresh(&store, "k1", 3000, mem.now_ms + 3000));
-    CHECK(!av_store_kept_fresh(&store, "k1", 0, mem.now_ms));
-    CHECK(!av_store_kept_fresh(&store, "other", 3000, mem.now_ms));
+    CHECK_EQ_INT(av_store_find_copy(&store, "k1", 2, 3000, mem.now_ms + 2999,
+                                    &got, &fresh), AV_OK);
+    CHECK(fresh && got.state == AV_STATE_VERIFIED);
+    CHECK_EQ_INT(av_store_find_copy(&store, "k1", 2, 3000, mem.now_ms + 3000,
+                                    &got, &fresh), AV_OK);
+    CHECK(!fresh);
+    CHECK_EQ_INT(av_store_find_copy(&store, "k1", 2, 0, mem.now_ms, &got,
+                                    &fresh), AV_OK);
+    CHECK(!fresh);
+    CHECK_EQ_INT(av_store_find_copy(&store, "other", 5, 3000, mem.now_ms,
+                                    &got, &fresh), AV_ERR_UNKNOWN_SESSION);
 
     /* kept again later (blocked since): the copy is replaced and fresh */
     rec.state = AV_STATE_BLOCKED;
@@ -534,7 +544,9 @@ test_keep_terminal_only_and_fresh(void)
                  AV_OK);
     CHECK_EQ_INT(av_store_find(&store, "k1", 2, &got), AV_OK);
     CHECK_EQ_INT(got.state, AV_STATE_BLOCKED);
-    CHECK(av_store_kept_fresh(&store, "k1", 3000, mem.now_ms + 6000));
+    CHECK_EQ_INT(av_store_find_copy(&store, "k1", 2, 3000, mem.now_ms + 6000,
+                                    &got, &fresh), AV_OK);
+    CHECK(fresh);
 }
 
 
