@@ -142,7 +142,6 @@ appverify_cached(request_rec *r, const av_flow_conf_t *fc, av_use_t use,
 {
     av_next_t          next;
     av_store_t         cache;
-    av_metrics_t       counted;
     av_flow_conf_t     local;
     const av_store_t  *s;
 
@@ -153,10 +152,10 @@ appverify_cached(request_rec *r, const av_flow_conf_t *fc, av_use_t use,
         return 0;
     }
 
-    /* counted apart: an answer not used must leave no trace */
+    /* counted below, once, if its answer is the one sent (a gate or status
+     * on the copy counts nothing but its request) */
     cache = *s;
-    memset(&counted, 0, sizeof(av_metrics_t));
-    cache.metrics = &counted;
+    cache.metrics = NULL;
 
     /* the copy holds no claims (Telesign is Redis's to ask) and is read
      * with its age */
@@ -183,7 +182,8 @@ appverify_cached(request_rec *r, const av_flow_conf_t *fc, av_use_t use,
         return 0;
     }
 
-    av_metrics_add(appverify_store(r)->metrics, &counted);
+    av_metrics_request(appverify_store(r)->metrics,
+                       use == AV_USE_GATE ? AV_EP_GATE : AV_EP_STATUS, a->err);
 
     return 1;
 }

@@ -108,8 +108,7 @@ ngx_http_appverify_run(ngx_http_request_t *r, ngx_http_appverify_ctx_t *ctx,
  * less than the lookup interval ago is the answer.  Kept longer ago, it
  * may have been replaced since (verified, then blocked): Redis is asked,
  * and the copy's answer is kept for when Redis cannot answer.  Anything
- * else (absent, no credential) goes to Redis; what the copy's run
- * counted is dropped then.
+ * else (absent, no credential) goes to Redis.
  */
 
 static ngx_int_t
@@ -119,14 +118,14 @@ ngx_http_appverify_cached(ngx_http_request_t *r,
     int                         lookup;
     av_next_t                   next;
     av_store_t                  cache;
-    av_metrics_t                counted;
     ngx_http_appverify_zone_t  *zone;
 
     zone = ctx->zone;
 
+    /* counted below, once, if its answer is the one sent (a gate or status
+     * on the copy counts nothing but its request) */
     cache = zone->store;
-    ngx_memzero(&counted, sizeof(av_metrics_t));
-    cache.metrics = &counted;
+    cache.metrics = NULL;
 
     /* the copy holds no claims (Telesign is Redis's to ask) and is read
      * with its age */
@@ -156,7 +155,7 @@ ngx_http_appverify_cached(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    av_metrics_add(zone->store.metrics, &counted);
+    av_metrics_request(zone->store.metrics, ctx->ep, a->err);
     ctx->next = next;
 
     return NGX_OK;

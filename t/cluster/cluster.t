@@ -246,6 +246,22 @@ $d = rounds();
 is("$d->{mget} $d->{evalsha}", '0 0', '... answers from A\'s own copy: no round trip');
 diag("Redis round trips: token 2, callback 2, first gate on another node 1, then 0");
 
+# --- the counters count each answer once, whichever store gave it --------------
+
+sub counter {
+    my ($node, $re) = @_;
+    my $m = req($node, 'GET', '/metrics')->content // '';
+    return $m =~ /^appverify_requests_total\{zone="av",$re\} (\d+)/m ? $1 : 0;
+}
+my $before = counter('a', 'endpoint="gate",reason="ok"');
+gate('a', $rcred, '/lk/account/') for 1 .. 3;     # from A's copy
+is(counter('a', 'endpoint="gate",reason="ok"') - $before, 3,
+   "A counts 3 gates answered from its copy as 3");
+$before = counter('a', 'endpoint="token",reason="ok"');
+req('a', 'GET', '/token?phone=15558700131');        # a fetch and a commit
+is(counter('a', 'endpoint="token",reason="ok"') - $before, 1,
+   '... and a token that took two rounds with Redis as 1');
+
 # --- a missed call placed on one node, finalized on another ----------------------
 
 my $mcred = start_call('a', '15558700201', '24680');
