@@ -428,11 +428,11 @@ is(gate('a', $cred)->code, 200, 'after a reload of A the session passes');
 is(gate('a', $pcred)->code, 200, '... and the one verified during the outage');
 
 my $apache2 = $ENV{AV_APACHE2} // '/usr/sbin/apache2';
-my $before = log_count("$base/c/logs/error.log", qr/resuming normal operations/);
+my $resumed = log_count("$base/c/logs/error.log", qr/resuming normal operations/);
 system($apache2, '-f', "$base/c/httpd.conf", '-k', 'graceful') == 0
     or die "apache2 -k graceful failed\n";
 for (1 .. 100) {
-    last if log_count("$base/c/logs/error.log", qr/resuming normal operations/) > $before;
+    last if log_count("$base/c/logs/error.log", qr/resuming normal operations/) > $resumed;
     sleep 0.1;
 }
 sleep 1.1;                              # past the gate's 1 s per-thread memory
