@@ -431,7 +431,7 @@ appverify_redis_stale(int err, int sys)
 static av_err_t
 appverify_redis_read(void *data, av_item_t *it)
 {
-    int           err, sys;
+    int           rc, err, sys, foreign;
     char          key[AV_REDIS_KEY_MAX + 1];
     size_t        len[2];
     request_rec  *r = data;
@@ -482,33 +482,27 @@ appverify_redis_read(void *data, av_item_t *it)
     /* one round trip made it: the connection works for this transaction */
     appverify_conn.fresh = 1;
 
-    it->found = 0;
-    it->raw_len = 0;
-
-    if (reply->type == REDIS_REPLY_NIL) {
-        freeReplyObject(reply);
-        return AV_OK;
-    }
-
-    /* a value too long to be ours cannot be expected by the commit: the
-     * item cannot be changed while it is there, so say so */
-    if (reply->type != REDIS_REPLY_STRING || reply->len == 0
-        || reply->len > AV_ITEM_RAW_MAX)
-    {
+    if (reply->type != REDIS_REPLY_NIL && reply->type != REDIS_REPLY_STRING) {
         appverify_redis_unexpected(r, apr_pstrcat(r->pool, "GET ", key,
                                                   NULL), reply);
         return AV_ERR_STORE_UNAVAILABLE;
     }
 
-    memcpy(it->raw, reply->str, reply->len);
-    it->raw_len = reply->len;
+    /* the core's rules for what Redis holds (av_redis_item_read), as
+     * nginx reads them */
+    rc = av_redis_item_read(it, reply->type == REDIS_REPLY_STRING
+                                ? (const unsigned char *) reply->str : NULL,
+                            reply->len, &foreign);
+
+    if (rc != 0) {
+        appverify_redis_unexpected(r, apr_pstrcat(r->pool, "GET ", key,
+                                                  NULL), reply);
+        return AV_ERR_STORE_UNAVAILABLE;
+    }
+
     freeReplyObject(reply);
 
-    /* a value that is not well formed reads as absent, and the commit
-     * still expects it: it is replaced only if nobody changed it */
-    it->found = av_redis_decode(it, it->raw, it->raw_len) == 0;
-
-    if (!it->found) {
+    if (foreign) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "appverify: redis %s: the value of %s is not one of "
                       "ours: read as absent", appverify_redis->where, key);
