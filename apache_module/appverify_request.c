@@ -108,6 +108,9 @@ appverify_flow_conf(const appverify_dir_conf_t *dc,
     fc->customer_id = sc->customer_id;
     fc->session_key = sc->session_key;
     fc->session_key_previous = sc->session_key_previous;
+    fc->cred_cache = NULL;      /* the server's threads share sc: no cache
+                                   without a lock, and the gate is within
+                                   its target without one */
     fc->token_lifetime = dc->token_lifetime;
     fc->session_lifetime = dc->session_lifetime;
     fc->countries = dc->countries ? (const unsigned *) dc->countries->elts

@@ -100,9 +100,59 @@ av_credential_check_rotated(const av_key_t *secret,
     const av_key_t *previous, const char *cred, size_t len, int64_t now,
     char xid_out[AV_XID_MAX + 1], size_t *xid_len, int64_t *exp_out)
 {
+    return av_credential_check_cached(NULL, secret, previous, cred, len, now,
+                                      xid_out, xid_len, exp_out);
+}
+
+
+/* The slot of a credential: its MAC's characters are the hash already. */
+static size_t
+av_credential_slot(const char *mac)
+{
+    size_t    i;
+    uint32_t  h;
+
+    h = 0;
+
+    for (i = 0; i < 4; i++) {
+        h = (h << 6) ^ (unsigned char) mac[i];
+    }
+
+    return h % AV_CRED_CACHE_SLOTS;
+}
+
+
+/*
+ * The same bytes as a credential this process checked: its MAC compared
+ * in constant time, the rest (the xid and exp the client sent, which grant
+ * nothing without the MAC) with memcmp.
+ */
+static int
+av_credential_cached(const av_cred_cache_t *cache, size_t slot,
+    const char *cred, size_t len)
+{
+    size_t  n;
+
+    if (cache == NULL || cache->slot[slot].len != len) {
+        return 0;
+    }
+
+    n = len - AV_CRED_MAC_B64;
+
+    return av_ct_memcmp(cache->slot[slot].cred + n, cred + n,
+                        AV_CRED_MAC_B64) == 0
+           && memcmp(cache->slot[slot].cred, cred, n) == 0;
+}
+
+
+av_err_t
+av_credential_check_cached(av_cred_cache_t *cache, const av_key_t *secret,
+    const av_key_t *previous, const char *cred, size_t len, int64_t now,
+    char xid_out[AV_XID_MAX + 1], size_t *xid_len, int64_t *exp_out)
+{
     int         ok;
     char        expect[AV_CRED_MAC_B64];
-    size_t      i, exp_len, id_len;
+    size_t      i, exp_len, id_len, slot;
     int64_t     exp;
     const char *mac, *e;
 
@@ -114,6 +164,15 @@ av_credential_check_rotated(const av_key_t *secret,
 
     /* from the right: the xid may hold '.', the exp and the mac cannot */
     mac = cred + len - AV_CRED_MAC_B64;
+
+    /* checked before by this process: parsed then, no need again */
+    slot = av_credential_slot(mac);
+
+    if (av_credential_cached(cache, slot, cred, len)) {
+        id_len = cache->slot[slot].xid_len;
+        exp = cache->slot[slot].exp;
+        goto authentic;
+    }
 
     if (mac[-1] != '.') {
         return AV_ERR_BAD_CREDENTIAL;
@@ -178,6 +237,15 @@ av_credential_check_rotated(const av_key_t *secret,
     if (!ok) {
         return AV_ERR_BAD_CREDENTIAL;
     }
+
+    if (cache != NULL) {
+        memcpy(cache->slot[slot].cred, cred, len);
+        cache->slot[slot].len = len;
+        cache->slot[slot].xid_len = id_len;
+        cache->slot[slot].exp = exp;
+    }
+
+authentic:
 
     /* authentic from here on: the caller may log whose credential expired */
     if (xid_out != NULL) {
@@ -255,7 +323,7 @@ int
 av_credential_from_cookie(const char *cookie, size_t len,
     const char *name, size_t name_len, const char **cred, size_t *cred_len)
 {
-    const char  *p, *end, *pair_name, *value, *value_end;
+    const char  *p, *end, *pair_name, *pair_end, *eq, *value, *value_end;
 
     if (cookie == NULL || name_len == 0) {
         return 0;
@@ -263,6 +331,9 @@ av_credential_from_cookie(const char *cookie, size_t len,
 
     p = cookie;
     end = cookie + len;
+
+    /* memchr, not a loop over each byte: the gate reads this on every
+     * request, and a Cookie header often holds other pairs first */
 
     while (p < end) {
 
@@ -272,29 +343,29 @@ av_credential_from_cookie(const char *cookie, size_t len,
 
         pair_name = p;
 
-        while (p < end && *p != '=' && *p != ';') {
-            p++;
+        pair_end = memchr(p, ';', (size_t) (end - p));
+        if (pair_end == NULL) {
+            pair_end = end;
         }
 
-        if (p == end || *p == ';') {
+        p = pair_end;
+
+        eq = memchr(pair_name, '=', (size_t) (pair_end - pair_name));
+
+        if (eq == NULL) {
             /* a pair without '=' names nothing */
             continue;
         }
 
-        value = ++p;
-
-        while (p < end && *p != ';') {
-            p++;
-        }
-
-        if ((size_t) (value - 1 - pair_name) != name_len
+        if ((size_t) (eq - pair_name) != name_len
             || memcmp(pair_name, name, name_len) != 0)
         {
             continue;
         }
 
         /* the first pair with the name decides, quotes and all */
-        value_end = p;
+        value = eq + 1;
+        value_end = pair_end;
 
         while (value_end > value
                && (value_end[-1] == ' ' || value_end[-1] == '\t'))

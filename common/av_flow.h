@@ -61,6 +61,8 @@ typedef struct {
     const char       *customer_id;
     const av_key_t   *session_key;          /* issues credentials */
     const av_key_t   *session_key_previous; /* rotation: NULL when none */
+    av_cred_cache_t  *cred_cache;           /* checked credentials of this
+                                               thread; NULL: none */
     int64_t           token_lifetime;       /* s */
     int64_t           session_lifetime;     /* s */
     const unsigned   *countries;            /* allowed; NULL: any */

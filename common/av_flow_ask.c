@@ -110,10 +110,10 @@ av_exchange_session(av_exchange_t *x, const av_flow_conf_t *conf,
     }
 
     /* one issued before a rotation passes until it expires */
-    return av_credential_check_rotated(conf->session_key,
-                                       conf->session_key_previous, cred,
-                                       cred_len, now_ms / 1000, x->xid,
-                                       &xid_len, &x->exp);
+    return av_credential_check_cached(conf->cred_cache, conf->session_key,
+                                      conf->session_key_previous, cred,
+                                      cred_len, now_ms / 1000, x->xid,
+                                      &xid_len, &x->exp);
 }
 
 

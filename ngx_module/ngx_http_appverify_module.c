@@ -1241,6 +1241,7 @@ ngx_http_appverify_create_main_conf(ngx_conf_t *cf)
      *     amcf->api_key_previous = NULL;
      *     amcf->session_key = NULL;
      *     amcf->session_key_previous = NULL;
+     *     amcf->cred_cache = NULL;
      */
 
     return amcf;
@@ -1281,6 +1282,19 @@ ngx_http_appverify_init_main_conf(ngx_conf_t *cf, void *conf)
 
             av_key_derive_session(amcf->session_key_previous,
                                   amcf->api_key_previous);
+        }
+    }
+
+    /*
+     * The credentials checked already, with the secrets that signed them:
+     * each worker writes its own copy of these pages (no lock), and a
+     * reload starts again from none.
+     */
+
+    if (amcf->session_key) {
+        amcf->cred_cache = ngx_pcalloc(cf->pool, sizeof(av_cred_cache_t));
+        if (amcf->cred_cache == NULL) {
+            return NGX_CONF_ERROR;
         }
     }
 

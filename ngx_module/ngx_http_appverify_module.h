@@ -82,6 +82,8 @@ typedef struct {
     av_key_t                    *api_key_previous;     /* or NULL */
     av_key_t                    *session_key;
     av_key_t                    *session_key_previous; /* or NULL */
+    av_cred_cache_t             *cred_cache;   /* a worker's own (copy on
+                                                  write after the fork) */
     ngx_str_t                    api_key_file;   /* for messages only */
     ngx_array_t                 *zones;  /* of ngx_http_appverify_zone_t * */
 } ngx_http_appverify_main_conf_t;

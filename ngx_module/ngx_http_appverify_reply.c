@@ -169,6 +169,7 @@ ngx_http_appverify_flow_conf(ngx_http_request_t *r, av_flow_conf_t *fc)
                       ? (const char *) amcf->customer_id.data : NULL;
     fc->session_key = amcf->session_key;
     fc->session_key_previous = amcf->session_key_previous;
+    fc->cred_cache = amcf->cred_cache;
     fc->token_lifetime = alcf->token_lifetime;
     fc->session_lifetime = alcf->session_lifetime;
     fc->countries = alcf->countries ? alcf->countries->elts : NULL;

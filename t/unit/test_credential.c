@@ -477,6 +477,79 @@ test_cookie_format(void)
     CHECK_EQ_STR(out, "");
 }
 
+/* the per-process cache of checked credentials (the gate's hot path) */
+static void
+cache_remembers_only_what_passed(void)
+{
+    static av_cred_cache_t  cache;
+    av_key_t                key, other;
+    char                    xid[AV_XID_MAX + 1], forged[] = VECTOR;
+    size_t                  xid_len, i, filled;
+    int64_t                 exp;
+
+    secret(&key);
+    av_key_from_bytes(&other, (const unsigned char *) SECRET "x",
+                      strlen(SECRET) + 1);
+
+    /* a wrong MAC is refused and kept nowhere */
+    forged[sizeof(forged) - 2] ^= 1;
+    CHECK_EQ_INT(av_credential_check_cached(&cache, &key, NULL, forged,
+                                            strlen(forged), NOW, xid,
+                                            &xid_len, &exp),
+                 AV_ERR_BAD_CREDENTIAL);
+
+    for (filled = 0, i = 0; i < AV_CRED_CACHE_SLOTS; i++) {
+        filled += cache.slot[i].len != 0;
+    }
+    CHECK_EQ_INT(filled, 0);
+
+    /* the right one passes, and is kept */
+    CHECK_EQ_INT(av_credential_check_cached(&cache, &key, NULL, VECTOR,
+                                            strlen(VECTOR), NOW, xid,
+                                            &xid_len, &exp), AV_OK);
+    CHECK_EQ_STR(xid, "abc123");
+
+    /* a hit computes no MAC: the cache belongs to the secrets that filled
+     * it (one configuration's), which is why a reload starts a new one */
+    memset(xid, 0, sizeof(xid));
+    exp = 0;
+    CHECK_EQ_INT(av_credential_check_cached(&cache, &other, NULL, VECTOR,
+                                            strlen(VECTOR), NOW, xid,
+                                            &xid_len, &exp), AV_OK);
+    CHECK_EQ_STR(xid, "abc123");
+    CHECK_EQ_INT(xid_len, 6);
+    CHECK_EQ_INT(exp, 1700000030);
+
+    /* without the cache the other secret refuses it */
+    CHECK_EQ_INT(av_credential_check_cached(NULL, &other, NULL, VECTOR,
+                                            strlen(VECTOR), NOW, xid,
+                                            &xid_len, &exp),
+                 AV_ERR_BAD_CREDENTIAL);
+
+    /* the expiry is checked on every hit */
+    CHECK_EQ_INT(av_credential_check_cached(&cache, &key, NULL, VECTOR,
+                                            strlen(VECTOR), 1700000030, xid,
+                                            &xid_len, &exp),
+                 AV_ERR_EXPIRED_CREDENTIAL);
+
+    /* the forged one, in the slot of the kept one, is still refused, and
+     * the kept one stays */
+    CHECK_EQ_INT(av_credential_check_cached(&cache, &key, NULL, forged,
+                                            strlen(forged), NOW, xid,
+                                            &xid_len, &exp),
+                 AV_ERR_BAD_CREDENTIAL);
+    CHECK_EQ_INT(av_credential_check_cached(&cache, &other, NULL, VECTOR,
+                                            strlen(VECTOR), NOW, xid,
+                                            &xid_len, &exp), AV_OK);
+
+    /* malformed ones are refused before the cache is looked at */
+    CHECK_EQ_INT(av_credential_check_cached(&cache, &key, NULL, VECTOR,
+                                            strlen(VECTOR) - 1, NOW, xid,
+                                            &xid_len, &exp),
+                 AV_ERR_BAD_CREDENTIAL);
+}
+
+
 int
 main(void)
 {
@@ -491,6 +564,7 @@ main(void)
     RUN(issue_refuses_bad_input);
     RUN(bearer_header_parsing);
     RUN(cookie_header_parsing);
+    RUN(cache_remembers_only_what_passed);
 
     RUN(test_cookie_format);
     return UNIT_DONE();
