@@ -4,9 +4,9 @@
  * A client picks its own xid, so an unkeyed hash (crc32) lets it make
  * thousands of keys that land in one chain and slow every lookup under
  * the store's lock.  SipHash-2-4 under a random key of the store's own
- * makes collisions unpredictable.  OpenSSL computes it; a context keeps
- * the key, so one hash costs no allocation.  A context is not shared
- * between threads.
+ * makes collisions unpredictable.  libsodium computes it; a context keeps
+ * the key, so one hash costs no allocation; it is only read, so threads
+ * may share it.
  */
 #ifndef AV_HASH_H
 #define AV_HASH_H
@@ -18,7 +18,7 @@
 
 typedef struct av_hash_s  av_hash_t;
 
-/* A context for key; NULL when OpenSSL has no SipHash or no memory. */
+/* A context for key; NULL without memory (or when libsodium cannot start). */
 av_hash_t *av_hash_new(const unsigned char key[AV_HASH_KEY_LEN]);
 void       av_hash_free(av_hash_t *h);
 

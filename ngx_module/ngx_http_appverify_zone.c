@@ -198,7 +198,7 @@ hash:
     zone->hash = av_hash_new(zone->sh->hash_key);
     if (zone->hash == NULL) {
         ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
-                      "appverify: no SipHash in OpenSSL for zone \"%V\"",
+                      "appverify: no SipHash (libsodium) for zone \"%V\"",
                       &shm_zone->shm.name);
         return NGX_ERROR;
     }
