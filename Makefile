@@ -46,6 +46,7 @@ BUILD_DEPS := \
 	/usr/include/openssl/evp.h:libssl-dev \
 	/usr/include/jansson.h:libjansson-dev \
 	/usr/include/sodium.h:libsodium-dev \
+	/usr/include/hiredis/hiredis.h:libhiredis-dev \
 	/usr/bin/cc:gcc
 
 DEPS := $(BUILD_DEPS) \

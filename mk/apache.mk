@@ -30,7 +30,6 @@ DEPS += \
 	/usr/bin/curl-config:libcurl4-openssl-dev \
 	/usr/bin/redis-server:redis-server \
 	/usr/bin/prometheus:prometheus \
-	/usr/include/hiredis/hiredis.h:libhiredis-dev \
 	/usr/lib/apache2/modules/mod_socache_redis.so:apache2
 
 .PHONY: apache test-apache demo-apache test-apache-asan
