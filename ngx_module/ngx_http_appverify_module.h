@@ -26,6 +26,7 @@
 #include "av_hash.h"
 #include "av_key.h"
 #include "av_record.h"
+#include "av_rounds.h"
 #include "av_snap.h"
 #include "av_start.h"
 #include "av_store.h"
@@ -140,21 +141,12 @@ typedef av_next_t (*ngx_http_appverify_run_pt)(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx, const av_store_t *store, av_answer_t *a);
 
 typedef struct {
-    av_snap_t                    snap;
-    av_exchange_t                x;             /* as the step started */
-    av_answer_t                  a;             /* the last run's */
-    av_next_t                    next;
-    ngx_uint_t                   rounds;
-    av_item_t                   *miss[AV_SNAP_ITEMS];
-    unsigned                     nmiss;
-    av_item_t                    cas[AV_SNAP_ITEMS];
-    unsigned                     ncas;
+    av_rounds_t                  rounds;        /* the core's protocol */
     ngx_http_request_t          *sr;            /* the round in flight */
     void                        *reply;         /* its redisReply */
     ngx_uint_t                   expect;        /* replies it waits for */
     unsigned                     out:1;         /* a round is out */
     unsigned                     done:1;        /* ... and has ended */
-    unsigned                     script:1;      /* EVAL: after NOSCRIPT */
 } ngx_http_appverify_rounds_t;
 
 

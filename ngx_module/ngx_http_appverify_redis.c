@@ -792,8 +792,10 @@ ngx_http_appverify_redis_reinit_request(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_appverify_redis_process_header(ngx_http_request_t *r)
 {
+    char                             buf[AV_ROUNDS_WHY_MAX];
     void                            *reply;
     redisReply                      *rr;
+    const char                      *why;
     ngx_http_upstream_t             *u;
     ngx_pool_cleanup_t              *cln;
     ngx_http_appverify_ctx_t        *pctx;
@@ -850,19 +852,17 @@ ngx_http_appverify_redis_process_header(ngx_http_request_t *r)
 
             /* AUTH, SELECT */
 
-            if (rr->type != REDIS_REPLY_STATUS) {
-                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                              "redis refused %s: %*s",
-                              ctx->got == 1 && pctx->zone->redis->password.len
-                              ? "AUTH" : "SELECT",
-                              (size_t) (rr->type == REDIS_REPLY_ERROR
-                                        ? rr->len : 0),
-                              rr->str ? rr->str : "");
-                freeReplyObject(rr);
+            why = av_rounds_ok(rr, ctx->got == 1
+                                   && pctx->zone->redis->password.len
+                                   ? "AUTH" : "SELECT",
+                               buf, sizeof(buf));
+            freeReplyObject(rr);
+
+            if (why) {
+                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "%s", why);
                 return NGX_HTTP_UPSTREAM_INVALID_HEADER;
             }
 
-            freeReplyObject(rr);
             continue;
         }
 

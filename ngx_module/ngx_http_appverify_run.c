@@ -4,12 +4,11 @@
  *
  * A zone of its own: the step runs once, under the zone's lock, and its
  * answer is there at once.  A zone whose store is a Redis (appverify_redis):
- * the step runs against a snapshot (av_snap.h) in rounds, each round one
- * subrequest to the Redis location (ngx_http_appverify_redis.c): fetch
- * what the last run named (MGET), or commit everything it read and wrote
- * with the core's compare-and-set, and run again when another node got
- * there first.  The worker never waits; the request waits, as it waits for
- * Telesign.
+ * the step runs in the core's rounds (av_rounds.h): what to fetch or
+ * commit, what each reply means and when to give up are the core's; here
+ * each round is one subrequest to the Redis location
+ * (ngx_http_appverify_redis.c), whose reply goes back to the core.  The
+ * worker never waits; the request waits, as it waits for Telesign.
  *
  * The zone stays in front of Redis as this node's cache: a record that
  * Redis holds as terminal (verified, failed, blocked) is kept here, and
@@ -27,25 +26,15 @@
 
 #include "ngx_http_appverify_module.h"
 
-#include <hiredis/hiredis.h>
-
-#include "av_redis.h"
-
 
 static ngx_int_t ngx_http_appverify_rounds(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx, av_answer_t *a);
 static ngx_int_t ngx_http_appverify_cached(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx, av_answer_t *a);
-static ngx_int_t ngx_http_appverify_fetch(ngx_http_request_t *r,
-    ngx_http_appverify_ctx_t *ctx);
-static ngx_int_t ngx_http_appverify_commit(ngx_http_request_t *r,
-    ngx_http_appverify_ctx_t *ctx);
-static ngx_int_t ngx_http_appverify_fetched(ngx_http_request_t *r,
-    ngx_http_appverify_ctx_t *ctx, redisReply *reply);
+static av_next_t ngx_http_appverify_step(void *data,
+    const av_store_t *store, av_answer_t *a);
 static ngx_int_t ngx_http_appverify_ran(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx, av_answer_t *a);
-static const char *ngx_http_appverify_unexpected(ngx_http_request_t *r,
-    redisReply *reply, const char *what);
 static ngx_int_t ngx_http_appverify_unavailable(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx, av_answer_t *a, const char *why);
 
@@ -90,14 +79,13 @@ ngx_http_appverify_run(ngx_http_request_t *r, ngx_http_appverify_ctx_t *ctx,
         ctx->rd = rd;
     }
 
-    av_snap_init(&rd->snap, zone->store.ttl_ms);
-    rd->x = ctx->x;
-    rd->rounds = 0;
+    av_rounds_start(&rd->rounds, zone->store.ttl_ms,
+                    (const char *) zone->redis->prefix.data,
+                    zone->redis->prefix.len, zone->redis->sha1, &ctx->x);
     rd->reply = NULL;
     rd->sr = NULL;
     rd->out = 0;
     rd->done = 0;
-    rd->script = 0;
 
     return ngx_http_appverify_rounds(r, ctx, a);
 }
@@ -162,72 +150,61 @@ ngx_http_appverify_cached(ngx_http_request_t *r,
 }
 
 
+/* The core's next move: a round to send, the answer, or a 503. */
+
 static ngx_int_t
 ngx_http_appverify_rounds(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx, av_answer_t *a)
 {
-    int                           m;
-    ngx_http_appverify_rounds_t  *rd;
+    av_rounds_t  *rs;
 
-    rd = ctx->rd;
+    rs = &ctx->rd->rounds;
 
-    for ( ;; ) {
-
-        if (++rd->rounds > AV_SNAP_ROUNDS) {
-            return ngx_http_appverify_unavailable(r, ctx, a,
-                                                  "other nodes kept changing "
-                                                  "what the step read");
-        }
-
-        ctx->x = rd->x;
-        av_snap_rewind(&rd->snap);
-        av_answer_init(&rd->a);
-
-        rd->next = ctx->run(r, ctx, &rd->snap.store, &rd->a);
-
-        m = av_snap_missing(&rd->snap, rd->miss, AV_SNAP_ITEMS);
-
-        if (m < 0) {
-            return ngx_http_appverify_unavailable(r, ctx, a,
-                                                  "a step named more items "
-                                                  "than a round holds");
-        }
-
-        if (m > 0) {
-            rd->nmiss = (unsigned) m;
-
-            if (ngx_http_appverify_fetch(r, ctx) != NGX_OK) {
-                return ngx_http_appverify_unavailable(r, ctx, a,
-                                                      "no round was sent");
-            }
-
+    switch (av_rounds_go(rs, ngx_http_appverify_step, r,
+                         ngx_http_appverify_now_ms()))
+    {
+    case AV_ROUNDS_SEND:
+        if (ngx_http_appverify_redis_round(r, ctx, ctx->zone->redis,
+                                           rs->argc, rs->argv, rs->len)
+            == NGX_OK)
+        {
             return NGX_AGAIN;
         }
 
-        rd->ncas = av_snap_cas(&rd->snap, rd->cas, AV_SNAP_ITEMS);
+        av_rounds_fail(rs, "no round was sent");
+        break;
 
-        if (rd->ncas == 0) {
-            return ngx_http_appverify_ran(r, ctx, a);
-        }
+    case AV_ROUNDS_DONE:
+        return ngx_http_appverify_ran(r, ctx, a);
 
-        if (ngx_http_appverify_commit(r, ctx) != NGX_OK) {
-            return ngx_http_appverify_unavailable(r, ctx, a,
-                                                  "no round was sent");
-        }
-
-        return NGX_AGAIN;
+    default:
+        break;
     }
+
+    return ngx_http_appverify_unavailable(r, ctx, a, rs->why);
 }
 
 
-/* A round ended (or a spurious wake-up: NGX_AGAIN). */
+static av_next_t
+ngx_http_appverify_step(void *data, const av_store_t *store, av_answer_t *a)
+{
+    ngx_http_request_t        *r = data;
+    ngx_http_appverify_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_appverify_module);
+
+    return ctx->run(r, ctx, store, a);
+}
+
+
+/* A round ended (or a spurious wake-up: NGX_AGAIN): its reply to the
+ * core. */
 
 ngx_int_t
 ngx_http_appverify_run_resume(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx, av_answer_t *a)
 {
-    ngx_int_t                     rc;
-    const char                   *why;
+    ngx_uint_t                    i;
     redisReply                   *reply;
     ngx_http_appverify_rounds_t  *rd;
 
@@ -244,183 +221,22 @@ ngx_http_appverify_run_resume(ngx_http_request_t *r,
     rd->reply = NULL;
 
     if (reply == NULL) {
-        return ngx_http_appverify_unavailable(r, ctx, a,
-                                              "no reply (the round's "
-                                              "upstream logged why)");
-    }
-
-    if (rd->ncas == 0 || rd->nmiss) {
-
-        rc = ngx_http_appverify_fetched(r, ctx, reply);
-        why = (rc == NGX_OK) ? NULL
-              : ngx_http_appverify_unexpected(r, reply, "MGET");
-        freeReplyObject(reply);
-
-        if (rc != NGX_OK) {
-            return ngx_http_appverify_unavailable(r, ctx, a, why);
-        }
-
+        av_rounds_fail(&rd->rounds, "no reply (the round's upstream logged "
+                                    "why)");
         return ngx_http_appverify_rounds(r, ctx, a);
     }
 
-    /* the commit's */
-
-    if (reply->type == REDIS_REPLY_ERROR && !rd->script
-        && reply->len >= 8 && ngx_strncmp(reply->str, "NOSCRIPT", 8) == 0)
-    {
-        /* a Redis that restarted or flushed its scripts: EVAL gives it
-         * the text, and caches it */
-        freeReplyObject(reply);
-        rd->script = 1;
-
-        if (ngx_http_appverify_commit(r, ctx) != NGX_OK) {
-            return ngx_http_appverify_unavailable(r, ctx, a,
-                                                  "no round was sent");
-        }
-
-        return NGX_AGAIN;
-    }
-
-    if (reply->type != REDIS_REPLY_INTEGER
-        || (reply->integer != AV_REDIS_CAS_OK
-            && reply->integer != AV_REDIS_CAS_CONFLICT))
-    {
-        why = ngx_http_appverify_unexpected(r, reply, "the commit");
-        freeReplyObject(reply);
-        return ngx_http_appverify_unavailable(r, ctx, a, why);
-    }
-
-    if (reply->integer == AV_REDIS_CAS_CONFLICT) {
-        freeReplyObject(reply);
-
-        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "appverify: another node changed an item: the "
-                       "step runs again");
-
-        av_snap_refetch(&rd->snap);
-        rd->ncas = 0;
-
-        return ngx_http_appverify_rounds(r, ctx, a);
-    }
-
+    av_rounds_reply(&rd->rounds, reply);
     freeReplyObject(reply);
 
-    return ngx_http_appverify_ran(r, ctx, a);
-}
-
-
-static ngx_int_t
-ngx_http_appverify_fetch(ngx_http_request_t *r, ngx_http_appverify_ctx_t *ctx)
-{
-    char                         *key;
-    size_t                        len[1 + AV_SNAP_ITEMS];
-    unsigned                      i;
-    const char                   *argv[1 + AV_SNAP_ITEMS];
-    ngx_http_appverify_redis_t   *rc;
-    ngx_http_appverify_rounds_t  *rd;
-
-    rd = ctx->rd;
-    rc = ctx->zone->redis;
-    rd->ncas = 0;
-
-    argv[0] = "MGET";
-    len[0] = 4;
-
-    for (i = 0; i < rd->nmiss; i++) {
-        key = ngx_pnalloc(r->pool, AV_REDIS_KEY_MAX + 1);
-        if (key == NULL) {
-            return NGX_ERROR;
-        }
-
-        len[1 + i] = av_redis_key(key, AV_REDIS_KEY_MAX + 1,
-                                  (const char *) rc->prefix.data,
-                                  rc->prefix.len, rd->miss[i]);
-        if (len[1 + i] == 0) {
-            return NGX_ERROR;
-        }
-
-        argv[1 + i] = key;
+    for (i = 0; i < rd->rounds.nforeign; i++) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "appverify: redis holds a value under \"%s\" that "
+                      "is not one of ours: read as absent",
+                      rd->rounds.foreign[i]);
     }
 
-    return ngx_http_appverify_redis_round(r, ctx, rc, 1 + rd->nmiss, argv,
-                                          len);
-}
-
-
-static ngx_int_t
-ngx_http_appverify_commit(ngx_http_request_t *r,
-    ngx_http_appverify_ctx_t *ctx)
-{
-    av_redis_cas_t               *cas;
-    ngx_http_appverify_redis_t   *rc;
-    ngx_http_appverify_rounds_t  *rd;
-
-    rd = ctx->rd;
-    rc = ctx->zone->redis;
-    rd->nmiss = 0;
-
-    cas = ngx_palloc(r->pool, sizeof(av_redis_cas_t));
-    if (cas == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (av_redis_cas_build(cas, rc->sha1, rd->script,
-                           (const char *) rc->prefix.data, rc->prefix.len,
-                           rd->cas, rd->ncas, ngx_http_appverify_now_ms())
-        != 0)
-    {
-        return NGX_ERROR;
-    }
-
-    return ngx_http_appverify_redis_round(r, ctx, rc, cas->argc, cas->argv,
-                                          cas->len);
-}
-
-
-static ngx_int_t
-ngx_http_appverify_fetched(ngx_http_request_t *r,
-    ngx_http_appverify_ctx_t *ctx, redisReply *reply)
-{
-    int                           foreign;
-    unsigned                      i;
-    redisReply                   *v;
-    ngx_http_appverify_rounds_t  *rd;
-
-    rd = ctx->rd;
-
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != rd->nmiss) {
-        return NGX_ERROR;
-    }
-
-    for (i = 0; i < rd->nmiss; i++) {
-        v = reply->element[i];
-
-        if (v->type != REDIS_REPLY_NIL && v->type != REDIS_REPLY_STRING) {
-            return NGX_ERROR;
-        }
-
-        if (av_redis_item_read(rd->miss[i],
-                               v->type == REDIS_REPLY_STRING
-                               ? (const unsigned char *) v->str : NULL,
-                               v->len, &foreign)
-            != 0)
-        {
-            return NGX_ERROR;
-        }
-
-        if (foreign) {
-            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                          "appverify: redis holds a value under \"%s\" "
-                          "that is not one of ours: read as absent",
-                          rd->miss[i]->key);
-        }
-
-        av_snap_fetched(&rd->snap, rd->miss[i]);
-    }
-
-    rd->nmiss = 0;
-
-    return NGX_OK;
+    return ngx_http_appverify_rounds(r, ctx, a);
 }
 
 
@@ -438,10 +254,10 @@ ngx_http_appverify_ran(ngx_http_request_t *r, ngx_http_appverify_ctx_t *ctx,
     rd = ctx->rd;
     zone = ctx->zone;
 
-    av_metrics_add(zone->store.metrics, &rd->snap.metrics);
+    av_metrics_add(zone->store.metrics, &rd->rounds.snap.metrics);
 
-    *a = rd->a;
-    ctx->next = rd->next;
+    *a = rd->rounds.a;
+    ctx->next = rd->rounds.next;
 
     if (a->have_rec && av_state_is_terminal((av_state_t) a->rec.state)) {
         cache = zone->store;
@@ -461,31 +277,6 @@ ngx_http_appverify_ran(ngx_http_request_t *r, ngx_http_appverify_ctx_t *ctx,
 }
 
 
-/* Why a reply is refused, for the log: Redis's own words for an error
- * (NOAUTH, a read-only replica, OOM), which tell the operator what to
- * fix; never a value, which could be anything. */
-
-static const char *
-ngx_http_appverify_unexpected(ngx_http_request_t *r, redisReply *reply,
-    const char *what)
-{
-    u_char  *p, *last;
-
-    p = ngx_pnalloc(r->pool, 160);
-    if (p == NULL) {
-        return "an unexpected reply";
-    }
-
-    last = (reply->type == REDIS_REPLY_ERROR)
-           ? ngx_snprintf(p, 159, "redis refused %s: %*s", what,
-                          ngx_min(reply->len, (size_t) 100), reply->str)
-           : ngx_snprintf(p, 159, "an unexpected reply to %s", what);
-    *last = '\0';
-
-    return (const char *) p;
-}
-
-
 static ngx_int_t
 ngx_http_appverify_unavailable(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx, av_answer_t *a, const char *why)
@@ -494,11 +285,6 @@ ngx_http_appverify_unavailable(ngx_http_request_t *r,
     ngx_http_appverify_zone_t    *zone;
 
     zone = ctx->zone;
-
-    /* the step as it started: its answer is this one */
-    if (ctx->rd) {
-        ctx->x = ctx->rd->x;
-    }
 
     ctx->next = AV_NEXT_SEND;
 
