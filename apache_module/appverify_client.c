@@ -32,6 +32,10 @@
 #define APPVERIFY_HANDLES_MAX  16
 
 
+static av_next_t appverify_answered(void *data, const av_store_t *s,
+    av_answer_t *a);
+
+
 /* the calls this child's threads wait on now (AppVerifyTelesignMaxCalls),
  * and when the cap was last said in the log */
 static apr_uint32_t         appverify_calls;
@@ -318,18 +322,28 @@ appverify_client_send(request_rec *r, const appverify_dir_conf_t *dc,
  */
 
 void
-appverify_ask(request_rec *r, const appverify_dir_conf_t *dc,
-    av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *fc,
-    const av_store_t *store, av_next_t next)
+appverify_ask(const appverify_dir_conf_t *dc, appverify_step_t *st,
+    av_answer_t *a, av_next_t next)
 {
-    int          status;
     char        *body;
     apr_size_t   len;
 
     while (next == AV_NEXT_ASK) {
-        status = appverify_client_send(r, dc, &x->req, &body, &len);
+        st->status = appverify_client_send(st->r, dc, &st->x->req, &body,
+                                           &len);
+        st->body = body;
+        st->body_len = len;
 
-        next = av_flow_answered(x, a, fc, store, status, body, len,
-                                appverify_now_ms());
+        next = appverify_run(st, appverify_answered, a);
     }
+}
+
+
+static av_next_t
+appverify_answered(void *data, const av_store_t *s, av_answer_t *a)
+{
+    appverify_step_t  *st = data;
+
+    return av_flow_answered(st->x, a, st->fc, s, st->status, st->body,
+                            st->body_len, appverify_now_ms());
 }

@@ -36,6 +36,14 @@ static int appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc,
     const av_flow_conf_t *fc);
 static int appverify_metrics(request_rec *r);
 static av_err_t appverify_params(request_rec *r, av_params_t *params);
+static av_next_t appverify_token_step(void *data, const av_store_t *s,
+    av_answer_t *a);
+static av_next_t appverify_callback_step(void *data, const av_store_t *s,
+    av_answer_t *a);
+static av_next_t appverify_call_step(void *data, const av_store_t *s,
+    av_answer_t *a);
+static av_next_t appverify_finalize_step(void *data, const av_store_t *s,
+    av_answer_t *a);
 
 
 typedef enum {
@@ -125,10 +133,11 @@ static int
 appverify_token(request_rec *r, const appverify_dir_conf_t *dc,
     const av_flow_conf_t *fc)
 {
-    av_err_t      rc;
-    av_params_t   params;
-    av_answer_t   a;
-    const char   *accept;
+    av_err_t           rc;
+    av_params_t        params;
+    av_answer_t        a;
+    const char        *accept;
+    appverify_step_t   st;
 
     /*
      * Not HEAD (httpd's M_GET with header_only): a token request starts a
@@ -143,15 +152,26 @@ appverify_token(request_rec *r, const appverify_dir_conf_t *dc,
     }
 
     rc = appverify_params(r, &params);
+
+    /* every run of the step names the same new verification */
+    if (rc == AV_OK && av_snap_draw_xid(&params) != 0) {
+        rc = AV_ERR_INTERNAL;
+    }
+
     if (rc != AV_OK) {
         return appverify_send_error(r, rc, NULL);
     }
 
     accept = apr_table_get(r->headers_in, "Accept");
 
-    av_flow_token(&a, fc, appverify_store(r), &params, r->useragent_ip,
-                  av_accept_json(accept, accept ? strlen(accept) : 0),
-                  appverify_now_ms());
+    memset(&st, 0, sizeof(st));
+    st.r = r;
+    st.fc = fc;
+    st.ep = AV_EP_TOKEN;
+    st.params = &params;
+    st.json = av_accept_json(accept, accept ? strlen(accept) : 0);
+
+    (void) appverify_run(&st, appverify_token_step, &a);
 
     return appverify_send_answer(r, dc, &a);
 }
@@ -168,11 +188,12 @@ static int
 appverify_callback(request_rec *r, const appverify_dir_conf_t *dc,
     const av_flow_conf_t *fc)
 {
-    char         *body;
-    av_err_t      rc;
-    apr_size_t    len;
-    const char   *auth, *xts;
-    av_answer_t   a;
+    char              *body;
+    av_err_t           rc;
+    apr_size_t         len;
+    const char        *auth, *xts;
+    av_answer_t        a;
+    appverify_step_t   st;
 
     if (r->method_number != M_POST) {
         ap_discard_request_body(r);
@@ -187,9 +208,19 @@ appverify_callback(request_rec *r, const appverify_dir_conf_t *dc,
     auth = apr_table_get(r->headers_in, "Authorization");
     xts = apr_table_get(r->headers_in, "X-TS-Authorization");
 
-    av_flow_callback(&a, fc, appverify_store(r), auth,
-                     auth ? strlen(auth) : 0, xts, xts ? strlen(xts) : 0,
-                     body, len, appverify_now_ms());
+    memset(&st, 0, sizeof(st));
+    st.r = r;
+    st.fc = fc;
+    st.ep = AV_EP_CALLBACK;
+    st.auth = auth;
+    st.auth_len = auth ? strlen(auth) : 0;
+    st.xts = xts;
+    st.xts_len = xts ? strlen(xts) : 0;
+    st.body = body;
+    st.body_len = len;
+    st.memo = apr_pcalloc(r->pool, sizeof(av_callback_memo_t));
+
+    (void) appverify_run(&st, appverify_callback_step, &a);
 
     /* the outcome, kept on the node that took it (AppVerifyRedis) */
     appverify_store_keep(r, &a);
@@ -243,7 +274,7 @@ appverify_call(request_rec *r, const appverify_dir_conf_t *dc,
     av_params_t        params;
     av_answer_t        a;
     av_exchange_t      x;
-    const av_store_t  *s;
+    appverify_step_t   st;
 
     if (r->method_number != M_POST) {
         ap_discard_request_body(r);
@@ -251,15 +282,26 @@ appverify_call(request_rec *r, const appverify_dir_conf_t *dc,
     }
 
     rc = appverify_params(r, &params);
+
+    /* every run of the step names the same new verification */
+    if (rc == AV_OK && av_snap_draw_xid(&params) != 0) {
+        rc = AV_ERR_INTERNAL;
+    }
+
     if (rc != AV_OK) {
         return appverify_send_error(r, rc, NULL);
     }
 
-    s = appverify_store(r);
+    memset(&x, 0, sizeof(x));
+    memset(&st, 0, sizeof(st));
+    st.r = r;
+    st.fc = fc;
+    st.ep = AV_EP_CALL;
+    st.x = &x;
+    st.params = &params;
 
-    next = av_flow_call(&x, &a, fc, s, &params, r->useragent_ip,
-                        appverify_now_ms());
-    appverify_ask(r, dc, &x, &a, fc, s, next);
+    next = appverify_run(&st, appverify_call_step, &a);
+    appverify_ask(dc, &st, &a, next);
 
     return appverify_send_answer(r, dc, &a);
 }
@@ -284,7 +326,7 @@ appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc,
     av_params_t        params;
     av_answer_t        a;
     av_exchange_t      x;
-    const av_store_t  *s;
+    appverify_step_t   st;
 
     if (r->method_number != M_POST) {
         ap_discard_request_body(r);
@@ -296,13 +338,21 @@ appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc,
         return appverify_send_error(r, rc, NULL);
     }
 
-    s = appverify_store(r);
     len = 0;
     cred = appverify_credential(r, dc, &len);
 
-    next = av_flow_finalize(&x, &a, fc, s, cred, len, &params,
-                            appverify_now_ms());
-    appverify_ask(r, dc, &x, &a, fc, s, next);
+    memset(&x, 0, sizeof(x));
+    memset(&st, 0, sizeof(st));
+    st.r = r;
+    st.fc = fc;
+    st.ep = AV_EP_FINALIZE;
+    st.x = &x;
+    st.params = &params;
+    st.cred = cred;
+    st.cred_len = len;
+
+    next = appverify_run(&st, appverify_finalize_step, &a);
+    appverify_ask(dc, &st, &a, next);
     appverify_store_keep(r, &a);
 
     return appverify_send_answer(r, dc, &a);
@@ -384,4 +434,52 @@ appverify_params(request_rec *r, av_params_t *params)
 
     return av_params_read(params, r->args, r->args ? strlen(r->args) : 0,
                           body, len, type, type ? strlen(type) : 0);
+}
+
+
+/* The flows' steps, as appverify_run runs them (perhaps more than once). */
+
+static av_next_t
+appverify_token_step(void *data, const av_store_t *s, av_answer_t *a)
+{
+    appverify_step_t  *st = data;
+
+    av_flow_token(a, st->fc, s, st->params, st->r->useragent_ip, st->json,
+                  appverify_now_ms());
+
+    return AV_NEXT_SEND;
+}
+
+
+static av_next_t
+appverify_callback_step(void *data, const av_store_t *s, av_answer_t *a)
+{
+    appverify_step_t  *st = data;
+
+    /* the signature checked and the body parsed once, however many runs */
+    av_flow_callback_memo(a, st->fc, s, st->memo, st->auth, st->auth_len,
+                          st->xts, st->xts_len, st->body, st->body_len,
+                          appverify_now_ms());
+
+    return AV_NEXT_SEND;
+}
+
+
+static av_next_t
+appverify_call_step(void *data, const av_store_t *s, av_answer_t *a)
+{
+    appverify_step_t  *st = data;
+
+    return av_flow_call(st->x, a, st->fc, s, st->params, st->r->useragent_ip,
+                        appverify_now_ms());
+}
+
+
+static av_next_t
+appverify_finalize_step(void *data, const av_store_t *s, av_answer_t *a)
+{
+    appverify_step_t  *st = data;
+
+    return av_flow_finalize(st->x, a, st->fc, s, st->cred, st->cred_len,
+                            st->params, appverify_now_ms());
 }

@@ -1,18 +1,16 @@
 /*
- * mod_appverify: the store the core's transactions (av_store.h) run on,
- * in a Redis that several httpd (and later nginx) nodes share, through
- * hiredis.
+ * mod_appverify: the flows' state in a Redis that several httpd and nginx
+ * nodes share, through hiredis.
  *
  *   AppVerifyRedis host:port [password_file=FILE] [db=N] [prefix=STR]
  *                  [timeout=TIME]
  *
- * What the keys and values look like, and the compare-and-set that
- * commits a transaction, are the core's (av_redis.h), so that every node
- * reads what every other wrote.  This file only moves them: begin makes
- * sure the thread has a connection, read is a GET that keeps the raw
- * value for the commit, commit runs the core's script with EVALSHA (EVAL
- * after NOSCRIPT) and reports a conflict when another node changed an
- * item in between; the core then runs the transaction again.
+ * A step of a flow runs in the core's rounds (av_rounds.h): what to fetch
+ * (one MGET of what the step lacks), the compare-and-set that commits it
+ * (EVAL after NOSCRIPT), what each reply means and when another node's
+ * change runs the step again are the core's, as for nginx, so that every
+ * node reads what every other wrote.  This file only sends each round on
+ * the thread's connection and hands the reply back.
  *
  * No lock is held around any of it: each worker thread has its own
  * connection, and Redis runs one script at a time.  So a Redis that
@@ -20,7 +18,7 @@
  * the timeout (every command's), and static files, or anything else the
  * server does, go on.  Any network error, timeout or unexpected reply is
  * AV_ERR_STORE_UNAVAILABLE (503 store_unavailable), never an empty store:
- * the connection is dropped and the next transaction connects again.
+ * the connection is dropped and the next step connects again.
  * One line per second and child at most says so in the error log, with
  * the host:port and hiredis's words; never the password.
  */
@@ -38,6 +36,7 @@
 #include "mod_appverify.h"
 #include "av_conf.h"
 #include "av_redis.h"
+#include "av_rounds.h"
 
 
 #define APPVERIFY_REDIS_TIMEOUT       1         /* seconds */
@@ -62,11 +61,11 @@ static appverify_redis_conf_t  *appverify_redis;
 /*
  * The thread's connection.  Worker threads live as long as their child
  * process, so the connection does too; a broken one is freed and made
- * again by the next transaction.
+ * again by the next step.
  */
 typedef struct {
     redisContext  *c;
-    int            fresh;               /* connected in this transaction */
+    int            fresh;               /* it worked in this step */
 } appverify_redis_conn_t;
 
 static __thread appverify_redis_conn_t  appverify_conn;
@@ -248,7 +247,7 @@ invalid:
  * request. */
 
 static void
-appverify_redis_log(request_rec *r, const char *what, const char *why)
+appverify_redis_log(request_rec *r, const char *why)
 {
     apr_uint32_t  now, last;
 
@@ -262,9 +261,8 @@ appverify_redis_log(request_rec *r, const char *what, const char *why)
     }
 
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                  "appverify: redis %s: %s: %s (store_unavailable; at most "
-                  "one such line a second)", appverify_redis->where, what,
-                  why);
+                  "appverify: redis %s: %s (store_unavailable; at most one "
+                  "such line a second)", appverify_redis->where, why);
 }
 
 
@@ -278,71 +276,42 @@ appverify_redis_drop(void)
 }
 
 
-/* a command's reply; NULL (logged, connection dropped) when none came */
+/* AUTH or SELECT: NULL when Redis said +OK, else why not */
 
-static redisReply *
-appverify_redis_call(request_rec *r, const char *what, int argc,
-    const char **argv, const size_t *len)
+static const char *
+appverify_redis_setup(request_rec *r, const char *what, const char *arg,
+    size_t len)
 {
+    char        *buf;
+    size_t       lens[2];
+    const char  *argv[2], *why;
     redisReply  *reply;
 
-    reply = redisCommandArgv(appverify_conn.c, argc, argv, len);
+    argv[0] = what;
+    lens[0] = strlen(what);
+    argv[1] = arg;
+    lens[1] = len;
 
-    if (reply == NULL) {
-        appverify_redis_log(r, what, appverify_conn.c->errstr[0]
-                                     ? appverify_conn.c->errstr
-                                     : "no reply");
-        appverify_redis_drop();
+    reply = redisCommandArgv(appverify_conn.c, 2, argv, lens);
+
+    buf = apr_palloc(r->pool, AV_ROUNDS_WHY_MAX);
+    why = av_rounds_ok(reply, what, buf, AV_ROUNDS_WHY_MAX);
+
+    if (reply) {
+        freeReplyObject(reply);
     }
 
-    return reply;
+    return why;
 }
 
 
-/* a reply that is not the one expected: logged, the connection dropped
- * (what comes next on it cannot be trusted to match) */
+/* The thread's connection, made: NULL, or why not (it is dropped). */
 
-static void
-appverify_redis_unexpected(request_rec *r, const char *what,
-    redisReply *reply)
-{
-    appverify_redis_log(r, what, reply->type == REDIS_REPLY_ERROR
-                                 ? apr_pstrmemdup(r->pool, reply->str,
-                                                  reply->len)
-                                 : "unexpected reply");
-    freeReplyObject(reply);
-    appverify_redis_drop();
-}
-
-
-static int
-appverify_redis_ok(request_rec *r, const char *what, int argc,
-    const char **argv, const size_t *len)
-{
-    redisReply  *reply;
-
-    reply = appverify_redis_call(r, what, argc, argv, len);
-    if (reply == NULL) {
-        return 0;
-    }
-
-    if (reply->type != REDIS_REPLY_STATUS) {
-        appverify_redis_unexpected(r, what, reply);
-        return 0;
-    }
-
-    freeReplyObject(reply);
-
-    return 1;
-}
-
-
-static av_err_t
+static const char *
 appverify_redis_connect(request_rec *r)
 {
     char            db[12];
-    const char     *argv[2];
-    size_t          len[2];
+    const char     *why;
     struct timeval  tv;
 
     tv.tv_sec = appverify_redis->timeout;
@@ -352,68 +321,40 @@ appverify_redis_connect(request_rec *r)
                                                appverify_redis->port, tv);
 
     if (appverify_conn.c == NULL || appverify_conn.c->err) {
-        appverify_redis_log(r, "connect", appverify_conn.c
-                                          ? appverify_conn.c->errstr
-                                          : "out of memory");
+        why = apr_pstrcat(r->pool, "connect: ", appverify_conn.c
+                                                ? appverify_conn.c->errstr
+                                                : "out of memory", NULL);
         appverify_redis_drop();
-        return AV_ERR_STORE_UNAVAILABLE;
+        return why;
     }
 
     /* every command after this one waits at most as long */
     if (redisSetTimeout(appverify_conn.c, tv) != REDIS_OK) {
-        appverify_redis_log(r, "connect", "cannot set the timeout");
         appverify_redis_drop();
-        return AV_ERR_STORE_UNAVAILABLE;
+        return "connect: cannot set the timeout";
     }
+
+    why = NULL;
 
     if (appverify_redis->password) {
-        argv[0] = "AUTH";
-        len[0] = 4;
-        argv[1] = appverify_redis->password;
-        len[1] = appverify_redis->password_len;
-
-        if (!appverify_redis_ok(r, "AUTH", 2, argv, len)) {
-            return AV_ERR_STORE_UNAVAILABLE;
-        }
+        why = appverify_redis_setup(r, "AUTH", appverify_redis->password,
+                                    appverify_redis->password_len);
     }
 
-    if (appverify_redis->db) {
-        argv[0] = "SELECT";
-        len[0] = 6;
-        argv[1] = db;
-        len[1] = (size_t) apr_snprintf(db, sizeof(db), "%d",
-                                       appverify_redis->db);
+    if (why == NULL && appverify_redis->db) {
+        why = appverify_redis_setup(r, "SELECT", db,
+                                    (size_t) apr_snprintf(db, sizeof(db), "%d",
+                                                          appverify_redis->db));
+    }
 
-        if (!appverify_redis_ok(r, "SELECT", 2, argv, len)) {
-            return AV_ERR_STORE_UNAVAILABLE;
-        }
+    if (why) {
+        appverify_redis_drop();
+        return why;
     }
 
     appverify_conn.fresh = 1;
 
-    return AV_OK;
-}
-
-
-/* --- the store the core's transactions run on (av_store.h) ------------ */
-
-static av_err_t
-appverify_redis_begin(void *data)
-{
-    appverify_conn.fresh = 0;
-
-    if (appverify_conn.c == NULL) {
-        return appverify_redis_connect(data);
-    }
-
-    return AV_OK;
-}
-
-
-static void
-appverify_redis_end(void *data)
-{
-    /* the connection stays for the thread's next transaction */
+    return NULL;
 }
 
 
@@ -428,163 +369,119 @@ appverify_redis_stale(int err, int sys)
 }
 
 
-static av_err_t
-appverify_redis_read(void *data, av_item_t *it)
+/* The round's reply; NULL, with the step failed, when none came. */
+
+static redisReply *
+appverify_redis_send(request_rec *r, av_rounds_t *rd)
 {
-    int           rc, err, sys, foreign;
-    char          key[AV_REDIS_KEY_MAX + 1];
-    size_t        len[2];
-    request_rec  *r = data;
-    const char   *argv[2];
-    redisReply   *reply;
-
-    len[1] = av_redis_key(key, sizeof(key), appverify_redis->prefix,
-                          appverify_redis->prefix_len, it);
-    if (len[1] == 0) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "appverify: no redis key for \"%s\"", it->key);
-        return AV_ERR_INTERNAL;
-    }
-
-    argv[0] = "GET";
-    len[0] = 3;
-    argv[1] = key;
+    int          err, sys;
+    const char  *why;
+    redisReply  *reply;
 
     if (appverify_conn.c == NULL) {
-        return AV_ERR_STORE_UNAVAILABLE;
+        why = appverify_redis_connect(r);
+        if (why) {
+            av_rounds_fail(rd, why);
+            return NULL;
+        }
     }
 
-    reply = redisCommandArgv(appverify_conn.c, 2, argv, len);
+    reply = redisCommandArgv(appverify_conn.c, (int) rd->argc, rd->argv,
+                             rd->len);
 
-    if (reply == NULL && !appverify_conn.fresh) {
+    /* only a read is sent again: a commit whose reply never came may have
+     * been applied (the client's retry finds out) */
+    if (reply == NULL && !appverify_conn.fresh && rd->read) {
         err = appverify_conn.c->err;
         sys = errno;
 
         if (appverify_redis_stale(err, sys)) {
             appverify_redis_drop();
 
-            if (appverify_redis_connect(r) != AV_OK) {
-                return AV_ERR_STORE_UNAVAILABLE;
+            why = appverify_redis_connect(r);
+            if (why) {
+                av_rounds_fail(rd, why);
+                return NULL;
             }
 
-            reply = redisCommandArgv(appverify_conn.c, 2, argv, len);
+            reply = redisCommandArgv(appverify_conn.c, (int) rd->argc,
+                                     rd->argv, rd->len);
         }
     }
 
     if (reply == NULL) {
-        appverify_redis_log(r, "GET", appverify_conn.c->errstr[0]
-                                      ? appverify_conn.c->errstr
-                                      : "no reply");
-        appverify_redis_drop();
-        return AV_ERR_STORE_UNAVAILABLE;
+        av_rounds_fail(rd, apr_psprintf(r->pool, "%.*s: %s",
+                                        (int) rd->len[0], rd->argv[0],
+                                        appverify_conn.c->errstr[0]
+                                        ? appverify_conn.c->errstr
+                                        : "no reply"));
+        return NULL;
     }
 
-    /* one round trip made it: the connection works for this transaction */
+    /* one round trip made it: the connection works for this step */
     appverify_conn.fresh = 1;
 
-    if (reply->type != REDIS_REPLY_NIL && reply->type != REDIS_REPLY_STRING) {
-        appverify_redis_unexpected(r, apr_pstrcat(r->pool, "GET ", key,
-                                                  NULL), reply);
-        return AV_ERR_STORE_UNAVAILABLE;
-    }
-
-    /* the core's rules for what Redis holds (av_redis_item_read), as
-     * nginx reads them */
-    rc = av_redis_item_read(it, reply->type == REDIS_REPLY_STRING
-                                ? (const unsigned char *) reply->str : NULL,
-                            reply->len, &foreign);
-
-    if (rc != 0) {
-        appverify_redis_unexpected(r, apr_pstrcat(r->pool, "GET ", key,
-                                                  NULL), reply);
-        return AV_ERR_STORE_UNAVAILABLE;
-    }
-
-    freeReplyObject(reply);
-
-    if (foreign) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      "appverify: redis %s: the value of %s is not one of "
-                      "ours: read as absent", appverify_redis->where, key);
-    }
-
-    return AV_OK;
+    return reply;
 }
 
 
-static av_err_t
-appverify_redis_commit(void *data, av_item_t *items, unsigned n,
-    int *conflict)
+/* --- a step of a flow, in the core's rounds (av_rounds.h) -------------- */
+
+/*
+ * Runs the step to its answer in *a, blocking on each round: what follows
+ * it, AV_NEXT_SEND when Redis could not answer (503 store_unavailable,
+ * counted for ep).  x is the step's exchange (NULL: none).
+ */
+
+av_next_t
+appverify_redis_run(request_rec *r, av_endpoint_t ep,
+    av_rounds_step_pt step, void *data, av_exchange_t *x, av_answer_t *a)
 {
-    int              script;
-    request_rec     *r = data;
-    redisReply      *reply;
-    av_redis_cas_t  *cas;
+    unsigned           i;
+    redisReply        *reply;
+    av_rounds_t       *rd;
+    av_rounds_rc_t     rc;
+    const av_store_t  *s;
 
-    if (appverify_conn.c == NULL) {
-        return AV_ERR_STORE_UNAVAILABLE;
-    }
+    s = appverify_store(r);
+    rd = apr_palloc(r->pool, sizeof(av_rounds_t));
 
-    cas = apr_palloc(r->pool, sizeof(av_redis_cas_t));
+    av_rounds_start(rd, s->ttl_ms, appverify_redis->prefix,
+                    appverify_redis->prefix_len, appverify_redis->sha1, x);
+    appverify_conn.fresh = 0;
 
-    for (script = 0; script < 2; script++) {
-        if (av_redis_cas_build(cas, appverify_redis->sha1, script,
-                               appverify_redis->prefix,
-                               appverify_redis->prefix_len, items, n,
-                               appverify_now_ms()) != 0)
-        {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                          "appverify: cannot build the redis commit");
-            return AV_ERR_INTERNAL;
-        }
-
-        /* a commit whose reply never came may have been applied or not;
-         * the client's retry finds out */
-        reply = appverify_redis_call(r, "commit", (int) cas->argc,
-                                     cas->argv, cas->len);
+    while ((rc = av_rounds_go(rd, step, data, appverify_now_ms()))
+           == AV_ROUNDS_SEND)
+    {
+        reply = appverify_redis_send(r, rd);
         if (reply == NULL) {
-            return AV_ERR_STORE_UNAVAILABLE;
-        }
-
-        /* a Redis that restarted, or flushed its scripts, has not the
-         * script yet: EVAL gives it the text (and caches it) */
-        if (script == 0 && reply->type == REDIS_REPLY_ERROR
-            && strncmp(reply->str, "NOSCRIPT", 8) == 0)
-        {
-            freeReplyObject(reply);
             continue;
         }
 
-        break;
+        av_rounds_reply(rd, reply);
+        freeReplyObject(reply);
+
+        for (i = 0; i < rd->nforeign; i++) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          "appverify: redis %s: the value of %s is not one "
+                          "of ours: read as absent", appverify_redis->where,
+                          rd->foreign[i]);
+        }
     }
 
-    if (reply->type != REDIS_REPLY_INTEGER
-        || (reply->integer != AV_REDIS_CAS_OK
-            && reply->integer != AV_REDIS_CAS_CONFLICT))
-    {
-        appverify_redis_unexpected(r, "commit", reply);
-        return AV_ERR_STORE_UNAVAILABLE;
+    if (rc == AV_ROUNDS_DONE) {
+        av_metrics_add(s->metrics, &rd->snap.metrics);
+        *a = rd->a;
+        return rd->next;
     }
 
-    *conflict = reply->integer == AV_REDIS_CAS_CONFLICT;
-    freeReplyObject(reply);
+    /* what comes next on the connection cannot be trusted to match */
+    appverify_redis_drop();
+    appverify_redis_log(r, rd->why);
 
-    if (*conflict) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                      "appverify: redis commit found an item changed by "
-                      "another node meanwhile: the core runs it again");
-    }
+    av_answer_init(a);
+    av_answer_error(a, AV_ERR_STORE_UNAVAILABLE, NULL);
+    av_metrics_request(s->metrics, ep, AV_ERR_STORE_UNAVAILABLE);
 
-    return AV_OK;
-}
-
-
-void
-appverify_redis_store(request_rec *r, av_store_t *s)
-{
-    s->data = r;
-    s->begin = appverify_redis_begin;
-    s->read = appverify_redis_read;
-    s->commit = appverify_redis_commit;
-    s->end = appverify_redis_end;
+    return AV_NEXT_SEND;
 }

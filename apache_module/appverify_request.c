@@ -192,6 +192,16 @@ appverify_cached(request_rec *r, const av_flow_conf_t *fc, av_use_t use,
 }
 
 
+static av_next_t
+appverify_status_step(void *data, const av_store_t *s, av_answer_t *a)
+{
+    appverify_step_t  *st = data;
+
+    return av_flow_status(st->x, a, st->fc, s, st->use, st->cred,
+                          st->cred_len, appverify_now_ms());
+}
+
+
 void
 appverify_flow_status(request_rec *r, const appverify_dir_conf_t *dc,
     const av_flow_conf_t *fc, av_use_t use, const char *cred, size_t len,
@@ -199,16 +209,25 @@ appverify_flow_status(request_rec *r, const appverify_dir_conf_t *dc,
 {
     av_next_t          next;
     av_answer_t       *stale;
-    const av_store_t  *s;
+    appverify_step_t   st;
+
+    memset(x, 0, sizeof(av_exchange_t));
 
     if (appverify_cached(r, fc, use, cred, len, x, a, &stale)) {
         return;
     }
 
-    s = appverify_store(r);
+    memset(&st, 0, sizeof(st));
+    st.r = r;
+    st.fc = fc;
+    st.ep = (use == AV_USE_GATE) ? AV_EP_GATE : AV_EP_STATUS;
+    st.x = x;
+    st.use = use;
+    st.cred = cred;
+    st.cred_len = len;
 
-    next = av_flow_status(x, a, fc, s, use, cred, len, appverify_now_ms());
-    appverify_ask(r, dc, x, a, fc, s, next);
+    next = appverify_run(&st, appverify_status_step, a);
+    appverify_ask(dc, &st, a, next);
 
     if (a->err == AV_ERR_STORE_UNAVAILABLE && stale != NULL) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,

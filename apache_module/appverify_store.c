@@ -686,8 +686,7 @@ appverify_socache_store(request_rec *r, av_store_t *s)
 
 /*
  * The store for r's transactions: its server's record ttl, its pool and
- * log; the Redis one when AppVerifyRedis is set.  One per request, kept
- * with the request's state.
+ * log, its counters.  One per request, kept with the request's state.
  */
 
 const av_store_t *
@@ -701,8 +700,10 @@ appverify_store(request_rec *r)
         rq->store.ttl_ms = appverify_store_ttl_ms(r);
         rq->store.metrics = appverify_metrics;
 
+        /* with Redis, the steps run on snapshots (appverify_run): the
+         * store is only their ttl and counters */
         if (appverify_redis_enabled()) {
-            appverify_redis_store(r, &rq->store);
+            rq->store.data = r;
 
         } else {
             appverify_socache_store(r, &rq->store);
@@ -710,6 +711,22 @@ appverify_store(request_rec *r)
     }
 
     return &rq->store;
+}
+
+
+/*
+ * Runs a step of a flow on r's store: at once on the socache; with
+ * AppVerifyRedis in the core's rounds, which may run it more than once.
+ */
+
+av_next_t
+appverify_run(appverify_step_t *st, av_rounds_step_pt step, av_answer_t *a)
+{
+    if (appverify_redis_enabled()) {
+        return appverify_redis_run(st->r, st->ep, step, st, st->x, a);
+    }
+
+    return step(st, appverify_store(st->r), a);
 }
 
 

@@ -10,7 +10,7 @@
  *   mod_appverify.c       directives, configuration, hooks
  *   appverify_store.c     the core's store (av_store.h) on mod_socache;
  *                         with AppVerifyRedis, the node's copy in front
- *   appverify_redis.c     the core's store on a shared Redis (hiredis)
+ *   appverify_redis.c     a shared Redis (hiredis): the core's rounds
  *   appverify_request.c   reading requests, writing answers, credentials
  *   appverify_handlers.c  token, callback, status, call, finalize
  *   appverify_authz.c     "Require appverify-verified" and its JSON denial
@@ -34,6 +34,7 @@
 #include "av_flow.h"
 #include "av_store.h"
 #include "av_api.h"
+#include "av_rounds.h"
 
 #define APPVERIFY_UNSET  (-1)
 
@@ -95,6 +96,28 @@ typedef struct {
     av_store_t   cache;              /* appverify_store_cache(r) */
 } appverify_req_t;
 
+/* what a step of a flow reads (appverify_run), each flow its own: it may
+ * run more than once (av_rounds.h) */
+typedef struct {
+    request_rec           *r;
+    const av_flow_conf_t  *fc;
+    av_endpoint_t          ep;               /* for the counters */
+    av_exchange_t         *x;                /* NULL: the flow has none */
+    const av_params_t     *params;           /* token, call, finalize */
+    int                    json;             /* token */
+    av_use_t               use;              /* status, gate */
+    const char            *cred;             /* status, gate, finalize */
+    size_t                 cred_len;
+    const char            *auth;             /* callback: its headers */
+    size_t                 auth_len;
+    const char            *xts;
+    size_t                 xts_len;
+    av_callback_memo_t    *memo;
+    const char            *body;             /* callback; Telesign's answer */
+    size_t                 body_len;
+    int                    status;           /* Telesign's answer */
+} appverify_step_t;
+
 extern module AP_MODULE_DECLARE_DATA appverify_module;
 
 /* per-module LogLevel (LogLevel appverify:debug); mod_appverify.c gets it
@@ -119,13 +142,16 @@ int          appverify_store_pre_config(apr_pool_t *pconf);
 const av_store_t *appverify_store(request_rec *r);
 const av_store_t *appverify_store_cache(request_rec *r);
 void         appverify_store_keep(request_rec *r, const av_answer_t *a);
+av_next_t    appverify_run(appverify_step_t *st, av_rounds_step_pt step,
+    av_answer_t *a);
 
 /* appverify_redis.c */
 void         appverify_redis_pre_config(void);
 int          appverify_redis_enabled(void);
 const char  *appverify_redis_set(cmd_parms *cmd, int argc,
     char *const argv[]);
-void         appverify_redis_store(request_rec *r, av_store_t *s);
+av_next_t    appverify_redis_run(request_rec *r, av_endpoint_t ep,
+    av_rounds_step_pt step, void *data, av_exchange_t *x, av_answer_t *a);
 
 /* appverify_request.c */
 int          appverify_send(request_rec *r, int status, const char *type,
@@ -156,9 +182,8 @@ int          appverify_handler(request_rec *r);
 void         appverify_authz_register(apr_pool_t *p);
 
 /* appverify_client.c */
-void         appverify_ask(request_rec *r, const appverify_dir_conf_t *dc,
-    av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *fc,
-    const av_store_t *store, av_next_t next);
+void         appverify_ask(const appverify_dir_conf_t *dc,
+    appverify_step_t *st, av_answer_t *a, av_next_t next);
 void         appverify_client_child_init(apr_pool_t *p, server_rec *s);
 
 #endif /* MOD_APPVERIFY_H */
