@@ -164,10 +164,7 @@ appverify_token(request_rec *r, const appverify_dir_conf_t *dc,
 
     accept = apr_table_get(r->headers_in, "Accept");
 
-    memset(&st, 0, sizeof(st));
-    st.r = r;
-    st.fc = fc;
-    st.ep = AV_EP_TOKEN;
+    appverify_step_init(&st, r, fc, AV_EP_TOKEN, NULL);
     st.params = &params;
     st.json = av_accept_json(accept, accept ? strlen(accept) : 0);
 
@@ -208,10 +205,7 @@ appverify_callback(request_rec *r, const appverify_dir_conf_t *dc,
     auth = apr_table_get(r->headers_in, "Authorization");
     xts = apr_table_get(r->headers_in, "X-TS-Authorization");
 
-    memset(&st, 0, sizeof(st));
-    st.r = r;
-    st.fc = fc;
-    st.ep = AV_EP_CALLBACK;
+    appverify_step_init(&st, r, fc, AV_EP_CALLBACK, NULL);
     st.auth = auth;
     st.auth_len = auth ? strlen(auth) : 0;
     st.xts = xts;
@@ -292,12 +286,7 @@ appverify_call(request_rec *r, const appverify_dir_conf_t *dc,
         return appverify_send_error(r, rc, NULL);
     }
 
-    memset(&x, 0, sizeof(x));
-    memset(&st, 0, sizeof(st));
-    st.r = r;
-    st.fc = fc;
-    st.ep = AV_EP_CALL;
-    st.x = &x;
+    appverify_step_init(&st, r, fc, AV_EP_CALL, &x);
     st.params = &params;
 
     next = appverify_run(&st, appverify_call_step, &a);
@@ -341,12 +330,7 @@ appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc,
     len = 0;
     cred = appverify_credential(r, dc, &len);
 
-    memset(&x, 0, sizeof(x));
-    memset(&st, 0, sizeof(st));
-    st.r = r;
-    st.fc = fc;
-    st.ep = AV_EP_FINALIZE;
-    st.x = &x;
+    appverify_step_init(&st, r, fc, AV_EP_FINALIZE, &x);
     st.params = &params;
     st.cred = cred;
     st.cred_len = len;

@@ -211,17 +211,12 @@ appverify_flow_status(request_rec *r, const appverify_dir_conf_t *dc,
     av_answer_t       *stale;
     appverify_step_t   st;
 
-    memset(x, 0, sizeof(av_exchange_t));
-
     if (appverify_cached(r, fc, use, cred, len, x, a, &stale)) {
         return;
     }
 
-    memset(&st, 0, sizeof(st));
-    st.r = r;
-    st.fc = fc;
-    st.ep = (use == AV_USE_GATE) ? AV_EP_GATE : AV_EP_STATUS;
-    st.x = x;
+    appverify_step_init(&st, r, fc,
+                        use == AV_USE_GATE ? AV_EP_GATE : AV_EP_STATUS, x);
     st.use = use;
     st.cred = cred;
     st.cred_len = len;

@@ -714,6 +714,26 @@ appverify_store(request_rec *r)
 }
 
 
+/* What a step of a flow reads, for appverify_run: who asks, for which
+ * endpoint's counters; x (NULL: the flow has none) zeroed, for the core's
+ * flows to fill in.  The flow's own fields are the caller's to set. */
+
+void
+appverify_step_init(appverify_step_t *st, request_rec *r,
+    const av_flow_conf_t *fc, av_endpoint_t ep, av_exchange_t *x)
+{
+    memset(st, 0, sizeof(*st));
+    st->r = r;
+    st->fc = fc;
+    st->ep = ep;
+    st->x = x;
+
+    if (x != NULL) {
+        memset(x, 0, sizeof(*x));
+    }
+}
+
+
 /*
  * Runs a step of a flow on r's store: at once on the socache; with
  * AppVerifyRedis in the core's rounds, which may run it more than once.

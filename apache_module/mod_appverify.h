@@ -142,6 +142,8 @@ int          appverify_store_pre_config(apr_pool_t *pconf);
 const av_store_t *appverify_store(request_rec *r);
 const av_store_t *appverify_store_cache(request_rec *r);
 void         appverify_store_keep(request_rec *r, const av_answer_t *a);
+void         appverify_step_init(appverify_step_t *st, request_rec *r,
+    const av_flow_conf_t *fc, av_endpoint_t ep, av_exchange_t *x);
 av_next_t    appverify_run(appverify_step_t *st, av_rounds_step_pt step,
     av_answer_t *a);
 

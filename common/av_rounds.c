@@ -53,25 +53,16 @@ void
 av_rounds_start(av_rounds_t *rd, int64_t ttl_ms, const char *prefix,
     size_t prefix_len, const char *sha1, av_exchange_t *x)
 {
+    /* all 0: nothing sent, nothing failed, the first round, EVALSHA */
+    memset(rd, 0, sizeof(*rd));
     av_snap_init(&rd->snap, ttl_ms);
 
     rd->next = AV_NEXT_SEND;
-    rd->argc = 0;
-    rd->argv = NULL;
-    rd->len = NULL;
-    rd->read = 0;
-    rd->nforeign = 0;
-    rd->why = NULL;
-    rd->conflicts = 0;
     rd->state = AV_ROUNDS_RUN;
-    rd->rounds = 0;
-    rd->script = 0;
     rd->prefix = prefix;
     rd->prefix_len = prefix_len;
     rd->sha1 = sha1;
     rd->x = x;
-    rd->nmiss = 0;
-    rd->ncas = 0;
 
     if (x != NULL) {
         rd->x0 = *x;

@@ -218,18 +218,24 @@ commit_round(av_rounds_t *rd, step_t *st)
 }
 
 
+/* ... and Redis's reply to the commit */
+
+static void
+committed(av_rounds_t *rd, step_t *st, av_exchange_t *x, redisReply r)
+{
+    start(rd, x);
+    commit_round(rd, st);
+    av_rounds_reply(rd, &r);
+}
+
+
 static void
 test_commit_ok(void)
 {
     step_t        st = { { "x:a", NULL }, 1, 0, NULL };
-    redisReply    r;
     av_rounds_t   rd;
 
-    start(&rd, NULL);
-    commit_round(&rd, &st);
-
-    r = integer(AV_REDIS_CAS_OK);
-    av_rounds_reply(&rd, &r);
+    committed(&rd, &st, NULL, integer(AV_REDIS_CAS_OK));
 
     CHECK_EQ_INT(av_rounds_go(&rd, step, &st, NOW), AV_ROUNDS_DONE);
     CHECK_EQ_INT(runs, 2);
@@ -328,14 +334,11 @@ static void
 test_noscript_eval(void)
 {
     step_t        st = { { "x:a", NULL }, 1, 0, NULL };
-    redisReply    r;
+    redisReply    r, noscript;
     av_rounds_t   rd;
 
-    start(&rd, NULL);
-    commit_round(&rd, &st);
-
-    r = error("NOSCRIPT No matching script. Please use EVAL.");
-    av_rounds_reply(&rd, &r);
+    noscript = error("NOSCRIPT No matching script. Please use EVAL.");
+    committed(&rd, &st, NULL, noscript);
 
     CHECK_EQ_INT(av_rounds_go(&rd, step, &st, NOW), AV_ROUNDS_SEND);
     CHECK_EQ_MEM(rd.argv[0], rd.len[0], "EVAL");
@@ -350,12 +353,9 @@ test_noscript_eval(void)
     CHECK_EQ_INT(runs, 2);
 
     /* NOSCRIPT to EVAL itself is no reason to go round again */
-    start(&rd, NULL);
-    commit_round(&rd, &st);
-    r = error("NOSCRIPT No matching script. Please use EVAL.");
-    av_rounds_reply(&rd, &r);
+    committed(&rd, &st, NULL, noscript);
     CHECK_EQ_INT(av_rounds_go(&rd, step, &st, NOW), AV_ROUNDS_SEND);
-    av_rounds_reply(&rd, &r);
+    av_rounds_reply(&rd, &noscript);
     CHECK_EQ_INT(av_rounds_go(&rd, step, &st, NOW), AV_ROUNDS_FAIL);
     CHECK_EQ_STR(rd.why, "redis refused the commit: NOSCRIPT No matching "
                          "script. Please use EVAL.");
@@ -376,10 +376,7 @@ test_error_words(void)
     memset(&x, 0, sizeof(x));
     st.x = &x;
 
-    start(&rd, &x);
-    commit_round(&rd, &st);
-    r = error("NOAUTH Authentication required.");
-    av_rounds_reply(&rd, &r);
+    committed(&rd, &st, &x, error("NOAUTH Authentication required."));
     CHECK_EQ_INT(av_rounds_go(&rd, step, &st, NOW), AV_ROUNDS_FAIL);
     CHECK_EQ_STR(rd.why, "redis refused the commit: NOAUTH Authentication "
                          "required.");
@@ -414,16 +411,14 @@ expect_refused(redisReply *r, int at_commit, const char *why)
     step_t        st = { { "x:a", NULL }, 1, 0, NULL };
     av_rounds_t   rd;
 
-    start(&rd, NULL);
-
     if (at_commit) {
-        commit_round(&rd, &st);
+        committed(&rd, &st, NULL, *r);
 
     } else {
+        start(&rd, NULL);
         CHECK_EQ_INT(av_rounds_go(&rd, step, &st, NOW), AV_ROUNDS_SEND);
+        av_rounds_reply(&rd, r);
     }
-
-    av_rounds_reply(&rd, r);
     CHECK_EQ_INT(av_rounds_go(&rd, step, &st, NOW), AV_ROUNDS_FAIL);
     CHECK_EQ_STR(rd.why, why);
 }
