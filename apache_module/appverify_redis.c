@@ -470,6 +470,12 @@ appverify_redis_run(request_rec *r, av_endpoint_t ep,
     }
 
     if (rc == AV_ROUNDS_DONE) {
+        if (rd->conflicts) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                          "appverify: redis: the step ran again for %u "
+                          "changes of other nodes", rd->conflicts);
+        }
+
         av_metrics_add(s->metrics, &rd->snap.metrics);
         *a = rd->a;
         return rd->next;

@@ -254,6 +254,11 @@ ngx_http_appverify_ran(ngx_http_request_t *r, ngx_http_appverify_ctx_t *ctx,
     rd = ctx->rd;
     zone = ctx->zone;
 
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "appverify: redis rounds done, the step ran again for "
+                   "%ui changes of other nodes",
+                   (ngx_uint_t) rd->rounds.conflicts);
+
     av_metrics_add(zone->store.metrics, &rd->rounds.snap.metrics);
 
     *a = rd->rounds.a;
