@@ -32,10 +32,6 @@
 #define APPVERIFY_HANDLES_MAX  16
 
 
-static av_next_t appverify_answered(void *data, const av_store_t *s,
-    av_answer_t *a);
-
-
 /* the calls this child's threads wait on now (AppVerifyTelesignMaxCalls),
  * and when the cap was last said in the log */
 static apr_uint32_t         appverify_calls;
@@ -331,19 +327,10 @@ appverify_ask(const appverify_dir_conf_t *dc, appverify_step_t *st,
     while (next == AV_NEXT_ASK) {
         st->status = appverify_client_send(st->r, dc, &st->x->req, &body,
                                            &len);
+        st->step = APPVERIFY_STEP_ANSWERED;
         st->body = body;
         st->body_len = len;
 
-        next = appverify_run(st, appverify_answered, a);
+        next = appverify_run(st, a);
     }
-}
-
-
-static av_next_t
-appverify_answered(void *data, const av_store_t *s, av_answer_t *a)
-{
-    appverify_step_t  *st = data;
-
-    return av_flow_answered(st->x, a, st->fc, s, st->status, st->body,
-                            st->body_len, appverify_now_ms());
 }

@@ -36,14 +36,6 @@ static int appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc,
     const av_flow_conf_t *fc);
 static int appverify_metrics(request_rec *r);
 static av_err_t appverify_params(request_rec *r, av_params_t *params);
-static av_next_t appverify_token_step(void *data, const av_store_t *s,
-    av_answer_t *a);
-static av_next_t appverify_callback_step(void *data, const av_store_t *s,
-    av_answer_t *a);
-static av_next_t appverify_call_step(void *data, const av_store_t *s,
-    av_answer_t *a);
-static av_next_t appverify_finalize_step(void *data, const av_store_t *s,
-    av_answer_t *a);
 
 
 typedef enum {
@@ -164,11 +156,12 @@ appverify_token(request_rec *r, const appverify_dir_conf_t *dc,
 
     accept = apr_table_get(r->headers_in, "Accept");
 
-    appverify_step_init(&st, r, fc, AV_EP_TOKEN, NULL);
+    appverify_step_init(&st, APPVERIFY_STEP_TOKEN, r, fc, AV_EP_TOKEN,
+                        NULL);
     st.params = &params;
     st.json = av_accept_json(accept, accept ? strlen(accept) : 0);
 
-    (void) appverify_run(&st, appverify_token_step, &a);
+    (void) appverify_run(&st, &a);
 
     return appverify_send_answer(r, dc, &a);
 }
@@ -205,7 +198,8 @@ appverify_callback(request_rec *r, const appverify_dir_conf_t *dc,
     auth = apr_table_get(r->headers_in, "Authorization");
     xts = apr_table_get(r->headers_in, "X-TS-Authorization");
 
-    appverify_step_init(&st, r, fc, AV_EP_CALLBACK, NULL);
+    appverify_step_init(&st, APPVERIFY_STEP_CALLBACK, r, fc, AV_EP_CALLBACK,
+                        NULL);
     st.auth = auth;
     st.auth_len = auth ? strlen(auth) : 0;
     st.xts = xts;
@@ -214,7 +208,7 @@ appverify_callback(request_rec *r, const appverify_dir_conf_t *dc,
     st.body_len = len;
     st.memo = apr_pcalloc(r->pool, sizeof(av_callback_memo_t));
 
-    (void) appverify_run(&st, appverify_callback_step, &a);
+    (void) appverify_run(&st, &a);
 
     /* the outcome, kept on the node that took it (AppVerifyRedis) */
     appverify_store_keep(r, &a);
@@ -286,10 +280,11 @@ appverify_call(request_rec *r, const appverify_dir_conf_t *dc,
         return appverify_send_error(r, rc, NULL);
     }
 
-    appverify_step_init(&st, r, fc, AV_EP_CALL, &x);
+    appverify_step_init(&st, APPVERIFY_STEP_CALL, r, fc, AV_EP_CALL,
+                        &x);
     st.params = &params;
 
-    next = appverify_run(&st, appverify_call_step, &a);
+    next = appverify_run(&st, &a);
     appverify_ask(dc, &st, &a, next);
 
     return appverify_send_answer(r, dc, &a);
@@ -330,12 +325,13 @@ appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc,
     len = 0;
     cred = appverify_credential(r, dc, &len);
 
-    appverify_step_init(&st, r, fc, AV_EP_FINALIZE, &x);
+    appverify_step_init(&st, APPVERIFY_STEP_FINALIZE, r, fc, AV_EP_FINALIZE,
+                        &x);
     st.params = &params;
     st.cred = cred;
     st.cred_len = len;
 
-    next = appverify_run(&st, appverify_finalize_step, &a);
+    next = appverify_run(&st, &a);
     appverify_ask(dc, &st, &a, next);
     appverify_store_keep(r, &a);
 
@@ -418,52 +414,4 @@ appverify_params(request_rec *r, av_params_t *params)
 
     return av_params_read(params, r->args, r->args ? strlen(r->args) : 0,
                           body, len, type, type ? strlen(type) : 0);
-}
-
-
-/* The flows' steps, as appverify_run runs them (perhaps more than once). */
-
-static av_next_t
-appverify_token_step(void *data, const av_store_t *s, av_answer_t *a)
-{
-    appverify_step_t  *st = data;
-
-    av_flow_token(a, st->fc, s, st->params, st->r->useragent_ip, st->json,
-                  appverify_now_ms());
-
-    return AV_NEXT_SEND;
-}
-
-
-static av_next_t
-appverify_callback_step(void *data, const av_store_t *s, av_answer_t *a)
-{
-    appverify_step_t  *st = data;
-
-    /* the signature checked and the body parsed once, however many runs */
-    av_flow_callback_memo(a, st->fc, s, st->memo, st->auth, st->auth_len,
-                          st->xts, st->xts_len, st->body, st->body_len,
-                          appverify_now_ms());
-
-    return AV_NEXT_SEND;
-}
-
-
-static av_next_t
-appverify_call_step(void *data, const av_store_t *s, av_answer_t *a)
-{
-    appverify_step_t  *st = data;
-
-    return av_flow_call(st->x, a, st->fc, s, st->params, st->r->useragent_ip,
-                        appverify_now_ms());
-}
-
-
-static av_next_t
-appverify_finalize_step(void *data, const av_store_t *s, av_answer_t *a)
-{
-    appverify_step_t  *st = data;
-
-    return av_flow_finalize(st->x, a, st->fc, s, st->cred, st->cred_len,
-                            st->params, appverify_now_ms());
 }

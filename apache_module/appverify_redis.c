@@ -310,6 +310,7 @@ appverify_redis_setup(request_rec *r, const char *what, const char *arg,
 static const char *
 appverify_redis_connect(request_rec *r)
 {
+    int             n;
     char            db[12];
     const char     *why;
     struct timeval  tv;
@@ -342,9 +343,8 @@ appverify_redis_connect(request_rec *r)
     }
 
     if (why == NULL && appverify_redis->db) {
-        why = appverify_redis_setup(r, "SELECT", db,
-                                    (size_t) apr_snprintf(db, sizeof(db), "%d",
-                                                          appverify_redis->db));
+        n = apr_snprintf(db, sizeof(db), "%d", appverify_redis->db);
+        why = appverify_redis_setup(r, "SELECT", db, (size_t) n);
     }
 
     if (why) {

@@ -129,6 +129,89 @@ appverify_flow_conf(const appverify_dir_conf_t *dc,
 }
 
 
+/* What a step reads, for appverify_run: who asks, for which endpoint's
+ * counters; x (NULL: the flow has none) zeroed, for the core's flows to
+ * fill in.  The flow's own fields are the caller's to set. */
+
+void
+appverify_step_init(appverify_step_t *st, appverify_step_e step,
+    request_rec *r, const av_flow_conf_t *fc, av_endpoint_t ep,
+    av_exchange_t *x)
+{
+    memset(st, 0, sizeof(*st));
+    st->step = step;
+    st->r = r;
+    st->fc = fc;
+    st->ep = ep;
+    st->x = x;
+
+    if (x != NULL) {
+        memset(x, 0, sizeof(*x));
+    }
+}
+
+
+/* The step's one call of the core, on s. */
+
+static av_next_t
+appverify_step(void *data, const av_store_t *s, av_answer_t *a)
+{
+    int64_t            now;
+    appverify_step_t  *st = data;
+
+    now = appverify_now_ms();
+
+    switch (st->step) {
+
+    case APPVERIFY_STEP_TOKEN:
+        av_flow_token(a, st->fc, s, st->params, st->r->useragent_ip,
+                      st->json, now);
+        return AV_NEXT_SEND;
+
+    case APPVERIFY_STEP_CALLBACK:
+        /* the signature checked and the body parsed once, however many
+         * runs */
+        av_flow_callback_memo(a, st->fc, s, st->memo, st->auth,
+                              st->auth_len, st->xts, st->xts_len, st->body,
+                              st->body_len, now);
+        return AV_NEXT_SEND;
+
+    case APPVERIFY_STEP_STATUS:
+        return av_flow_status(st->x, a, st->fc, s, st->use, st->cred,
+                              st->cred_len, now);
+
+    case APPVERIFY_STEP_CALL:
+        return av_flow_call(st->x, a, st->fc, s, st->params,
+                            st->r->useragent_ip, now);
+
+    case APPVERIFY_STEP_FINALIZE:
+        return av_flow_finalize(st->x, a, st->fc, s, st->cred, st->cred_len,
+                                st->params, now);
+
+    default: /* APPVERIFY_STEP_ANSWERED */
+        return av_flow_answered(st->x, a, st->fc, s, st->status, st->body,
+                                st->body_len, now);
+    }
+}
+
+
+/*
+ * Runs a step on r's store: at once on the socache; with AppVerifyRedis
+ * in the core's rounds, which may run it more than once.
+ */
+
+av_next_t
+appverify_run(appverify_step_t *st, av_answer_t *a)
+{
+    if (appverify_redis_enabled()) {
+        return appverify_redis_run(st->r, st->ep, appverify_step, st, st->x,
+                                   a);
+    }
+
+    return appverify_step(st, appverify_store(st->r), a);
+}
+
+
 /*
  * The gate and the status endpoint: av_flow_status, Get Status included.
  * With AppVerifyRedis, this node's copy is asked first: a terminal record
@@ -192,16 +275,6 @@ appverify_cached(request_rec *r, const av_flow_conf_t *fc, av_use_t use,
 }
 
 
-static av_next_t
-appverify_status_step(void *data, const av_store_t *s, av_answer_t *a)
-{
-    appverify_step_t  *st = data;
-
-    return av_flow_status(st->x, a, st->fc, s, st->use, st->cred,
-                          st->cred_len, appverify_now_ms());
-}
-
-
 void
 appverify_flow_status(request_rec *r, const appverify_dir_conf_t *dc,
     const av_flow_conf_t *fc, av_use_t use, const char *cred, size_t len,
@@ -215,13 +288,13 @@ appverify_flow_status(request_rec *r, const appverify_dir_conf_t *dc,
         return;
     }
 
-    appverify_step_init(&st, r, fc,
+    appverify_step_init(&st, APPVERIFY_STEP_STATUS, r, fc,
                         use == AV_USE_GATE ? AV_EP_GATE : AV_EP_STATUS, x);
     st.use = use;
     st.cred = cred;
     st.cred_len = len;
 
-    next = appverify_run(&st, appverify_status_step, a);
+    next = appverify_run(&st, a);
     appverify_ask(dc, &st, a, next);
 
     if (a->err == AV_ERR_STORE_UNAVAILABLE && stale != NULL) {

@@ -714,42 +714,6 @@ appverify_store(request_rec *r)
 }
 
 
-/* What a step of a flow reads, for appverify_run: who asks, for which
- * endpoint's counters; x (NULL: the flow has none) zeroed, for the core's
- * flows to fill in.  The flow's own fields are the caller's to set. */
-
-void
-appverify_step_init(appverify_step_t *st, request_rec *r,
-    const av_flow_conf_t *fc, av_endpoint_t ep, av_exchange_t *x)
-{
-    memset(st, 0, sizeof(*st));
-    st->r = r;
-    st->fc = fc;
-    st->ep = ep;
-    st->x = x;
-
-    if (x != NULL) {
-        memset(x, 0, sizeof(*x));
-    }
-}
-
-
-/*
- * Runs a step of a flow on r's store: at once on the socache; with
- * AppVerifyRedis in the core's rounds, which may run it more than once.
- */
-
-av_next_t
-appverify_run(appverify_step_t *st, av_rounds_step_pt step, av_answer_t *a)
-{
-    if (appverify_redis_enabled()) {
-        return appverify_redis_run(st->r, st->ep, step, st, st->x, a);
-    }
-
-    return step(st, appverify_store(st->r), a);
-}
-
-
 /*
  * With AppVerifyRedis: the socache as this node's copy in front of it,
  * NULL when there is none (or no Redis behind).  It counts nothing: what

@@ -96,9 +96,20 @@ typedef struct {
     av_store_t   cache;              /* appverify_store_cache(r) */
 } appverify_req_t;
 
-/* what a step of a flow reads (appverify_run), each flow its own: it may
- * run more than once (av_rounds.h) */
+/* a step of a flow: one call of the core's */
+typedef enum {
+    APPVERIFY_STEP_TOKEN = 0,
+    APPVERIFY_STEP_CALLBACK,
+    APPVERIFY_STEP_STATUS,           /* and the gate */
+    APPVERIFY_STEP_CALL,
+    APPVERIFY_STEP_FINALIZE,
+    APPVERIFY_STEP_ANSWERED          /* Telesign answered the last one */
+} appverify_step_e;
+
+/* what a step reads (appverify_run), each flow its own: it may run more
+ * than once (av_rounds.h) */
 typedef struct {
+    appverify_step_e       step;
     request_rec           *r;
     const av_flow_conf_t  *fc;
     av_endpoint_t          ep;               /* for the counters */
@@ -142,10 +153,6 @@ int          appverify_store_pre_config(apr_pool_t *pconf);
 const av_store_t *appverify_store(request_rec *r);
 const av_store_t *appverify_store_cache(request_rec *r);
 void         appverify_store_keep(request_rec *r, const av_answer_t *a);
-void         appverify_step_init(appverify_step_t *st, request_rec *r,
-    const av_flow_conf_t *fc, av_endpoint_t ep, av_exchange_t *x);
-av_next_t    appverify_run(appverify_step_t *st, av_rounds_step_pt step,
-    av_answer_t *a);
 
 /* appverify_redis.c */
 void         appverify_redis_pre_config(void);
@@ -164,6 +171,10 @@ int          appverify_send_answer(request_rec *r,
     const appverify_dir_conf_t *dc, const av_answer_t *a);
 void         appverify_flow_conf(const appverify_dir_conf_t *dc,
     const appverify_server_conf_t *sc, av_flow_conf_t *fc);
+void         appverify_step_init(appverify_step_t *st, appverify_step_e step,
+    request_rec *r, const av_flow_conf_t *fc, av_endpoint_t ep,
+    av_exchange_t *x);
+av_next_t    appverify_run(appverify_step_t *st, av_answer_t *a);
 void         appverify_flow_status(request_rec *r,
     const appverify_dir_conf_t *dc, const av_flow_conf_t *fc, av_use_t use,
     const char *cred, size_t len, av_exchange_t *x, av_answer_t *a);
