@@ -401,6 +401,8 @@ av_conf_param(const av_conf_param_t *params, unsigned allowed,
     size_t    n;
     unsigned  i;
 
+    n = 0;      /* gcc's -O1 with ASan cannot see that a match sets it */
+
     for (i = 0; params[i].name; i++) {
         n = strlen(params[i].name);
 
