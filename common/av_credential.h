@@ -59,15 +59,16 @@ av_err_t av_credential_check_rotated(const av_key_t *secret,
 
 /*
  * Credentials whose MAC one process has checked already, so that the gate
- * of a session it saw before computes no HMAC and parses nothing (about
- * a third of the gate's own instructions): direct-mapped, a slot chosen by
- * the credential's MAC.  Its owner is one configuration's secrets (it
- * holds what they signed, and goes with them on a reload) and one thread
- * (no lock: nginx gives each worker its own copy; httpd's threads have
- * none).  A hit is the whole credential, its MAC compared in constant
- * time; the expiry is checked on every request as without it.  A slot
- * taken by a forged credential's MAC only costs the next request of that
- * session its HMAC: nothing that failed is ever stored.
+ * of a session it saw before computes no HMAC and parses nothing (the
+ * largest part of the gate's own work, bench/RESULTS.md): direct-mapped,
+ * a slot chosen by the credential's MAC.  Its owner is one
+ * configuration's secrets (it holds what they signed, and goes with them
+ * on a reload) and one thread (no lock: nginx gives each worker its own
+ * copy; httpd's threads have none).  A hit is the whole credential, its
+ * MAC compared in constant time; the expiry is checked on every request
+ * as without it.  A slot taken by a forged credential's MAC only costs
+ * the next request of that session its HMAC: nothing that failed is ever
+ * stored.
  */
 #define AV_CRED_CACHE_SLOTS  1024
 
