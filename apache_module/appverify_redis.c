@@ -39,7 +39,6 @@
 #include "av_rounds.h"
 
 
-#define APPVERIFY_REDIS_TIMEOUT       1         /* seconds */
 
 
 typedef struct {
@@ -166,7 +165,7 @@ appverify_redis_set(cmd_parms *cmd, int argc, char *const argv[])
     rc = apr_pcalloc(cmd->pool, sizeof(appverify_redis_conf_t));
     rc->prefix = AV_REDIS_PREFIX_DEFAULT;
     rc->prefix_len = sizeof(AV_REDIS_PREFIX_DEFAULT) - 1;
-    rc->timeout = APPVERIFY_REDIS_TIMEOUT;
+    rc->timeout = AV_DEFAULT_REDIS_TIMEOUT;
 
     colon = strrchr(argv[0], ':');
     errno = 0;

@@ -49,7 +49,7 @@ typedef struct {
     apr_time_t   record_ttl;         /* -1: unset (12h) */
 } appverify_server_conf_t;
 
-#define APPVERIFY_RECORD_TTL  apr_time_from_sec(12 * 60 * 60)
+#define APPVERIFY_RECORD_TTL  apr_time_from_sec(AV_DEFAULT_RECORD_TTL)
 
 /* per directory / location: the tunables, merged like nginx's loc conf */
 typedef struct {

@@ -36,6 +36,10 @@
 /* httpd's AppVerifyTelesignTimeout (nginx: the proxy_* timeouts) */
 #define AV_DEFAULT_TIMEOUT           5                  /* seconds */
 
+/* a Redis that has not answered a round in this long is down
+ * (appverify_redis_timeout; AppVerifyRedis timeout=) */
+#define AV_DEFAULT_REDIS_TIMEOUT     1                  /* seconds */
+
 /* httpd's AppVerifyTelesignMaxCalls: threads of a child that may wait on
  * Telesign at once (a third of Debian's ThreadsPerChild 25); nginx waits
  * on nothing */

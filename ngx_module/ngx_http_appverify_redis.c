@@ -456,7 +456,8 @@ ngx_http_appverify_redis_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_http_appverify_redis_loc_conf_t *prev = parent;
     ngx_http_appverify_redis_loc_conf_t *conf = child;
 
-    ngx_conf_merge_msec_value(conf->timeout, prev->timeout, 1000);
+    ngx_conf_merge_msec_value(conf->timeout, prev->timeout,
+                              AV_DEFAULT_REDIS_TIMEOUT * 1000);
 
     conf->upstream.connect_timeout = conf->timeout;
     conf->upstream.send_timeout = conf->timeout;
