@@ -9,8 +9,7 @@
 use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
 use AppVerify::Test qw(cb);
-use AppVerify::Attack qw(worker_crashes);
-use IO::Socket::INET;
+use AppVerify::Attack qw(pipelined worker_crashes);
 
 no_shuffle();
 no_long_string();
@@ -26,25 +25,6 @@ our $locations = <<'_EOC_';
     location = /callback { appverify_callback zone=cc signature=off; }
     location /account/   { appverify_require zone=cc; alias html/; }
 _EOC_
-
-# sends @reqs pipelined over $conns keep-alive connections, one process
-# each (so both workers take some); the answers, in order per connection
-sub pipelined {
-    my ($conns, @reqs) = @_;
-    my $port = $ENV{TEST_NGINX_SERVER_PORT} || $ENV{TEST_NGINX_PORT} || 1984;
-    my @answers;
-    my $per = int(@reqs / $conns) + 1;
-    while (my @batch = splice @reqs, 0, $per) {
-        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port)
-            or die "connect: $!";
-        $batch[-1] =~ s/Connection: keep-alive/Connection: close/;
-        print $s join '', @batch;
-        local $/;
-        push @answers, <$s> // '';
-        close $s;
-    }
-    return join '', @answers;
-}
 
 sub gate_req {
     my ($cred) = @_;

@@ -6,9 +6,8 @@
 use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
 use AppVerify::Test qw(cb signed cookie bearer);
-use AppVerify::Attack qw(worker_crashes);
+use AppVerify::Attack qw(pipelined worker_crashes);
 use Compress::Zlib ();
-use IO::Socket::INET;
 use Time::HiRes qw(time);
 
 no_shuffle();
@@ -64,23 +63,6 @@ sub colliding_xids {
         push @out, $s;
     }
     return @out;
-}
-
-# sends @reqs pipelined over $conns keep-alive connections; the answers
-sub pipelined {
-    my ($conns, @reqs) = @_;
-    my $port = $ENV{TEST_NGINX_SERVER_PORT} || $ENV{TEST_NGINX_PORT} || 1984;
-    my @answers;
-    my $per = int(@reqs / $conns) + 1;
-    while (my @batch = splice @reqs, 0, $per) {
-        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port) or die "connect: $!";
-        $batch[-1] =~ s/Connection: keep-alive/Connection: close/;
-        print $s join '', @batch;
-        local $/;
-        push @answers, <$s> // '';
-        close $s;
-    }
-    return join '', @answers;
 }
 
 sub callback_req {

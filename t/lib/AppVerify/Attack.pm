@@ -14,8 +14,8 @@ use IO::Select;
 use Time::HiRes qw(sleep time);
 use Exporter qw(import);
 
-our @EXPORT_OK = qw(nginx_port sim_port send_pieces parallel sim_get
-                    error_log_since worker_crashes);
+our @EXPORT_OK = qw(nginx_port sim_port send_pieces parallel pipelined
+                    sim_get error_log_since worker_crashes);
 
 sub nginx_port { $ENV{TEST_NGINX_SERVER_PORT} || $ENV{TEST_NGINX_PORT} || 1984 }
 sub sim_port   { $ENV{TEST_NGINX_SIM_PORT} || 19850 }
@@ -73,6 +73,25 @@ sub parallel {
     my @out = map { $_ ? read_all($_, $a{timeout} // 10) : '' } @socks;
     $_ && close $_ for @socks;
     return @out;
+}
+
+# Sends @reqs (each with "Connection: keep-alive") pipelined over $conns
+# keep-alive connections, one after another, the last request of each
+# closing it; the answers of all, in order.  Volume without parallelism:
+# thousands of requests in a few round trips.
+sub pipelined {
+    my ($conns, @reqs) = @_;
+    my @answers;
+    my $per = int(@reqs / $conns) + 1;
+    while (my @batch = splice @reqs, 0, $per) {
+        my $s = connect_to(nginx_port()) or die "connect: $!";
+        $batch[-1] =~ s/Connection: keep-alive/Connection: close/;
+        print $s join '', @batch;
+        local $/;
+        push @answers, <$s> // '';
+        close $s;
+    }
+    return join '', @answers;
 }
 
 sub status_of { my ($r) = @_; return $r =~ m{^HTTP/1\.[01] (\d{3})} ? $1 : 'none' }
