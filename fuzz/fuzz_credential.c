@@ -13,7 +13,11 @@
  * flipped character is refused; expiry is exp <= now.  During a rotation
  * (av_credential_check_rotated) a second secret that signed nothing here
  * changes no answer, in either place, and a credential of the secret is
- * accepted whether it is the current or the previous one.
+ * accepted whether it is the current or the previous one.  Through a
+ * worker's cache of checked credentials (av_credential_check_cached, one
+ * cache over every input of the run, as a worker keeps it over its
+ * requests), the answer, the xid and the expiry are those of the check
+ * without it, the first time and the second.
  */
 
 #include <openssl/evp.h>
@@ -26,6 +30,7 @@
 static const char  secret_text[] = "this-is-a-test-session-secret-of-48-bytes-......";
 static const char  other_text[] = "this-is-the-new-session-secret-of-48-bytes-.....";
 static av_key_t    other;
+static av_cred_cache_t  cache;      /* filled by the inputs before */
 
 
 /* HMAC-SHA256(secret, "av1" 0 xid 0 exp), first 16 bytes, base64url */
@@ -58,6 +63,30 @@ true_mac_ok(const char *cred, size_t len, size_t xid_len)
 }
 
 
+/* the cache changes no answer: what the check without it said */
+static void
+cached(const av_key_t *secret, const char *cred, size_t len, av_err_t rc,
+    const char *xid, size_t xid_len, int64_t exp)
+{
+    char      cxid[AV_XID_MAX + 1];
+    size_t    cxid_len;
+    int64_t   cexp;
+
+    cxid_len = 0;
+    cexp = -1;
+
+    FUZZ_ASSERT(av_credential_check_cached(&cache, secret, NULL, cred, len,
+                                           1700000000, cxid, &cxid_len,
+                                           &cexp)
+                == rc);
+
+    if (rc != AV_ERR_BAD_CREDENTIAL) {
+        FUZZ_ASSERT(cxid_len == xid_len && memcmp(cxid, xid, xid_len) == 0
+                    && cxid[xid_len] == '\0' && cexp == exp);
+    }
+}
+
+
 static void
 check_one(const av_key_t *secret, const char *cred, size_t len)
 {
@@ -83,6 +112,9 @@ check_one(const av_key_t *secret, const char *cred, size_t len)
 
     FUZZ_ASSERT(rc == AV_OK || rc == AV_ERR_BAD_CREDENTIAL
                 || rc == AV_ERR_EXPIRED_CREDENTIAL);
+
+    cached(secret, copy, len, rc, xid, xid_len, exp);
+    cached(secret, copy, len, rc, xid, xid_len, exp);
 
     /* accepted (valid or expired): the bytes are exactly what issuing
      * for that xid and exp writes, and the MAC is the true one computed
@@ -177,8 +209,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                                 exp - 1, NULL, NULL, NULL)
                     == AV_ERR_BAD_CREDENTIAL);
 
-        /* one flipped bit anywhere: refused (never a different xid) */
+        /* through the cache: kept, then found (check_one) */
+        check_one(&secret, out, len);
+
+        /* one flipped bit anywhere: refused (never a different xid), also
+         * by the cache that holds the original in the same slot */
         out[size % len] ^= (char) (1 << (size % 7));
+        check_one(&secret, out, len);
         FUZZ_ASSERT(av_credential_check(&secret, out, len, 0, xid,
                                         &xid_len, NULL)
                     == AV_ERR_BAD_CREDENTIAL);
