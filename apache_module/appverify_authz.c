@@ -145,7 +145,7 @@ appverify_gate(request_rec *r)
 {
     size_t                    len;
     apr_time_t                now, until;
-    const char               *cred;
+    const char               *cred, *missing;
     av_answer_t               a;
     av_exchange_t             x;
     av_flow_conf_t            fc;
@@ -166,10 +166,10 @@ appverify_gate(request_rec *r)
     appverify_conf(r, &dc);
     sc = ap_get_module_config(r->server->module_config, &appverify_module);
 
-    if (sc->session_key == NULL) {
+    missing = appverify_missing(&dc, sc, AV_EP_GATE);
+    if (missing) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "appverify: AppVerifyApiKeyFile is not set for "
-                      "this server");
+                      "appverify: Require appverify needs %s", missing);
         return AV_ERR_INTERNAL;
     }
 

@@ -52,11 +52,16 @@ static const char *appverify_handlers[] = {
     "appverify-call", "appverify-finalize", "appverify-metrics", NULL
 };
 
+static const av_endpoint_t appverify_endpoints[] = {
+    AV_EP_TOKEN, AV_EP_CALLBACK, AV_EP_STATUS, AV_EP_CALL, AV_EP_FINALIZE
+};
+
 
 int
 appverify_handler(request_rec *r)
 {
     int                       role;
+    const char               *missing;
     av_flow_conf_t            fc;
     appverify_dir_conf_t      dc;
     appverify_server_conf_t  *sc;
@@ -82,13 +87,10 @@ appverify_handler(request_rec *r)
     appverify_conf(r, &dc);
     sc = ap_get_module_config(r->server->module_config, &appverify_module);
 
-    /* every role but an unsigned callback needs the key (nginx's rule) */
-    if (sc->api_key == NULL
-        && !(role == APPVERIFY_CALLBACK && !dc.signature))
-    {
+    missing = appverify_missing(&dc, sc, appverify_endpoints[role]);
+    if (missing) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "appverify: %s needs AppVerifyCustomerId and "
-                      "AppVerifyApiKeyFile", r->handler);
+                      "appverify: %s needs %s", r->handler, missing);
         return appverify_send_error(r, AV_ERR_INTERNAL, "not configured");
     }
 
@@ -144,11 +146,6 @@ appverify_token(request_rec *r, const appverify_dir_conf_t *dc,
     }
 
     rc = appverify_params(r, &params);
-
-    /* every run of the step names the same new verification */
-    if (rc == AV_OK && av_snap_draw_xid(&params) != 0) {
-        rc = AV_ERR_INTERNAL;
-    }
 
     if (rc != AV_OK) {
         return appverify_send_error(r, rc, NULL);
@@ -270,11 +267,6 @@ appverify_call(request_rec *r, const appverify_dir_conf_t *dc,
     }
 
     rc = appverify_params(r, &params);
-
-    /* every run of the step names the same new verification */
-    if (rc == AV_OK && av_snap_draw_xid(&params) != 0) {
-        rc = AV_ERR_INTERNAL;
-    }
 
     if (rc != AV_OK) {
         return appverify_send_error(r, rc, NULL);

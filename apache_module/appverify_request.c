@@ -16,6 +16,7 @@
 
 #include "mod_appverify.h"
 
+#include "av_conf.h"
 #include "av_credential.h"
 
 
@@ -97,6 +98,35 @@ appverify_send_answer(request_rec *r, const appverify_dir_conf_t *dc,
 
 /* The configuration the core's flows read, from this request's. */
 
+/*
+ * NULL when the server has what a location of endpoint ep needs (the
+ * core's rule, nginx's too: av_conf_needs), else the directives it lacks.
+ * A handler is chosen per request (SetHandler), so this is asked then.
+ */
+
+const char *
+appverify_missing(const appverify_dir_conf_t *dc,
+    const appverify_server_conf_t *sc, av_endpoint_t ep)
+{
+    unsigned  need;
+
+    need = av_conf_needs(ep, dc->signature,
+                         dc->telesign_url != NULL && dc->lookup);
+
+    if (((need & AV_NEED_API_KEY) && sc->api_key == NULL)
+        || ((need & AV_NEED_CUSTOMER_ID) && sc->customer_id == NULL))
+    {
+        return "AppVerifyCustomerId and AppVerifyApiKeyFile";
+    }
+
+    if ((need & AV_NEED_SESSION_KEY) && sc->session_key == NULL) {
+        return "AppVerifyApiKeyFile or AppVerifySessionKeyFile";
+    }
+
+    return NULL;
+}
+
+
 void
 appverify_flow_conf(const appverify_dir_conf_t *dc,
     const appverify_server_conf_t *sc, av_flow_conf_t *fc)
@@ -121,10 +151,8 @@ appverify_flow_conf(const appverify_dir_conf_t *dc,
     fc->telesign = (dc->telesign_url != NULL);
     fc->lookup = fc->telesign && dc->lookup;
     fc->lookup_interval_ms = dc->lookup_interval_ms;
-
-    /* a call ends within the timeout (libcurl's, for the whole call): a
-     * claim its thread could not end outlives it by a second */
-    fc->lookup_forget_ms = ((int64_t) dc->timeout + 1) * 1000;
+    fc->call_timeout_ms = (int64_t) dc->timeout * 1000;  /* libcurl's, for
+                                                           the whole call */
     fc->attempts = (unsigned) dc->max_attempts;
 }
 

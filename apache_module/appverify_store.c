@@ -755,9 +755,7 @@ appverify_store_keep(request_rec *r, const av_answer_t *a)
 
     cache = appverify_store_cache(r);
 
-    if (cache == NULL || !a->have_rec
-        || !av_state_is_terminal((av_state_t) a->rec.state))
-    {
+    if (cache == NULL || !a->have_rec) {
         return;
     }
 

@@ -114,7 +114,7 @@ typedef struct {
     const av_flow_conf_t  *fc;
     av_endpoint_t          ep;               /* for the counters */
     av_exchange_t         *x;                /* NULL: the flow has none */
-    const av_params_t     *params;           /* token, call, finalize */
+    av_params_t           *params;           /* token, call, finalize */
     int                    json;             /* token */
     av_use_t               use;              /* status, gate */
     const char            *cred;             /* status, gate, finalize */
@@ -171,6 +171,8 @@ int          appverify_send_answer(request_rec *r,
     const appverify_dir_conf_t *dc, const av_answer_t *a);
 void         appverify_flow_conf(const appverify_dir_conf_t *dc,
     const appverify_server_conf_t *sc, av_flow_conf_t *fc);
+const char  *appverify_missing(const appverify_dir_conf_t *dc,
+    const appverify_server_conf_t *sc, av_endpoint_t ep);
 void         appverify_step_init(appverify_step_t *st, appverify_step_e step,
     request_rec *r, const av_flow_conf_t *fc, av_endpoint_t ep,
     av_exchange_t *x);

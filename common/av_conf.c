@@ -507,6 +507,31 @@ av_conf_limit_complete(int prefix, uint32_t rate, unsigned digits)
 }
 
 
+unsigned
+av_conf_needs(av_endpoint_t ep, int signature, int telesign)
+{
+    unsigned  need;
+
+    /* a callback's signature is Telesign's, with the API key; an unsigned
+     * callback (testing only) needs nothing */
+    if (ep == AV_EP_CALLBACK) {
+        return signature ? AV_NEED_API_KEY : 0;
+    }
+
+    need = AV_NEED_SESSION_KEY;
+
+    /* the SDK's JWT, and every call to Telesign, are signed with the API
+     * key for the customer id */
+    if (ep == AV_EP_TOKEN || ep == AV_EP_CALL || ep == AV_EP_FINALIZE
+        || telesign)
+    {
+        need |= AV_NEED_API_KEY | AV_NEED_CUSTOMER_ID;
+    }
+
+    return need;
+}
+
+
 size_t
 av_conf_message(char *buf, size_t cap, const char *msg, const char *value,
     size_t len)

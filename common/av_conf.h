@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "av_metrics.h"
 
 /*
  * The rules as data, for the directives that take one value: nginx's
@@ -165,6 +166,18 @@ const char *av_conf_customer_id(const char *s, size_t len);
  */
 const char *av_conf_limit_complete(int prefix, uint32_t rate,
     unsigned digits);
+
+/*
+ * What a location needs configured, the same on both servers: by its
+ * endpoint (AV_EP_GATE for a gated location), whether its callbacks are
+ * signed and whether it asks Telesign.  AV_NEED_* bits; each server names
+ * its own directives for the ones it lacks.
+ */
+#define AV_NEED_SESSION_KEY  0x01   /* credentials, issued or checked */
+#define AV_NEED_API_KEY      0x02   /* JWTs, signatures, Telesign's API */
+#define AV_NEED_CUSTOMER_ID  0x04   /* the JWT's iss, Telesign's user */
+
+unsigned    av_conf_needs(av_endpoint_t ep, int signature, int telesign);
 
 /*
  * msg with its "%s" replaced by the value (cut to AV_CONF_VALUE_SHOWN

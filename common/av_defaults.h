@@ -36,6 +36,10 @@
 /* httpd's AppVerifyTelesignTimeout (nginx: the proxy_* timeouts) */
 #define AV_DEFAULT_TIMEOUT           5                  /* seconds */
 
+/* nginx's proxy_read_timeout default: the longest a subrequest to Telesign
+ * waits for a reply as conf/appverify_params leaves it */
+#define AV_DEFAULT_PROXY_TIMEOUT     60                 /* seconds */
+
 /* a Redis that has not answered a round in this long is down
  * (appverify_redis_timeout; AppVerifyRedis timeout=) */
 #define AV_DEFAULT_REDIS_TIMEOUT     1                  /* seconds */

@@ -62,7 +62,7 @@ av_answer_error(av_answer_t *a, av_err_t err, const char *detail)
 
 static void
 av_token(av_answer_t *a, const av_flow_conf_t *conf,
-    const av_store_t *store, const av_params_t *params, const char *client,
+    const av_store_t *store, av_params_t *params, const char *client,
     int json, int64_t now_ms)
 {
     int              n;
@@ -72,7 +72,6 @@ av_token(av_answer_t *a, const av_flow_conf_t *conf,
     const char      *why;
     av_jwt_claims_t  claims;
     char             phone[AV_PHONE_MAX + 1];
-    char             xid[AV_XID_MAX + 1];
     char             jwt[AV_JWT_MAX];
 
     av_answer_init(a);
@@ -90,16 +89,13 @@ av_token(av_answer_t *a, const av_flow_conf_t *conf,
         return;
     }
 
-    if (params->has_xid) {
-        memcpy(xid, params->xid, params->xid_len + 1);
-
-    } else if (av_uuid_random(xid) != 0) {
+    if (av_params_xid(params) != AV_OK) {
         av_answer_error(a, AV_ERR_INTERNAL, "no random bytes for an xid");
         return;
     }
 
-    av_record_init(&a->rec, xid, strlen(xid), phone, len, AV_FLOW_SDK,
-                   now_ms);
+    av_record_init(&a->rec, params->xid, params->xid_len, phone, len,
+                   AV_FLOW_SDK, now_ms);
 
     why = NULL;
 
@@ -258,7 +254,7 @@ av_callback(av_answer_t *a, const av_flow_conf_t *conf,
 
 void
 av_flow_token(av_answer_t *a, const av_flow_conf_t *conf,
-    const av_store_t *store, const av_params_t *params, const char *client,
+    const av_store_t *store, av_params_t *params, const char *client,
     int json, int64_t now_ms)
 {
     av_token(a, conf, store, params, client, json, now_ms);

@@ -72,7 +72,11 @@ typedef struct {
     int               telesign;             /* Telesign can be asked */
     int               lookup;               /* status, gate: ask Get Status */
     int64_t           lookup_interval_ms;   /* a pending xid, asked again */
-    int64_t           lookup_forget_ms;     /* an abandoned claim runs out */
+    int64_t           call_timeout_ms;      /* the longest one call to
+                                               Telesign takes: a Get Status
+                                               claim its requester never
+                                               ended runs out a second
+                                               after */
     unsigned          attempts;             /* finalize: wrong codes */
     int               copy;                 /* status, gate: the store is a
                                                node's copy of a shared one
@@ -114,13 +118,13 @@ void av_answer_error(av_answer_t *a, av_err_t err, const char *detail);
 
 /*
  * The token endpoint: the phone from params (checked against the allowed
- * countries), the xid given or a new one, the verification started in the
- * store (duplicate, xid, rate rules), the JWT minted for the SDK and the
- * session credential issued.  json: the client asked for JSON (both in one
+ * countries), the xid given or a new one (kept in params: av_params_xid),
+ * the verification started in the store (duplicate, xid, rate rules), the
+ * JWT minted for the SDK and the session credential issued.  json: the client asked for JSON (both in one
  * object); else the bare JWT as text/plain, what the SDK reads.
  */
 void av_flow_token(av_answer_t *a, const av_flow_conf_t *conf,
-    const av_store_t *store, const av_params_t *params, const char *client,
+    const av_store_t *store, av_params_t *params, const char *client,
     int json, int64_t now_ms);
 
 /*
@@ -214,7 +218,7 @@ av_next_t av_flow_status(av_exchange_t *x, av_answer_t *a,
  */
 av_next_t av_flow_call(av_exchange_t *x, av_answer_t *a,
     const av_flow_conf_t *conf, const av_store_t *store,
-    const av_params_t *params, const char *client, int64_t now_ms);
+    av_params_t *params, const char *client, int64_t now_ms);
 
 /*
  * The finalize endpoint, for the session credential: bad digits are

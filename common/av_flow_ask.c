@@ -229,8 +229,8 @@ av_status_first(av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *conf,
     }
 
     rc = av_store_lookup_begin(store, x->xid, conf->lookup_interval_ms,
-                               conf->lookup_forget_ms, now_ms, &x->rec,
-                               &have, &x->claim);
+                               conf->call_timeout_ms + 1000, now_ms,
+                               &x->rec, &have, &x->claim);
     x->have = have;
 
     if (rc != AV_OK || x->claim == 0) {
@@ -316,7 +316,7 @@ av_lookup_answered(av_exchange_t *x, av_answer_t *a,
 
 static av_next_t
 av_call_first(av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *conf,
-    const av_store_t *store, const av_params_t *params, const char *client,
+    const av_store_t *store, av_params_t *params, const char *client,
     int64_t now_ms)
 {
     size_t       len;
@@ -346,13 +346,12 @@ av_call_first(av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *conf,
         return AV_NEXT_SEND;
     }
 
-    if (params->has_xid) {
-        memcpy(x->xid, params->xid, params->xid_len + 1);
-
-    } else if (av_uuid_random(x->xid) != 0) {
+    if (av_params_xid(params) != AV_OK) {
         av_answer_error(a, AV_ERR_INTERNAL, "no random bytes for an xid");
         return AV_NEXT_SEND;
     }
+
+    memcpy(x->xid, params->xid, params->xid_len + 1);
 
     av_record_init(&x->rec, x->xid, strlen(x->xid), phone, len,
                    AV_FLOW_CALL, now_ms);
@@ -729,7 +728,7 @@ av_flow_status(av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *conf,
 
 av_next_t
 av_flow_call(av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *conf,
-    const av_store_t *store, const av_params_t *params, const char *client,
+    const av_store_t *store, av_params_t *params, const char *client,
     int64_t now_ms)
 {
     return av_counted(x, a, store, av_call_first(x, a, conf, store, params,

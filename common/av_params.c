@@ -499,3 +499,21 @@ av_accept_json(const char *accept, size_t len)
 
     return 0;
 }
+
+
+av_err_t
+av_params_xid(av_params_t *p)
+{
+    if (p->has_xid) {
+        return AV_OK;
+    }
+
+    if (av_uuid_random(p->xid) != 0) {
+        return AV_ERR_INTERNAL;
+    }
+
+    p->xid_len = strlen(p->xid);
+    p->has_xid = 1;
+
+    return AV_OK;
+}

@@ -61,6 +61,14 @@ int      av_accept_json(const char *accept, size_t len);
 av_err_t av_params_phone(const av_params_t *p, char out[AV_PHONE_MAX + 1],
     size_t *out_len);
 
+/*
+ * The xid of a new verification: the one given, or one drawn now and kept
+ * in p (has_xid set), so that every run of a step on a network store
+ * (av_snap.h) names the same record.  AV_ERR_INTERNAL without random
+ * bytes.
+ */
+av_err_t av_params_xid(av_params_t *p);
+
 /* Exactly five ASCII digits. */
 int      av_code_valid(const char *code, size_t len);
 

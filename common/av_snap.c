@@ -234,21 +234,3 @@ av_snap_cas(const av_snap_t *sn, av_item_t *out, unsigned cap)
 
     return n;
 }
-
-
-int
-av_snap_draw_xid(av_params_t *p)
-{
-    if (p->has_xid) {
-        return 0;
-    }
-
-    if (av_uuid_random(p->xid) != 0) {
-        return -1;
-    }
-
-    p->xid_len = strlen(p->xid);
-    p->has_xid = 1;
-
-    return 0;
-}

@@ -21,8 +21,8 @@
  * A step is run again only whole, with what it started from (the glue
  * keeps a copy of its exchange), so no rule needs to know that it ran
  * before.  Its reads must name the same items each time, or it would
- * never complete: a new verification's xid is therefore drawn once, by
- * av_snap_draw_xid(), before the first run.
+ * never complete: a new verification's xid is therefore drawn once, on the
+ * first run, and kept in the step's params (av_params_xid).
  *
  * Counters: a run that is dropped must count nothing, so the snapshot's
  * store counts into its own metrics, which the glue adds to the real ones
@@ -32,7 +32,6 @@
 #define AV_SNAP_H
 
 #include "av_metrics.h"
-#include "av_params.h"
 #include "av_store.h"
 
 #define AV_SNAP_ITEMS   AV_TXN_ITEMS        /* items one step may touch */
@@ -79,8 +78,5 @@ void      av_snap_refetch(av_snap_t *sn);
  */
 unsigned  av_snap_cas(const av_snap_t *sn, av_item_t *out, unsigned cap);
 
-/* A token or call without an xid gets its new one now, so that every run
- * of the step names the same record: 0, or -1 without random bytes. */
-int       av_snap_draw_xid(av_params_t *p);
 
 #endif /* AV_SNAP_H */

@@ -192,9 +192,10 @@ ngx_http_appverify_endpoint_answered(ngx_http_request_t *r)
 /*
  * The request ends with a question still out: the core ends what it held.
  * A Redis store cannot be written from a pool's cleanup; there what the
- * exchange held runs out by itself: a Get Status claim after
- * NGX_HTTP_APPVERIFY_LOOKUP_FORGET, a call's place with its pending time,
- * and a reserved finalize attempt stays counted, as leaving counts it.
+ * exchange held runs out by itself: a Get Status claim a second after
+ * its call could have ended (call_timeout_ms), a call's place with its
+ * pending time, and a reserved finalize attempt stays counted, as leaving
+ * counts it.
  */
 
 static void

@@ -148,13 +148,6 @@ ngx_http_appverify_call_body(ngx_http_request_t *r)
 
     ctx->ep = AV_EP_CALL;
 
-    /* every run of the step names the same new verification */
-    if (av_snap_draw_xid(ctx->params) != 0) {
-        ngx_http_finalize_request(r,
-            ngx_http_appverify_send_error(r, AV_ERR_INTERNAL, NULL));
-        return;
-    }
-
     ngx_http_appverify_endpoint_run(r, ctx, ngx_http_appverify_call_run);
 }
 

@@ -811,6 +811,17 @@ static const ngx_http_handler_pt  ngx_http_appverify_handlers[] = {
     ngx_http_appverify_finalize_handler
 };
 
+/* by role: the endpoint whose needs it has (av_conf_needs) */
+
+static const av_endpoint_t  ngx_http_appverify_endpoints[] = {
+    AV_EP__COUNT,                                /* none */
+    AV_EP_TOKEN,
+    AV_EP_CALLBACK,
+    AV_EP_STATUS,
+    AV_EP_CALL,
+    AV_EP_FINALIZE
+};
+
 
 static char *
 ngx_http_appverify_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -1345,6 +1356,7 @@ ngx_http_appverify_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_appverify_loc_conf_t *prev = parent;
     ngx_http_appverify_loc_conf_t *conf = child;
 
+    unsigned                         need;
     ngx_http_core_loc_conf_t        *clcf;
     ngx_http_appverify_main_conf_t  *amcf;
 
@@ -1438,32 +1450,28 @@ ngx_http_appverify_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_appverify_module);
 
-    /* every role but an unsigned callback needs a secret */
+    /* what the location's endpoint and gate need: the core's rule */
 
-    if (amcf->session_key == NULL
-        && (conf->role != NGX_HTTP_APPVERIFY_CALLBACK || conf->signature))
+    need = 0;
+
+    if (conf->role != NGX_HTTP_APPVERIFY_NONE) {
+        need = av_conf_needs(ngx_http_appverify_endpoints[conf->role],
+                             (int) conf->signature, conf->upstream.len != 0);
+    }
+
+    if (conf->require_zone) {
+        need |= av_conf_needs(AV_EP_GATE, 1, conf->require_lookup.len != 0);
+    }
+
+    if (((need & AV_NEED_SESSION_KEY) && amcf->session_key == NULL)
+        || ((need & AV_NEED_API_KEY) && amcf->api_key == NULL))
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "appverify needs \"appverify_api_key_file\"");
         return NGX_CONF_ERROR;
     }
 
-    if ((conf->role == NGX_HTTP_APPVERIFY_TOKEN
-         || conf->role == NGX_HTTP_APPVERIFY_CALL
-         || conf->role == NGX_HTTP_APPVERIFY_FINALIZE
-         || conf->upstream.len || conf->require_lookup.len
-         || (conf->role == NGX_HTTP_APPVERIFY_CALLBACK && conf->signature))
-        && amcf->api_key == NULL)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "appverify needs \"appverify_api_key_file\"");
-        return NGX_CONF_ERROR;
-    }
-
-    if ((conf->role == NGX_HTTP_APPVERIFY_TOKEN
-         || conf->upstream.len || conf->require_lookup.len)
-        && amcf->customer_id.len == 0)
-    {
+    if ((need & AV_NEED_CUSTOMER_ID) && amcf->customer_id.len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "appverify_token and calls to Telesign need "
                            "\"appverify_customer_id\"");

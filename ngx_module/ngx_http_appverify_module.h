@@ -204,10 +204,6 @@ ngx_int_t ngx_http_appverify_init_zone(ngx_shm_zone_t *shm_zone, void *data);
 
 /* ngx_http_appverify_ask.c */
 
-/* a Get Status claim whose requester vanished without ending it runs out
- * then (a subrequest ends within proxy_read_timeout long before) */
-#define NGX_HTTP_APPVERIFY_LOOKUP_FORGET  60000
-
 void ngx_http_appverify_ask_init(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx, ngx_shm_zone_t *zone, ngx_str_t *uri);
 ngx_int_t ngx_http_appverify_drive(ngx_http_request_t *r,

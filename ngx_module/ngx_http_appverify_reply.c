@@ -179,7 +179,7 @@ ngx_http_appverify_flow_conf(ngx_http_request_t *r, av_flow_conf_t *fc)
     fc->telesign = (alcf->upstream.len != 0);
     fc->lookup = fc->telesign;
     fc->lookup_interval_ms = alcf->lookup_interval;
-    fc->lookup_forget_ms = NGX_HTTP_APPVERIFY_LOOKUP_FORGET;
+    fc->call_timeout_ms = AV_DEFAULT_PROXY_TIMEOUT * 1000;
     fc->attempts = alcf->attempts;
 }
 

@@ -240,8 +240,8 @@ ngx_http_appverify_run_resume(ngx_http_request_t *r,
 }
 
 
-/* The last run's answer stands: its counts become the zone's, and a
- * terminal record it read or wrote is kept here. */
+/* The last run's answer stands: its counts become the zone's, and the
+ * record it read or wrote is kept here if terminal (av_store_keep). */
 
 static ngx_int_t
 ngx_http_appverify_ran(ngx_http_request_t *r, ngx_http_appverify_ctx_t *ctx,
@@ -264,7 +264,7 @@ ngx_http_appverify_ran(ngx_http_request_t *r, ngx_http_appverify_ctx_t *ctx,
     *a = rd->rounds.a;
     ctx->next = rd->rounds.next;
 
-    if (a->have_rec && av_state_is_terminal((av_state_t) a->rec.state)) {
+    if (a->have_rec) {
         cache = zone->store;
         cache.metrics = NULL;       /* Redis's run counted it */
 

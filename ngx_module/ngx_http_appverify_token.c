@@ -85,11 +85,6 @@ ngx_http_appverify_token_body(ngx_http_request_t *r)
 
     rc = ngx_http_appverify_request_params(r, ctx->params);
 
-    /* every run of the step names the same new verification */
-    if (rc == AV_OK && av_snap_draw_xid(ctx->params) != 0) {
-        rc = AV_ERR_INTERNAL;
-    }
-
     if (rc != AV_OK) {
         ngx_http_finalize_request(r,
                                   ngx_http_appverify_send_error(r, rc, NULL));

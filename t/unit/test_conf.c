@@ -560,6 +560,27 @@ test_limit_params(void)
 }
 
 
+/* What each kind of location needs configured, on both servers. */
+static void
+test_needs(void)
+{
+    const unsigned  all = AV_NEED_SESSION_KEY | AV_NEED_API_KEY
+                          | AV_NEED_CUSTOMER_ID;
+
+    CHECK_EQ_INT(av_conf_needs(AV_EP_TOKEN, 1, 0), all);
+    CHECK_EQ_INT(av_conf_needs(AV_EP_CALL, 1, 1), all);
+    CHECK_EQ_INT(av_conf_needs(AV_EP_FINALIZE, 1, 1), all);
+    CHECK_EQ_INT(av_conf_needs(AV_EP_CALLBACK, 1, 0), AV_NEED_API_KEY);
+    CHECK_EQ_INT(av_conf_needs(AV_EP_CALLBACK, 0, 0), 0);
+
+    /* the gate and status check credentials; asking Telesign needs more */
+    CHECK_EQ_INT(av_conf_needs(AV_EP_GATE, 1, 0), AV_NEED_SESSION_KEY);
+    CHECK_EQ_INT(av_conf_needs(AV_EP_STATUS, 1, 0), AV_NEED_SESSION_KEY);
+    CHECK_EQ_INT(av_conf_needs(AV_EP_GATE, 1, 1), all);
+    CHECK_EQ_INT(av_conf_needs(AV_EP_STATUS, 0, 1), all);
+}
+
+
 int
 main(void)
 {
@@ -575,6 +596,7 @@ main(void)
     RUN(test_value_table);
     RUN(test_params);
     RUN(test_limit_params);
+    RUN(test_needs);
 
     return UNIT_DONE();
 }

@@ -56,7 +56,7 @@ setup(void)
     fc.telesign = 1;
     fc.lookup = 0;
     fc.lookup_interval_ms = 0;
-    fc.lookup_forget_ms = 60000;
+    fc.call_timeout_ms = 5000;
     fc.attempts = 3;
 }
 
@@ -349,8 +349,11 @@ lookup_abandoned(void)
     /* the claim ended: the next request asks at once (interval 0) */
     CHECK_EQ_INT(status(&y, &a, AV_USE_GATE, "x1"), AV_NEXT_ASK);
 
-    /* a claim whose requester vanished without a word runs out */
-    mem.now_ms += fc.lookup_forget_ms;
+    /* a claim whose requester vanished without a word holds as long as
+     * its call to Telesign could, and runs out a second after */
+    mem.now_ms += fc.call_timeout_ms;
+    CHECK_EQ_INT(status(&x, &a, AV_USE_GATE, "x1"), AV_NEXT_SEND);
+    mem.now_ms += 1000;
     CHECK_EQ_INT(status(&x, &a, AV_USE_GATE, "x1"), AV_NEXT_ASK);
     av_flow_abandon(&x, &a, &fc, &store, mem.now_ms);
 }

@@ -33,7 +33,7 @@ setup(void)
     fc.telesign = 1;
     fc.lookup = 1;
     fc.lookup_interval_ms = 1000;
-    fc.lookup_forget_ms = 60000;
+    fc.call_timeout_ms = 5000;
     fc.attempts = 3;
 }
 

@@ -587,6 +587,28 @@ test_accept_json(void)
 
 
 
+/* A new verification's xid: the one given, else one drawn once and kept,
+ * so that every run of a step names the same record (av_snap.h). */
+static void
+test_xid_given_or_drawn(void)
+{
+    av_params_t  p;
+    char         xid[AV_XID_MAX + 1];
+
+    av_params_init(&p);
+    CHECK_EQ_INT(av_params_xid(&p), AV_OK);
+    CHECK(p.has_xid && p.xid_len == strlen(p.xid) && p.xid_len == 36);
+    strcpy(xid, p.xid);
+    CHECK_EQ_INT(av_params_xid(&p), AV_OK);
+    CHECK_EQ_STR(p.xid, xid);
+
+    av_params_init(&p);
+    CHECK_EQ_INT(av_params_parse_form(&p, "xid=abc-1", 9), AV_OK);
+    CHECK_EQ_INT(av_params_xid(&p), AV_OK);
+    CHECK_EQ_STR(p.xid, "abc-1");
+}
+
+
 int
 main(void)
 {
@@ -613,6 +635,7 @@ main(void)
     RUN(test_finalize_fields);
     RUN(test_read_query_then_body);
     RUN(test_accept_json);
+    RUN(test_xid_given_or_drawn);
 
     return UNIT_DONE();
 }

@@ -60,7 +60,7 @@ setup(void)
     fc.signature = 1;
     fc.telesign = 1;
     fc.lookup = 0;
-    fc.lookup_forget_ms = 60000;
+    fc.call_timeout_ms = 5000;
     fc.attempts = 3;
 }
 
