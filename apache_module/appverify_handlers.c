@@ -25,17 +25,18 @@
 
 
 static int appverify_token(request_rec *r, const appverify_dir_conf_t *dc,
-    const av_flow_conf_t *fc);
+    const av_flow_conf_t *fc, const char *body, apr_size_t body_len);
 static int appverify_callback(request_rec *r, const appverify_dir_conf_t *dc,
-    const av_flow_conf_t *fc);
+    const av_flow_conf_t *fc, const char *body, apr_size_t body_len);
 static int appverify_status(request_rec *r, const appverify_dir_conf_t *dc,
-    const av_flow_conf_t *fc);
+    const av_flow_conf_t *fc, const char *body, apr_size_t body_len);
 static int appverify_call(request_rec *r, const appverify_dir_conf_t *dc,
-    const av_flow_conf_t *fc);
+    const av_flow_conf_t *fc, const char *body, apr_size_t body_len);
 static int appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc,
-    const av_flow_conf_t *fc);
+    const av_flow_conf_t *fc, const char *body, apr_size_t body_len);
 static int appverify_metrics(request_rec *r);
-static av_err_t appverify_params(request_rec *r, av_params_t *params);
+static av_err_t appverify_params(request_rec *r, const char *body,
+    apr_size_t len, av_params_t *params);
 
 
 typedef enum {
@@ -61,6 +62,9 @@ int
 appverify_handler(request_rec *r)
 {
     int                       role;
+    char                     *body;
+    av_err_t                  rc;
+    apr_size_t                body_len;
     const char               *missing;
     av_flow_conf_t            fc;
     appverify_dir_conf_t      dc;
@@ -89,9 +93,17 @@ appverify_handler(request_rec *r)
 
     missing = appverify_missing(&dc, sc, appverify_endpoints[role]);
     if (missing) {
+        ap_discard_request_body(r);
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "appverify: %s needs %s", r->handler, missing);
         return appverify_send_error(r, AV_ERR_INTERNAL, "not configured");
+    }
+
+    /* the method and the body are the core's rule (nginx's too) */
+    rc = appverify_accept(r, appverify_endpoints[role], dc.max_body, &body,
+                          &body_len);
+    if (rc != AV_OK) {
+        return appverify_send_error(r, rc, NULL);
     }
 
     appverify_flow_conf(&dc, sc, &fc);
@@ -99,19 +111,19 @@ appverify_handler(request_rec *r)
     switch (role) {
 
     case APPVERIFY_TOKEN:
-        return appverify_token(r, &dc, &fc);
+        return appverify_token(r, &dc, &fc, body, body_len);
 
     case APPVERIFY_CALLBACK:
-        return appverify_callback(r, &dc, &fc);
+        return appverify_callback(r, &dc, &fc, body, body_len);
 
     case APPVERIFY_STATUS:
-        return appverify_status(r, &dc, &fc);
+        return appverify_status(r, &dc, &fc, body, body_len);
 
     case APPVERIFY_CALL:
-        return appverify_call(r, &dc, &fc);
+        return appverify_call(r, &dc, &fc, body, body_len);
 
     default: /* APPVERIFY_FINALIZE */
-        return appverify_finalize(r, &dc, &fc);
+        return appverify_finalize(r, &dc, &fc, body, body_len);
     }
 }
 
@@ -125,7 +137,7 @@ appverify_handler(request_rec *r)
 
 static int
 appverify_token(request_rec *r, const appverify_dir_conf_t *dc,
-    const av_flow_conf_t *fc)
+    const av_flow_conf_t *fc, const char *body, apr_size_t body_len)
 {
     av_err_t           rc;
     av_params_t        params;
@@ -133,19 +145,7 @@ appverify_token(request_rec *r, const appverify_dir_conf_t *dc,
     const char        *accept;
     appverify_step_t   st;
 
-    /*
-     * Not HEAD (httpd's M_GET with header_only): a token request starts a
-     * verification, it is no probe (as nginx's token handler).
-     */
-
-    if ((r->method_number != M_GET && r->method_number != M_POST)
-        || r->header_only)
-    {
-        ap_discard_request_body(r);
-        return appverify_send_error(r, AV_ERR_METHOD_NOT_ALLOWED, NULL);
-    }
-
-    rc = appverify_params(r, &params);
+    rc = appverify_params(r, body, body_len, &params);
 
     if (rc != AV_OK) {
         return appverify_send_error(r, rc, NULL);
@@ -173,24 +173,11 @@ appverify_token(request_rec *r, const appverify_dir_conf_t *dc,
 
 static int
 appverify_callback(request_rec *r, const appverify_dir_conf_t *dc,
-    const av_flow_conf_t *fc)
+    const av_flow_conf_t *fc, const char *body, apr_size_t body_len)
 {
-    char              *body;
-    av_err_t           rc;
-    apr_size_t         len;
     const char        *auth, *xts;
     av_answer_t        a;
     appverify_step_t   st;
-
-    if (r->method_number != M_POST) {
-        ap_discard_request_body(r);
-        return appverify_send_error(r, AV_ERR_METHOD_NOT_ALLOWED, NULL);
-    }
-
-    rc = appverify_read_body(r, dc->max_body, &body, &len);
-    if (rc != AV_OK) {
-        return appverify_send_error(r, rc, NULL);
-    }
 
     auth = apr_table_get(r->headers_in, "Authorization");
     xts = apr_table_get(r->headers_in, "X-TS-Authorization");
@@ -202,7 +189,7 @@ appverify_callback(request_rec *r, const appverify_dir_conf_t *dc,
     st.xts = xts;
     st.xts_len = xts ? strlen(xts) : 0;
     st.body = body;
-    st.body_len = len;
+    st.body_len = body_len;
     st.memo = apr_pcalloc(r->pool, sizeof(av_callback_memo_t));
 
     (void) appverify_run(&st, &a);
@@ -222,18 +209,12 @@ appverify_callback(request_rec *r, const appverify_dir_conf_t *dc,
 
 static int
 appverify_status(request_rec *r, const appverify_dir_conf_t *dc,
-    const av_flow_conf_t *fc)
+    const av_flow_conf_t *fc, const char *body, apr_size_t body_len)
 {
     size_t          len;
     const char     *cred;
     av_answer_t     a;
     av_exchange_t   x;
-
-    ap_discard_request_body(r);
-
-    if (r->method_number != M_GET) {
-        return appverify_send_error(r, AV_ERR_METHOD_NOT_ALLOWED, NULL);
-    }
 
     len = 0;
     cred = appverify_credential(r, dc, &len);
@@ -252,7 +233,7 @@ appverify_status(request_rec *r, const appverify_dir_conf_t *dc,
 
 static int
 appverify_call(request_rec *r, const appverify_dir_conf_t *dc,
-    const av_flow_conf_t *fc)
+    const av_flow_conf_t *fc, const char *body, apr_size_t body_len)
 {
     av_err_t           rc;
     av_next_t          next;
@@ -261,12 +242,7 @@ appverify_call(request_rec *r, const appverify_dir_conf_t *dc,
     av_exchange_t      x;
     appverify_step_t   st;
 
-    if (r->method_number != M_POST) {
-        ap_discard_request_body(r);
-        return appverify_send_error(r, AV_ERR_METHOD_NOT_ALLOWED, NULL);
-    }
-
-    rc = appverify_params(r, &params);
+    rc = appverify_params(r, body, body_len, &params);
 
     if (rc != AV_OK) {
         return appverify_send_error(r, rc, NULL);
@@ -293,7 +269,7 @@ appverify_call(request_rec *r, const appverify_dir_conf_t *dc,
 
 static int
 appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc,
-    const av_flow_conf_t *fc)
+    const av_flow_conf_t *fc, const char *body, apr_size_t body_len)
 {
     size_t             len;
     av_err_t           rc;
@@ -304,12 +280,7 @@ appverify_finalize(request_rec *r, const appverify_dir_conf_t *dc,
     av_exchange_t      x;
     appverify_step_t   st;
 
-    if (r->method_number != M_POST) {
-        ap_discard_request_body(r);
-        return appverify_send_error(r, AV_ERR_METHOD_NOT_ALLOWED, NULL);
-    }
-
-    rc = appverify_params(r, &params);
+    rc = appverify_params(r, body, body_len, &params);
     if (rc != AV_OK) {
         return appverify_send_error(r, rc, NULL);
     }
@@ -382,24 +353,14 @@ appverify_metrics(request_rec *r)
  * rule, av_params_read). */
 
 static av_err_t
-appverify_params(request_rec *r, av_params_t *params)
+appverify_params(request_rec *r, const char *body, apr_size_t len,
+    av_params_t *params)
 {
-    char        *body;
-    av_err_t     rc;
-    apr_size_t   len;
     const char  *type;
 
-    body = NULL;
-    len = 0;
-
-    if (r->method_number == M_POST) {
-        rc = appverify_read_body(r, AV_PARAMS_BODY_MAX, &body, &len);
-        if (rc != AV_OK) {
-            return rc;
-        }
-
-    } else {
-        ap_discard_request_body(r);
+    /* a GET's body, read to its end, holds no fields */
+    if (r->method_number != M_POST) {
+        len = 0;
     }
 
     type = apr_table_get(r->headers_in, "Content-Type");

@@ -20,6 +20,9 @@
 #include "av_credential.h"
 
 
+static av_err_t appverify_read_body(request_rec *r, apr_off_t max,
+    char **body, apr_size_t *len);
+
 int
 appverify_send(request_rec *r, int status, const char *type,
     const char *body, apr_size_t len)
@@ -338,11 +341,38 @@ appverify_flow_status(request_rec *r, const appverify_dir_conf_t *dc,
 
 
 /*
- * Reads the whole body into r->pool, NUL-terminated, refusing one over
- * max bytes (announced or actual) with AV_ERR_BODY_TOO_LARGE.
+ * What an endpoint takes is the core's rule (av_flow_accepts): a request
+ * it refuses has its body discarded.  Else the body is read, whole, into
+ * r->pool, NUL-terminated, up to the endpoint's limit (av_flow_body_max),
+ * announced or actual.
  */
 
 av_err_t
+appverify_accept(request_rec *r, av_endpoint_t ep, apr_size_t max_body,
+    char **body, apr_size_t *len)
+{
+    av_err_t     rc;
+    av_method_t  method;
+
+    method = r->header_only ? AV_METHOD_HEAD
+             : (r->method_number == M_GET) ? AV_METHOD_GET
+             : (r->method_number == M_POST) ? AV_METHOD_POST
+             : AV_METHOD_OTHER;
+
+    rc = av_flow_accepts(ep, method, -1, max_body);
+    if (rc != AV_OK) {
+        *body = "";
+        *len = 0;
+        ap_discard_request_body(r);
+        return rc;
+    }
+
+    return appverify_read_body(r, (apr_off_t) av_flow_body_max(ep, max_body),
+                               body, len);
+}
+
+
+static av_err_t
 appverify_read_body(request_rec *r, apr_off_t max, char **body,
     apr_size_t *len)
 {

@@ -69,8 +69,6 @@ static const av_err_entry_t  av_err_table[AV_ERR__COUNT] = {
         "The request is not signed." },
     [AV_ERR_BAD_SIGNATURE] = { 401, "bad_signature",
         "The request signature is not valid." },
-    [AV_ERR_UNKNOWN_XID] = { 404, "unknown_xid",
-        "The transaction id is not known." },
     [AV_ERR_ALREADY_FINAL] = { 409, "already_finalized",
         "This verification was already completed." },
     [AV_ERR_ATTEMPT_BUSY] = { 409, "attempt_in_progress",

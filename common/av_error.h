@@ -42,7 +42,6 @@ typedef enum {
     /* Telesign's callback */
     AV_ERR_NO_SIGNATURE,        /* 401 no_signature */
     AV_ERR_BAD_SIGNATURE,       /* 401 bad_signature */
-    AV_ERR_UNKNOWN_XID,         /* 404 unknown_xid */
     AV_ERR_ALREADY_FINAL,       /* 409 already_finalized: Telesign says
                                    the missed call was decided already */
     AV_ERR_ATTEMPT_BUSY,        /* 409 attempt_in_progress: every

@@ -250,6 +250,51 @@ av_callback(av_answer_t *a, const av_flow_conf_t *conf,
 }
 
 
+av_err_t
+av_flow_accepts(av_endpoint_t ep, av_method_t method, int64_t len,
+    size_t max_body)
+{
+    unsigned  ok;
+
+    switch (ep) {
+    case AV_EP_TOKEN:
+        ok = (method == AV_METHOD_GET || method == AV_METHOD_POST);
+        break;
+
+    case AV_EP_STATUS:
+        ok = (method == AV_METHOD_GET || method == AV_METHOD_HEAD);
+        break;
+
+    case AV_EP_CALLBACK:
+    case AV_EP_CALL:
+    case AV_EP_FINALIZE:
+        ok = (method == AV_METHOD_POST);
+        break;
+
+    default: /* the gate: whatever its location's handler takes */
+        return AV_OK;
+    }
+
+    if (!ok) {
+        return AV_ERR_METHOD_NOT_ALLOWED;
+    }
+
+    if (len > 0 && (uint64_t) len > (uint64_t) av_flow_body_max(ep, max_body))
+    {
+        return AV_ERR_BODY_TOO_LARGE;
+    }
+
+    return AV_OK;
+}
+
+
+size_t
+av_flow_body_max(av_endpoint_t ep, size_t max_body)
+{
+    return ep == AV_EP_CALLBACK ? max_body : AV_PARAMS_BODY_MAX;
+}
+
+
 /* --- the use cases, each answer counted once (av_metrics.h) ------------- */
 
 void

@@ -54,6 +54,32 @@ typedef enum {
     AV_LOG_ERR              /* ours: Telesign, the store, the config */
 } av_log_level_t;
 
+/* A request's method, as the glue tells it (httpd: M_GET with header_only
+ * is HEAD). */
+typedef enum {
+    AV_METHOD_GET = 0,
+    AV_METHOD_HEAD,
+    AV_METHOD_POST,
+    AV_METHOD_OTHER
+} av_method_t;
+
+/*
+ * Whether an endpoint takes a request of this method with a body of len
+ * bytes (-1: not known yet, as for a chunked body), before anything is
+ * read: AV_ERR_METHOD_NOT_ALLOWED, AV_ERR_BODY_TOO_LARGE or AV_OK.  Token:
+ * GET or POST (not HEAD: it starts a paid verification, it is no probe);
+ * status: GET or HEAD; callback, call, finalize: POST.  Every body is
+ * read to its end before a flow runs (no subrequest while nginx still
+ * discards the client's bytes), up to av_flow_body_max(), which the glue
+ * holds the body it read to.
+ */
+av_err_t av_flow_accepts(av_endpoint_t ep, av_method_t method, int64_t len,
+    size_t max_body);
+
+/* The largest body an endpoint reads: a callback's the operator's
+ * max_body, the others' AV_PARAMS_BODY_MAX. */
+size_t   av_flow_body_max(av_endpoint_t ep, size_t max_body);
+
 /* The configuration a flow reads: the glue fills it from its directives. */
 typedef struct {
     const av_key_t   *api_key;              /* signs JWTs, outbound */

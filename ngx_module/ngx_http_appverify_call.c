@@ -24,48 +24,23 @@
 
 static void ngx_http_appverify_call_body(ngx_http_request_t *r);
 static void ngx_http_appverify_finalize_body(ngx_http_request_t *r);
-static ngx_int_t ngx_http_appverify_post_only(ngx_http_request_t *r,
-    ngx_http_client_body_handler_pt post_handler);
 static ngx_http_appverify_ctx_t *ngx_http_appverify_call_ctx(
-    ngx_http_request_t *r);
+    ngx_http_request_t *r, av_endpoint_t ep);
 
 
 ngx_int_t
 ngx_http_appverify_call_handler(ngx_http_request_t *r)
 {
-    return ngx_http_appverify_post_only(r, ngx_http_appverify_call_body);
+    return ngx_http_appverify_accept(r, AV_EP_CALL,
+                                     ngx_http_appverify_call_body);
 }
 
 
 ngx_int_t
 ngx_http_appverify_finalize_handler(ngx_http_request_t *r)
 {
-    return ngx_http_appverify_post_only(r, ngx_http_appverify_finalize_body);
-}
-
-
-static ngx_int_t
-ngx_http_appverify_post_only(ngx_http_request_t *r,
-    ngx_http_client_body_handler_pt post_handler)
-{
-    ngx_int_t  rc;
-
-    if (!(r->method & NGX_HTTP_POST)
-        || r->headers_in.content_length_n > AV_PARAMS_BODY_MAX)
-    {
-        rc = ngx_http_discard_request_body(r);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-        return ngx_http_appverify_send_error(r,
-                                             (r->method & NGX_HTTP_POST)
-                                             ? AV_ERR_BODY_TOO_LARGE
-                                             : AV_ERR_METHOD_NOT_ALLOWED,
-                                             NULL);
-    }
-
-    return ngx_http_appverify_read_body(r, post_handler);
+    return ngx_http_appverify_accept(r, AV_EP_FINALIZE,
+                                     ngx_http_appverify_finalize_body);
 }
 
 
@@ -73,7 +48,7 @@ ngx_http_appverify_post_only(ngx_http_request_t *r,
  * finalized already (a bad body answered, or no memory). */
 
 static ngx_http_appverify_ctx_t *
-ngx_http_appverify_call_ctx(ngx_http_request_t *r)
+ngx_http_appverify_call_ctx(ngx_http_request_t *r, av_endpoint_t ep)
 {
     av_err_t                        rc;
     ngx_http_appverify_ctx_t       *ctx;
@@ -93,7 +68,9 @@ ngx_http_appverify_call_ctx(ngx_http_request_t *r)
         return NULL;
     }
 
-    rc = ngx_http_appverify_request_params(r, ctx->params);
+    ctx->ep = ep;
+
+    rc = ngx_http_appverify_request_params(r, ep, ctx->params);
     if (rc != AV_OK) {
         ngx_http_finalize_request(r,
                                   ngx_http_appverify_send_error(r, rc, NULL));
@@ -141,12 +118,10 @@ ngx_http_appverify_call_body(ngx_http_request_t *r)
 {
     ngx_http_appverify_ctx_t  *ctx;
 
-    ctx = ngx_http_appverify_call_ctx(r);
+    ctx = ngx_http_appverify_call_ctx(r, AV_EP_CALL);
     if (ctx == NULL) {
         return;
     }
-
-    ctx->ep = AV_EP_CALL;
 
     ngx_http_appverify_endpoint_run(r, ctx, ngx_http_appverify_call_run);
 }
@@ -157,12 +132,10 @@ ngx_http_appverify_finalize_body(ngx_http_request_t *r)
 {
     ngx_http_appverify_ctx_t  *ctx;
 
-    ctx = ngx_http_appverify_call_ctx(r);
+    ctx = ngx_http_appverify_call_ctx(r, AV_EP_FINALIZE);
     if (ctx == NULL) {
         return;
     }
-
-    ctx->ep = AV_EP_FINALIZE;
 
     ngx_http_appverify_endpoint_run(r, ctx, ngx_http_appverify_finalize_run);
 }

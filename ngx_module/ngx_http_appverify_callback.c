@@ -22,34 +22,15 @@ static av_next_t ngx_http_appverify_callback_run(ngx_http_request_t *r,
 ngx_int_t
 ngx_http_appverify_callback_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                       rc;
-    ngx_http_appverify_loc_conf_t  *alcf;
-
-    alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
-
-    if (!(r->method & NGX_HTTP_POST)
-        || (off_t) r->headers_in.content_length_n > (off_t) alcf->max_body)
-    {
-        rc = ngx_http_discard_request_body(r);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-        return ngx_http_appverify_send_error(r,
-                                             (r->method & NGX_HTTP_POST)
-                                             ? AV_ERR_BODY_TOO_LARGE
-                                             : AV_ERR_METHOD_NOT_ALLOWED,
-                                             NULL);
-    }
-
-    return ngx_http_appverify_read_body(r, ngx_http_appverify_callback_body);
+    return ngx_http_appverify_accept(r, AV_EP_CALLBACK,
+                                     ngx_http_appverify_callback_body);
 }
 
 
 static void
 ngx_http_appverify_callback_body(ngx_http_request_t *r)
 {
-    ngx_int_t                       n;
+    av_err_t                        rc;
     ngx_http_appverify_ctx_t       *ctx;
     ngx_http_appverify_loc_conf_t  *alcf;
 
@@ -61,16 +42,10 @@ ngx_http_appverify_callback_body(ngx_http_request_t *r)
         return;
     }
 
-    n = ngx_http_appverify_body(r, &ctx->body);
-
-    if (n == NGX_DECLINED || ctx->body.len > alcf->max_body) {
+    rc = ngx_http_appverify_body(r, AV_EP_CALLBACK, &ctx->body);
+    if (rc != AV_OK) {
         ngx_http_finalize_request(r,
-            ngx_http_appverify_send_error(r, AV_ERR_BODY_TOO_LARGE, NULL));
-        return;
-    }
-
-    if (n != NGX_OK) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+                                  ngx_http_appverify_send_error(r, rc, NULL));
         return;
     }
 

@@ -259,9 +259,10 @@ ngx_int_t ngx_http_appverify_send_error(ngx_http_request_t *r, av_err_t err,
     const char *detail);
 void ngx_http_appverify_log_answer(ngx_http_request_t *r, av_answer_t *a);
 ngx_int_t ngx_http_appverify_deny(ngx_http_request_t *r, av_err_t err);
-ngx_int_t ngx_http_appverify_read_body(ngx_http_request_t *r,
+ngx_int_t ngx_http_appverify_accept(ngx_http_request_t *r, av_endpoint_t ep,
     ngx_http_client_body_handler_pt post_handler);
-ngx_int_t ngx_http_appverify_body(ngx_http_request_t *r, ngx_str_t *body);
+av_err_t ngx_http_appverify_body(ngx_http_request_t *r, av_endpoint_t ep,
+    ngx_str_t *body);
 ngx_table_elt_t *ngx_http_appverify_header(ngx_http_request_t *r,
     const char *name, size_t len);
 ngx_table_elt_t *ngx_http_appverify_push_header(ngx_http_request_t *r,
@@ -286,6 +287,7 @@ ngx_int_t ngx_http_appverify_finalize_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_appverify_set_cookie(ngx_http_request_t *r,
     ngx_http_appverify_loc_conf_t *alcf, u_char *cred, size_t len);
 av_err_t ngx_http_appverify_request_params(ngx_http_request_t *r,
+    av_endpoint_t ep,
     av_params_t *params);
 av_next_t ngx_http_appverify_status_run(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx, const av_store_t *store, av_answer_t *a);

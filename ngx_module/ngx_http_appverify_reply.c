@@ -338,15 +338,39 @@ ngx_http_appverify_filter_init(ngx_conf_t *cf)
 
 
 /*
- * Reads the client's body into memory; post_handler runs when it is all
- * there and must finalize the request.
+ * What an endpoint takes is the core's rule (av_flow_accepts): a request
+ * it refuses has its body discarded and is answered here.  Else the body
+ * is read into memory, and post_handler runs when it is all there (and
+ * must finalize the request).
  */
 
 ngx_int_t
-ngx_http_appverify_read_body(ngx_http_request_t *r,
+ngx_http_appverify_accept(ngx_http_request_t *r, av_endpoint_t ep,
     ngx_http_client_body_handler_pt post_handler)
 {
-    ngx_int_t  rc;
+    av_err_t                        err;
+    ngx_int_t                       rc;
+    av_method_t                     method;
+    ngx_http_appverify_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
+
+    method = (r->method == NGX_HTTP_GET) ? AV_METHOD_GET
+             : (r->method == NGX_HTTP_HEAD) ? AV_METHOD_HEAD
+             : (r->method == NGX_HTTP_POST) ? AV_METHOD_POST
+             : AV_METHOD_OTHER;
+
+    err = av_flow_accepts(ep, method, r->headers_in.content_length_n,
+                          alcf->max_body);
+
+    if (err != AV_OK) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_appverify_send_error(r, err, NULL);
+    }
 
     r->request_body_in_single_buf = 1;
 
@@ -361,28 +385,31 @@ ngx_http_appverify_read_body(ngx_http_request_t *r,
 
 
 /*
- * The body read by ngx_http_appverify_read_body() as one piece of memory.
- * NGX_DECLINED when nginx spooled it to a file: larger than
- * client_body_buffer_size, so larger than anything we accept.
+ * The body ngx_http_appverify_accept() read, as one piece of memory, held
+ * to the endpoint's limit (av_flow_body_max): a chunked body announced no
+ * length.  One nginx spooled to a file is larger than
+ * client_body_buffer_size, so larger than anything we take.
  */
 
-ngx_int_t
-ngx_http_appverify_body(ngx_http_request_t *r, ngx_str_t *body)
+av_err_t
+ngx_http_appverify_body(ngx_http_request_t *r, av_endpoint_t ep,
+    ngx_str_t *body)
 {
-    u_char       *p;
-    size_t        len;
-    ngx_buf_t    *b;
-    ngx_chain_t  *cl;
+    u_char                         *p;
+    size_t                          len;
+    ngx_buf_t                      *b;
+    ngx_chain_t                    *cl;
+    ngx_http_appverify_loc_conf_t  *alcf;
 
     body->len = 0;
     body->data = (u_char *) "";
 
     if (r->request_body == NULL || r->request_body->bufs == NULL) {
-        return NGX_OK;
+        return AV_OK;
     }
 
     if (r->request_body->temp_file) {
-        return NGX_DECLINED;
+        return AV_ERR_BODY_TOO_LARGE;
     }
 
     len = 0;
@@ -391,25 +418,31 @@ ngx_http_appverify_body(ngx_http_request_t *r, ngx_str_t *body)
         b = cl->buf;
 
         if (b->in_file) {
-            return NGX_DECLINED;
+            return AV_ERR_BODY_TOO_LARGE;
         }
 
         len += b->last - b->pos;
     }
 
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
+
+    if (len > av_flow_body_max(ep, alcf->max_body)) {
+        return AV_ERR_BODY_TOO_LARGE;
+    }
+
     if (len == 0) {
-        return NGX_OK;
+        return AV_OK;
     }
 
     if (r->request_body->bufs->next == NULL) {
         body->data = r->request_body->bufs->buf->pos;
         body->len = len;
-        return NGX_OK;
+        return AV_OK;
     }
 
     p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
-        return NGX_ERROR;
+        return AV_ERR_INTERNAL;
     }
 
     body->data = p;
@@ -424,7 +457,7 @@ ngx_http_appverify_body(ngx_http_request_t *r, ngx_str_t *body)
         }
     }
 
-    return NGX_OK;
+    return AV_OK;
 }
 
 

@@ -16,55 +16,37 @@ static void ngx_http_appverify_status_body(ngx_http_request_t *r);
 ngx_int_t
 ngx_http_appverify_status_handler(ngx_http_request_t *r)
 {
-    ngx_int_t  rc;
-
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))
-        || r->headers_in.content_length_n > AV_PARAMS_BODY_MAX)
-    {
-        rc = ngx_http_discard_request_body(r);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-        return ngx_http_appverify_send_error(r,
-                                             (r->method
-                                              & (NGX_HTTP_GET|NGX_HTTP_HEAD))
-                                             ? AV_ERR_BODY_TOO_LARGE
-                                             : AV_ERR_METHOD_NOT_ALLOWED,
-                                             NULL);
-    }
-
     /*
      * A body, if any, is read to its end before Telesign is asked: a
      * subrequest must never run while nginx still discards the client's
      * bytes from under it.
      */
 
-    return ngx_http_appverify_read_body(r, ngx_http_appverify_status_body);
+    return ngx_http_appverify_accept(r, AV_EP_STATUS,
+                                     ngx_http_appverify_status_body);
 }
 
 
 static void
 ngx_http_appverify_status_body(ngx_http_request_t *r)
 {
-    ngx_int_t                       rc;
+    av_err_t                        rc;
     ngx_str_t                       body;
     ngx_http_appverify_ctx_t       *ctx;
     ngx_http_appverify_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
 
-    rc = ngx_http_appverify_body(r, &body);
-
-    if (rc == NGX_DECLINED || body.len > AV_PARAMS_BODY_MAX) {
+    rc = ngx_http_appverify_body(r, AV_EP_STATUS, &body);
+    if (rc != AV_OK) {
         ngx_http_finalize_request(r,
-            ngx_http_appverify_send_error(r, AV_ERR_BODY_TOO_LARGE, NULL));
+                                  ngx_http_appverify_send_error(r, rc, NULL));
         return;
     }
 
     ctx = ngx_http_appverify_get_ctx(r);
 
-    if (rc != NGX_OK || ctx == NULL) {
+    if (ctx == NULL) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
     }

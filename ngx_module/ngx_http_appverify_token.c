@@ -25,42 +25,8 @@ static ngx_uint_t ngx_http_appverify_wants_json(ngx_http_request_t *r);
 ngx_int_t
 ngx_http_appverify_token_handler(ngx_http_request_t *r)
 {
-    ngx_int_t  rc;
-
-    /* not HEAD: a token request starts a verification, it is no probe */
-
-    if (r->method & NGX_HTTP_GET) {
-        rc = ngx_http_discard_request_body(r);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-        /* as if a body had been read: the step may wait for Redis */
-        r->main->count++;
-        ngx_http_appverify_token_body(r);
-        return NGX_DONE;
-    }
-
-    if (!(r->method & NGX_HTTP_POST)) {
-        rc = ngx_http_discard_request_body(r);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-        return ngx_http_appverify_send_error(r, AV_ERR_METHOD_NOT_ALLOWED,
-                                             NULL);
-    }
-
-    if (r->headers_in.content_length_n > AV_PARAMS_BODY_MAX) {
-        rc = ngx_http_discard_request_body(r);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-        return ngx_http_appverify_send_error(r, AV_ERR_BODY_TOO_LARGE, NULL);
-    }
-
-    return ngx_http_appverify_read_body(r, ngx_http_appverify_token_body);
+    return ngx_http_appverify_accept(r, AV_EP_TOKEN,
+                                     ngx_http_appverify_token_body);
 }
 
 
@@ -83,7 +49,7 @@ ngx_http_appverify_token_body(ngx_http_request_t *r)
         return;
     }
 
-    rc = ngx_http_appverify_request_params(r, ctx->params);
+    rc = ngx_http_appverify_request_params(r, AV_EP_TOKEN, ctx->params);
 
     if (rc != AV_OK) {
         ngx_http_finalize_request(r,
@@ -123,24 +89,21 @@ ngx_http_appverify_token_run(ngx_http_request_t *r,
  */
 
 av_err_t
-ngx_http_appverify_request_params(ngx_http_request_t *r, av_params_t *params)
+ngx_http_appverify_request_params(ngx_http_request_t *r, av_endpoint_t ep,
+    av_params_t *params)
 {
+    av_err_t          rc;
     ngx_str_t         body;
-    ngx_int_t         rc;
     ngx_table_elt_t  *type;
 
-    body.len = 0;
+    rc = ngx_http_appverify_body(r, ep, &body);
+    if (rc != AV_OK) {
+        return rc;
+    }
 
-    if (r->method & NGX_HTTP_POST) {
-        rc = ngx_http_appverify_body(r, &body);
-
-        if (rc == NGX_DECLINED || body.len > AV_PARAMS_BODY_MAX) {
-            return AV_ERR_BODY_TOO_LARGE;
-        }
-
-        if (rc != NGX_OK) {
-            return AV_ERR_INTERNAL;
-        }
+    /* a GET's body, read to its end, holds no fields */
+    if (!(r->method & NGX_HTTP_POST)) {
+        body.len = 0;
     }
 
     type = r->headers_in.content_type;

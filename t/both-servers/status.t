@@ -34,6 +34,16 @@ __DATA__
 
 
 
+=== a body is read to its end and ignored, up to the core's 4k: over it, 413 (a GET to the token endpoint too)
+--- request eval
+[ "GET /status\n" . ("x" x 5000), "GET /status\nx=1", "GET /token?phone=15553000003\n" . ("x" x 5000) ]
+--- error_code eval
+[413, 401, 413]
+--- response_body_like eval
+[ '"error":"body_too_large"', '"error":"no_credential"', '"error":"body_too_large"' ]
+
+
+
 === a credential minted with another secret, or expired, is refused
 --- request eval
 [ "GET /token?phone=15553000002&xid=st-2", "GET /status", "GET /status", "GET /status" ]

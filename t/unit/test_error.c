@@ -38,7 +38,6 @@ static const expect_t  table[] = {
     { AV_ERR_BLOCKED,            403, "blocked" },
     { AV_ERR_NO_SIGNATURE,       401, "no_signature" },
     { AV_ERR_BAD_SIGNATURE,      401, "bad_signature" },
-    { AV_ERR_UNKNOWN_XID,        404, "unknown_xid" },
     { AV_ERR_COUNTRY_NOT_ALLOWED, 403, "country_not_allowed" },
     { AV_ERR_ALREADY_FINAL,      409, "already_finalized" },
     { AV_ERR_ATTEMPT_BUSY,       409, "attempt_in_progress" },

@@ -277,6 +277,57 @@ log_levels(void)
     CHECK_EQ_INT(av_err_log_level(AV_ERR_BAD_CREDENTIAL), AV_LOG_INFO);
 }
 
+/* What each endpoint takes, before and after its body is read. */
+static void
+accepts(void)
+{
+    /* a token starts a paid verification: GET or POST, never a HEAD probe */
+    CHECK_EQ_INT(av_flow_accepts(AV_EP_TOKEN, AV_METHOD_GET, -1, 16), AV_OK);
+    CHECK_EQ_INT(av_flow_accepts(AV_EP_TOKEN, AV_METHOD_POST, 0, 16), AV_OK);
+    CHECK_EQ_INT(av_flow_accepts(AV_EP_TOKEN, AV_METHOD_HEAD, -1, 16),
+                 AV_ERR_METHOD_NOT_ALLOWED);
+    CHECK_EQ_INT(av_flow_accepts(AV_EP_TOKEN, AV_METHOD_OTHER, -1, 16),
+                 AV_ERR_METHOD_NOT_ALLOWED);
+
+    CHECK_EQ_INT(av_flow_accepts(AV_EP_STATUS, AV_METHOD_GET, -1, 16), AV_OK);
+    CHECK_EQ_INT(av_flow_accepts(AV_EP_STATUS, AV_METHOD_HEAD, -1, 16),
+                 AV_OK);
+    CHECK_EQ_INT(av_flow_accepts(AV_EP_STATUS, AV_METHOD_POST, -1, 16),
+                 AV_ERR_METHOD_NOT_ALLOWED);
+
+    CHECK_EQ_INT(av_flow_accepts(AV_EP_CALLBACK, AV_METHOD_POST, 16, 16),
+                 AV_OK);
+    CHECK_EQ_INT(av_flow_accepts(AV_EP_CALLBACK, AV_METHOD_GET, -1, 16),
+                 AV_ERR_METHOD_NOT_ALLOWED);
+    CHECK_EQ_INT(av_flow_accepts(AV_EP_CALL, AV_METHOD_GET, -1, 16),
+                 AV_ERR_METHOD_NOT_ALLOWED);
+    CHECK_EQ_INT(av_flow_accepts(AV_EP_FINALIZE, AV_METHOD_HEAD, -1, 16),
+                 AV_ERR_METHOD_NOT_ALLOWED);
+
+    /* the method is refused before the length: a GET callback is 405 */
+    CHECK_EQ_INT(av_flow_accepts(AV_EP_CALLBACK, AV_METHOD_GET, 1 << 20, 16),
+                 AV_ERR_METHOD_NOT_ALLOWED);
+
+    /* a callback's limit is the operator's, the others' the fields' */
+    CHECK_EQ_INT(av_flow_accepts(AV_EP_CALLBACK, AV_METHOD_POST, 17, 16),
+                 AV_ERR_BODY_TOO_LARGE);
+    CHECK_EQ_INT(av_flow_accepts(AV_EP_CALL, AV_METHOD_POST,
+                                 AV_PARAMS_BODY_MAX, 16), AV_OK);
+    CHECK_EQ_INT(av_flow_accepts(AV_EP_CALL, AV_METHOD_POST,
+                                 AV_PARAMS_BODY_MAX + 1, 1 << 20),
+                 AV_ERR_BODY_TOO_LARGE);
+    CHECK_EQ_INT(av_flow_accepts(AV_EP_STATUS, AV_METHOD_GET,
+                                 AV_PARAMS_BODY_MAX + 1, 1 << 20),
+                 AV_ERR_BODY_TOO_LARGE);
+    CHECK_EQ_INT((int) av_flow_body_max(AV_EP_CALLBACK, 512), 512);
+    CHECK_EQ_INT((int) av_flow_body_max(AV_EP_TOKEN, 512), AV_PARAMS_BODY_MAX);
+
+    /* the gate takes what its location's handler takes */
+    CHECK_EQ_INT(av_flow_accepts(AV_EP_GATE, AV_METHOD_OTHER, 1 << 20, 16),
+                 AV_OK);
+}
+
+
 int
 main(void)
 {
@@ -287,5 +338,6 @@ main(void)
     RUN(callback_applied);
     RUN(callback_refusals);
     RUN(log_levels);
+    RUN(accepts);
     return UNIT_DONE();
 }
