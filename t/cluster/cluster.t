@@ -27,6 +27,7 @@ use Test::More;
 use File::Path qw(make_path remove_tree);
 use Cwd qw(getcwd);
 use Time::HiRes qw(time sleep);
+use POSIX ();
 use AppVerify::Test;
 use AppVerify::Attack qw(send_pieces);
 use AppVerify::Nodes qw(nodes req timed parallel log_count);
@@ -359,6 +360,48 @@ sleep 1.2;
 is(gate('a', $cred)->code, 200, '... Redis going on: A answers as before');
 is(req('b', 'GET', '/token?phone=15558700791')->code, 200,
    '... and B commits again, after the clients that left');
+
+# bodies still arriving while a round with Redis waits: a callback's body
+# in pieces to a stalled Redis (its round starts once the body is whole),
+# and a gated request whose body trickles in while the gate's round is out
+my $txid = 'cluster-trickle';
+is(req('a', 'GET', "/token?phone=15558700792&xid=$txid")->code, 200,
+   'a session to verify while Redis stalls');
+my $tbody = AppVerify::Test::callback_body(xid => $txid, phone => '15558700792');
+my ($tauth) = AppVerify::Test::tsa_header($tbody) =~ /^Authorization: (.*)$/;
+my $half = int(length($tbody) / 2);
+kill 'STOP', $redis;
+my $resume = fork // die "fork: $!";
+if ($resume == 0) { sleep 0.8; kill 'CONT', $redis; POSIX::_exit(0) }
+my $gate_out = "$base/trickle-gate.out";
+my $gater = fork // die "fork: $!";
+if ($gater == 0) {
+    my $g = send_pieces(["GET /account/index.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                         . "Cookie: appverify=" . AppVerify::Test::credential('cluster-gone')
+                         . "\r\nContent-Length: 6\r\n\r\nab", \0.2, "cd", \0.2, "ef"],
+                        port => $port{b});
+    open my $fh, '>', $gate_out or POSIX::_exit(1);
+    print $fh $g;
+    close $fh;
+    POSIX::_exit(0);        # the servers are the parent's to stop (END)
+}
+my $raw = send_pieces(["POST /callback HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                       . "Authorization: $tauth\r\nContent-Type: application/json\r\n"
+                       . "Content-Length: " . length($tbody) . "\r\n\r\n"
+                       . substr($tbody, 0, $half), \0.3, substr($tbody, $half)],
+                      port => $port{a});
+waitpid $gater, 0;
+my $gated = do { local (@ARGV, $/) = ($gate_out); <> } // '';
+waitpid $resume, 0;
+kill 'CONT', $redis;
+like($raw, qr{^HTTP/1\.1 200 }, 'a callback whose body came in pieces while Redis stalled: 200')
+    or diag($raw);
+like($raw, qr/"state":"verified"/, '... verified');
+like($gated, qr{^HTTP/1\.1 401 .*"error":"unknown_session"}s,
+     "a gate's round out while its body trickles in: answered once Redis is back")
+    or diag($gated);
+is(gate('b', AppVerify::Test::credential($txid))->code, 200,
+   '... and the callback is there for B');
 
 # --- Redis killed -------------------------------------------------------------------
 
