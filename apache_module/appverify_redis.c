@@ -50,7 +50,7 @@ typedef struct {
     int          db;
     const char  *prefix;
     size_t       prefix_len;
-    int          timeout;               /* seconds */
+    int64_t      timeout_ms;
     char         sha1[41];              /* of the core's script */
 } appverify_redis_conf_t;
 
@@ -148,7 +148,6 @@ appverify_redis_set(cmd_parms *cmd, int argc, char *const argv[])
     int                      i;
     char                    *end;
     long                     v;
-    int64_t                  sec;
     const char              *colon, *why, *val, *err;
     appverify_redis_conf_t  *rc;
 
@@ -165,7 +164,7 @@ appverify_redis_set(cmd_parms *cmd, int argc, char *const argv[])
     rc = apr_pcalloc(cmd->pool, sizeof(appverify_redis_conf_t));
     rc->prefix = AV_REDIS_PREFIX_DEFAULT;
     rc->prefix_len = sizeof(AV_REDIS_PREFIX_DEFAULT) - 1;
-    rc->timeout = AV_DEFAULT_REDIS_TIMEOUT;
+    rc->timeout_ms = AV_DEFAULT_REDIS_TIMEOUT_MS;
 
     colon = strrchr(argv[0], ':');
     errno = 0;
@@ -212,12 +211,11 @@ appverify_redis_set(cmd_parms *cmd, int argc, char *const argv[])
             rc->prefix_len = strlen(val);
 
         } else if (strncmp(argv[i], "timeout=", 8) == 0) {
-            why = av_conf_timeout(val, strlen(val), &sec);
+            why = av_conf_value(&av_conf_redis_timeout_rule, val,
+                                strlen(val), &rc->timeout_ms);
             if (why) {
                 return appverify_redis_refused(cmd, why, val);
             }
-
-            rc->timeout = (int) sec;
 
         } else {
             goto invalid;
@@ -314,8 +312,8 @@ appverify_redis_connect(request_rec *r)
     const char     *why;
     struct timeval  tv;
 
-    tv.tv_sec = appverify_redis->timeout;
-    tv.tv_usec = 0;
+    tv.tv_sec = (time_t) (appverify_redis->timeout_ms / 1000);
+    tv.tv_usec = (suseconds_t) (appverify_redis->timeout_ms % 1000) * 1000;
 
     appverify_conn.c = redisConnectWithTimeout(appverify_redis->host,
                                                appverify_redis->port, tv);
@@ -480,13 +478,12 @@ appverify_redis_run(request_rec *r, av_endpoint_t ep,
         return rd->next;
     }
 
-    /* what comes next on the connection cannot be trusted to match */
+    /* what comes next on the connection cannot be trusted to match; the
+     * line a second is appverify_redis_log's, the answer logs no more */
     appverify_redis_drop();
     appverify_redis_log(r, rd->why);
 
-    av_answer_init(a);
-    av_answer_error(a, AV_ERR_STORE_UNAVAILABLE, NULL);
-    av_metrics_request(s->metrics, ep, AV_ERR_STORE_UNAVAILABLE);
+    av_answer_unavailable(a, s->metrics, ep, rd->why, 0);
 
     return AV_NEXT_SEND;
 }

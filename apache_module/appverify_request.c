@@ -83,6 +83,8 @@ int
 appverify_send_answer(request_rec *r, const appverify_dir_conf_t *dc,
     const av_answer_t *a)
 {
+    const char  *cookie;
+
     ap_log_rerror(APLOG_MARK, appverify_log_level(a->level), 0, r,
                   "appverify: %s", a->log);
 
@@ -91,15 +93,17 @@ appverify_send_answer(request_rec *r, const appverify_dir_conf_t *dc,
     }
 
     if (a->session_len && dc != NULL) {
-        apr_table_addn(r->headers_out, "Set-Cookie",
-                       appverify_cookie(r, dc, a->session, a->session_len));
+        cookie = appverify_cookie(r, dc, a->session, a->session_len);
+        if (cookie == NULL) {
+            return appverify_send_error(r, AV_ERR_INTERNAL, "cookie");
+        }
+
+        apr_table_addn(r->headers_out, "Set-Cookie", cookie);
     }
 
     return appverify_send(r, a->status, a->type, a->body, a->body_len);
 }
 
-
-/* The configuration the core's flows read, from this request's. */
 
 /*
  * NULL when the server has what a location of endpoint ep needs (the
@@ -129,6 +133,8 @@ appverify_missing(const appverify_dir_conf_t *dc,
     return NULL;
 }
 
+
+/* The configuration the core's flows read, from this request's. */
 
 void
 appverify_flow_conf(const appverify_dir_conf_t *dc,
@@ -464,18 +470,19 @@ appverify_cookie(request_rec *r, const appverify_dir_conf_t *dc,
     char        *cookie;
     apr_size_t   size;
 
-    /* the format is the core's, the same on both servers; the size always
-     * suffices (the 24: Max-Age's digits) */
+    /* the format and its room are the core's, the same on both servers */
 
-    size = strlen(dc->cookie_name) + len + strlen(dc->cookie_samesite)
-           + sizeof("=; Path=/; Max-Age=; HttpOnly; Secure; SameSite=") + 24;
-
+    size = av_cookie_size(strlen(dc->cookie_name), len, dc->cookie_samesite);
     cookie = apr_palloc(r->pool, size);
 
-    (void) av_cookie_format(cookie, size, dc->cookie_name,
-                            strlen(dc->cookie_name), cred, len,
-                            dc->session_lifetime, dc->cookie_secure,
-                            dc->cookie_samesite);
+    if (av_cookie_format(cookie, size, dc->cookie_name,
+                         strlen(dc->cookie_name), cred, len,
+                         dc->session_lifetime, dc->cookie_secure,
+                         dc->cookie_samesite)
+        == 0)
+    {
+        return NULL;
+    }
 
     return cookie;
 }

@@ -249,17 +249,14 @@ appverify_check_config(apr_pool_t *pconf, apr_pool_t *plog,
 
         if (sc->api_key && sc->session_key == NULL) {
             sc->session_key = appverify_key_alloc(pconf);
-            av_key_derive_session(sc->session_key, sc->api_key);
 
-            /*
-             * The API key in rotation: the credentials issued under the
-             * previous one were signed with the secret derived from it.
-             */
+            /* the API key in rotation: a previous session secret too */
             if (sc->api_key_previous) {
                 sc->session_key_previous = appverify_key_alloc(pconf);
-                av_key_derive_session(sc->session_key_previous,
-                                      sc->api_key_previous);
             }
+
+            av_key_derive_sessions(sc->session_key, sc->session_key_previous,
+                                   sc->api_key, sc->api_key_previous);
         }
     }
 
@@ -434,13 +431,20 @@ appverify_secret_wipe(char *buf, apr_size_t max)
 }
 
 
-/* What the core's reader said, in httpd's words; NULL when it read. */
+/* What the core's reader said, in httpd's words; NULL when it read.  A
+ * file every user can read is worth a warning, as on nginx. */
 
 static const char *
 appverify_secret_error(cmd_parms *cmd, const char *file, av_secret_rc_t rc,
     const av_secret_info_t *info)
 {
     apr_status_t  rv;
+
+    if (info->world_readable) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP|APLOG_WARNING, 0, cmd->server,
+                     "%s: \"%s\" is readable by every user",
+                     cmd->cmd->name, file);
+    }
 
     rv = APR_FROM_OS_ERROR(info->err);
 
@@ -718,7 +722,7 @@ appverify_set_limit(cmd_parms *cmd, void *dconf, int argc,
         return apr_psprintf(cmd->pool, "%s is duplicate", cmd->cmd->name);
     }
 
-    if (argc == 1 && strcasecmp(argv[0], "off") == 0) {
+    if (argc == 1 && av_conf_flag(argv[0], strlen(argv[0])) == 0) {
         *rate_p = 0;
         *burst_p = 0;
         return NULL;
@@ -770,9 +774,8 @@ appverify_set_signature(cmd_parms *cmd, void *dconf, int on)
 
     if (!on) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server,
-                     "AppVerifyCallbackSignature Off: callback signatures "
-                     "are not checked in %s: anyone who can reach it can "
-                     "mark a verification as done",
+                     "AppVerifyCallbackSignature Off in %s: "
+                     AV_CONF_UNSIGNED_WARNING,
                      cmd->path ? cmd->path : "the server");
     }
 
@@ -964,12 +967,12 @@ appverify_conf(request_rec *r, appverify_dir_conf_t *out)
     DEFAULT(burst, AV_DEFAULT_BURST_OF(dc->rate != APPVERIFY_UNSET));
     DEFAULT(rate, AV_DEFAULT_RATE);
     DEFAULT(max_attempts, AV_DEFAULT_ATTEMPTS);
-    DEFAULT(lookup, 1);
+    DEFAULT(lookup, AV_DEFAULT_LOOKUP);
     DEFAULT(lookup_interval_ms, AV_DEFAULT_LOOKUP_INTERVAL * 1000);
     DEFAULT(timeout, AV_DEFAULT_TIMEOUT);
     DEFAULT(max_calls, AV_DEFAULT_MAX_CALLS);
-    DEFAULT(signature, 1);
-    DEFAULT(cookie_secure, 1);
+    DEFAULT(signature, AV_DEFAULT_SIGNATURE);
+    DEFAULT(cookie_secure, AV_DEFAULT_COOKIE_SECURE);
     DEFAULT(max_body, AV_DEFAULT_MAX_BODY);
     DEFAULT(client_rate, 0);            /* the toll-fraud limits: off */
     DEFAULT(prefix_rate, 0);

@@ -11,6 +11,7 @@
 #include "av_conf.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "av_defaults.h"
 #include "av_key.h"
@@ -94,6 +95,14 @@ const av_conf_rule_t  av_conf_pending_timeout_rule = {
 const av_conf_rule_t  av_conf_timeout_rule = {
     AV_CONF_SECONDS, 1, AV_TIME_MAX,
     "invalid timeout \"%s\": " AV_TIME_RANGE("1s") " (5s, 1m)"
+};
+
+/* appverify_redis_timeout, AppVerifyRedis timeout=: a round with Redis
+ * is a millisecond's work, so finer than a second; a minute at most */
+
+const av_conf_rule_t  av_conf_redis_timeout_rule = {
+    AV_CONF_MSEC, 1, 60,
+    "invalid timeout \"%s\": expected a time from 1ms to 1m (500ms, 1s)"
 };
 
 /* 0 asks again on every request that finds the xid pending */
@@ -324,8 +333,8 @@ av_conf_value(const av_conf_rule_t *rule, const char *s, size_t len,
             return rule->msg;
         }
 
-        /* the bounds are in seconds, as the message says */
-        if (v > rule->max * 1000) {
+        /* the upper bound in seconds, the lower in ms (0 or 1) */
+        if (v > rule->max * 1000 || v < rule->min) {
             return rule->msg;
         }
 
@@ -504,6 +513,21 @@ av_conf_limit_complete(int prefix, uint32_t rate, unsigned digits)
     }
 
     return NULL;
+}
+
+
+int
+av_conf_flag(const char *s, size_t len)
+{
+    if (len == 2 && strncasecmp(s, "on", 2) == 0) {
+        return 1;
+    }
+
+    if (len == 3 && strncasecmp(s, "off", 3) == 0) {
+        return 0;
+    }
+
+    return -1;
 }
 
 

@@ -37,7 +37,8 @@
 typedef enum {
     AV_CONF_COUNT = 0,   /* a number, min to max */
     AV_CONF_SECONDS,     /* a time in whole seconds, min to max; *out s */
-    AV_CONF_MSEC,        /* a time, finer allowed, 0 to max s;   *out ms */
+    AV_CONF_MSEC,        /* a time, finer allowed, min ms to max s; *out
+                            ms */
     AV_CONF_SIZE,        /* bytes, or with k or m, min to max */
     AV_CONF_RATE         /* Nr/s or Nr/m, N min to max; *out per 1000 s */
 } av_conf_kind_t;
@@ -64,6 +65,7 @@ extern const av_conf_rule_t  av_conf_session_lifetime_rule;
 extern const av_conf_rule_t  av_conf_pending_timeout_rule;
 extern const av_conf_rule_t  av_conf_timeout_rule;
 extern const av_conf_rule_t  av_conf_lookup_interval_rule;
+extern const av_conf_rule_t  av_conf_redis_timeout_rule;
 extern const av_conf_rule_t  av_conf_max_body_rule;
 
 /*
@@ -166,6 +168,15 @@ const char *av_conf_customer_id(const char *s, size_t len);
  */
 const char *av_conf_limit_complete(int prefix, uint32_t rate,
     unsigned digits);
+
+/* "on" or "off" in any case, as nginx's and httpd's own flags take them:
+ * 1, 0, or -1 for anything else */
+int         av_conf_flag(const char *s, size_t len);
+
+/* what an operator who turns callback signatures off is told, at warn */
+#define AV_CONF_UNSIGNED_WARNING                                            \
+    "callback signatures are not checked: anyone who can reach this "       \
+    "location can mark a verification as done"
 
 /*
  * What a location needs configured, the same on both servers: by its

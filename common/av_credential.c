@@ -388,6 +388,16 @@ av_credential_from_cookie(const char *cookie, size_t len,
 
 
 size_t
+av_cookie_size(size_t name_len, size_t cred_len, const char *samesite)
+{
+    /* the attributes, a 64-bit Max-Age's digits and sign, the NUL */
+    return name_len + cred_len + (samesite ? strlen(samesite) : 0)
+           + sizeof("=; Path=/; Max-Age=; HttpOnly; Secure; SameSite=")
+           + 21;
+}
+
+
+size_t
 av_cookie_format(char *out, size_t cap, const char *name, size_t name_len,
     const char *cred, size_t cred_len, int64_t max_age, int secure,
     const char *samesite)

@@ -31,6 +31,10 @@ size_t av_cookie_format(char *out, size_t cap, const char *name,
     size_t name_len, const char *cred, size_t cred_len, int64_t max_age,
     int secure, const char *samesite);
 
+/* The room av_cookie_format() needs at most, its NUL included. */
+size_t av_cookie_size(size_t name_len, size_t cred_len,
+    const char *samesite);
+
 /* Writes the credential into out (no NUL).  Returns its length, or 0 when
  * the xid is invalid or cap too small. */
 size_t av_credential_issue(const av_key_t *secret, const char *xid,

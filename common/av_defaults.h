@@ -32,6 +32,14 @@
 
 #define AV_DEFAULT_COOKIE_NAME       "appverify"
 #define AV_DEFAULT_COOKIE_SAMESITE   "Lax"
+#define AV_DEFAULT_COOKIE_SECURE     1
+
+/* callbacks are signed unless the operator says otherwise, for testing */
+#define AV_DEFAULT_SIGNATURE         1
+
+/* httpd's AppVerifyLookup: Get Status when a Telesign URL is set (nginx:
+ * when the location names lookup=) */
+#define AV_DEFAULT_LOOKUP            1
 
 /* httpd's AppVerifyTelesignTimeout (nginx: the proxy_* timeouts) */
 #define AV_DEFAULT_TIMEOUT           5                  /* seconds */
@@ -42,7 +50,7 @@
 
 /* a Redis that has not answered a round in this long is down
  * (appverify_redis_timeout; AppVerifyRedis timeout=) */
-#define AV_DEFAULT_REDIS_TIMEOUT     1                  /* seconds */
+#define AV_DEFAULT_REDIS_TIMEOUT_MS  1000
 
 /* httpd's AppVerifyTelesignMaxCalls: threads of a child that may wait on
  * Telesign at once (a third of Debian's ThreadsPerChild 25); nginx waits

@@ -60,6 +60,18 @@ av_answer_error(av_answer_t *a, av_err_t err, const char *detail)
 }
 
 
+void
+av_answer_unavailable(av_answer_t *a, av_metrics_t *m, av_endpoint_t ep,
+    const char *detail, int log)
+{
+    av_answer_init(a);
+    av_answer_error(a, AV_ERR_STORE_UNAVAILABLE, detail);
+    av_metrics_request(m, ep, AV_ERR_STORE_UNAVAILABLE);
+
+    a->level = log ? AV_LOG_ERR : AV_LOG_NONE;
+}
+
+
 static void
 av_token(av_answer_t *a, const av_flow_conf_t *conf,
     const av_store_t *store, av_params_t *params, const char *client,

@@ -143,6 +143,16 @@ av_log_level_t av_err_log_level(av_err_t err);
 void av_answer_error(av_answer_t *a, av_err_t err, const char *detail);
 
 /*
+ * The answer when a glue cannot reach its store (a Redis down or stalled):
+ * 503 store_unavailable, counted for ep in m (may be NULL).  An outage
+ * fails every request, so one line a second of a process says so: log is
+ * 1 for the request whose answer carries it (detail, at error), 0 for the
+ * others, which log nothing.
+ */
+void av_answer_unavailable(av_answer_t *a, av_metrics_t *m, av_endpoint_t ep,
+    const char *detail, int log);
+
+/*
  * The token endpoint: the phone from params (checked against the allowed
  * countries), the xid given or a new one (kept in params: av_params_xid),
  * the verification started in the store (duplicate, xid, rate rules), the

@@ -183,6 +183,18 @@ av_key_derive_session(av_key_t *out, const av_key_t *api_key)
 
 
 void
+av_key_derive_sessions(av_key_t *current, av_key_t *previous,
+    const av_key_t *api, const av_key_t *api_previous)
+{
+    av_key_derive_session(current, api);
+
+    if (api_previous && previous) {
+        av_key_derive_session(previous, api_previous);
+    }
+}
+
+
+void
 av_key_wipe(av_key_t *key)
 {
     OPENSSL_cleanse(key, sizeof(av_key_t));

@@ -71,6 +71,16 @@ void av_key_derive(av_key_t *out, const av_key_t *parent, const char *label);
  */
 void av_key_derive_session(av_key_t *out, const av_key_t *api_key);
 
+/*
+ * The session secrets of a server with none of its own: the current from
+ * the API key; while that key is in rotation (api_previous not NULL),
+ * previous from the one being retired, which signed the credentials
+ * issued before, so that they pass until they expire.  previous is left
+ * alone when api_previous is NULL (it may be NULL then).
+ */
+void av_key_derive_sessions(av_key_t *current, av_key_t *previous,
+    const av_key_t *api, const av_key_t *api_previous);
+
 /* Overwrites the key bytes in a way the compiler cannot elide. */
 void av_key_wipe(av_key_t *key);
 

@@ -44,8 +44,6 @@ static char *ngx_http_appverify_countries(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_appverify_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_appverify_set_value_slot(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
 static char *ngx_http_appverify_conf_error(ngx_conf_t *cf, const char *msg,
     u_char *value, size_t len);
 static ngx_shm_zone_t *ngx_http_appverify_zone_ref(ngx_conf_t *cf,
@@ -829,6 +827,7 @@ ngx_http_appverify_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_appverify_loc_conf_t *alcf = conf;
 
+    int                        flag;
     ngx_str_t                 *value, s;
     ngx_uint_t                 i;
     const char                *why;
@@ -893,19 +892,16 @@ ngx_http_appverify_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
             break;
 
         default: /* signature= */
-            if (ngx_strcmp(s.data, "on") == 0) {
-                alcf->signature = 1;
-
-            } else if (ngx_strcmp(s.data, "off") == 0) {
-                alcf->signature = 0;
-
-                ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
-                                   "callback signatures are not checked: "
-                                   "anyone who can reach this location can "
-                                   "mark a verification as done");
-
-            } else {
+            flag = av_conf_flag((const char *) s.data, s.len);
+            if (flag == -1) {
                 goto invalid;
+            }
+
+            alcf->signature = flag;
+
+            if (!flag) {
+                ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                                   AV_CONF_UNSIGNED_WARNING);
             }
 
             break;
@@ -1025,7 +1021,9 @@ ngx_http_appverify_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "off") == 0) {
+    if (cf->args->nelts == 2
+        && av_conf_flag((const char *) value[1].data, value[1].len) == 0)
+    {
         *rate_p = 0;
         *burst_p = 0;
         return NGX_CONF_OK;
@@ -1088,7 +1086,9 @@ ngx_http_appverify_require(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    if (ngx_strcmp(value[1].data, "off") == 0 && cf->args->nelts == 2) {
+    if (cf->args->nelts == 2
+        && av_conf_flag((const char *) value[1].data, value[1].len) == 0)
+    {
         alcf->require_zone = NULL;
         return NGX_CONF_OK;
     }
@@ -1159,7 +1159,7 @@ ngx_http_appverify_zone_ref(ngx_conf_t *cf, ngx_str_t *name)
  * the same values; the rule's kind says the field's type.
  */
 
-static char *
+char *
 ngx_http_appverify_set_value_slot(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
@@ -1277,23 +1277,17 @@ ngx_http_appverify_init_main_conf(ngx_conf_t *cf, void *conf)
             return NGX_CONF_ERROR;
         }
 
-        av_key_derive_session(amcf->session_key, amcf->api_key);
-
-        /*
-         * The API key in rotation: the credentials issued under the
-         * previous one were signed with the secret derived from it, so
-         * that secret is the previous session secret until they expire.
-         */
+        /* the API key in rotation: a previous session secret too */
 
         if (amcf->api_key_previous) {
             amcf->session_key_previous = ngx_http_appverify_secret_alloc(cf);
             if (amcf->session_key_previous == NULL) {
                 return NGX_CONF_ERROR;
             }
-
-            av_key_derive_session(amcf->session_key_previous,
-                                  amcf->api_key_previous);
         }
+
+        av_key_derive_sessions(amcf->session_key, amcf->session_key_previous,
+                               amcf->api_key, amcf->api_key_previous);
     }
 
     /*
@@ -1335,7 +1329,7 @@ ngx_http_appverify_create_loc_conf(ngx_conf_t *cf)
     conf->require_zone = NGX_CONF_UNSET_PTR;
     conf->rate = NGX_CONF_UNSET_UINT;
     conf->burst = NGX_CONF_UNSET_UINT;
-    conf->signature = 1;
+    conf->signature = AV_DEFAULT_SIGNATURE;
     conf->lookup_interval = NGX_CONF_UNSET_MSEC;
     conf->countries = NGX_CONF_UNSET_PTR;
     conf->client_rate = NGX_CONF_UNSET_UINT;
@@ -1403,7 +1397,8 @@ ngx_http_appverify_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               AV_DEFAULT_MAX_BODY);
     ngx_conf_merge_str_value(conf->cookie_name, prev->cookie_name,
                              AV_DEFAULT_COOKIE_NAME);
-    ngx_conf_merge_value(conf->cookie_secure, prev->cookie_secure, 1);
+    ngx_conf_merge_value(conf->cookie_secure, prev->cookie_secure,
+                         AV_DEFAULT_COOKIE_SECURE);
     ngx_conf_merge_str_value(conf->cookie_samesite, prev->cookie_samesite,
                              AV_DEFAULT_COOKIE_SAMESITE);
 

@@ -198,6 +198,12 @@ struct ngx_http_appverify_ctx_s {
 };
 
 
+/* ngx_http_appverify_module.c: a value by the core's rule in cmd->post
+ * (av_conf.h), of the field's type for the rule's kind */
+
+char *ngx_http_appverify_set_value_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
 /* ngx_http_appverify_zone.c */
 
 ngx_int_t ngx_http_appverify_init_zone(ngx_shm_zone_t *shm_zone, void *data);

@@ -109,10 +109,10 @@ static ngx_command_t  ngx_http_appverify_redis_commands[] = {
 
     { ngx_string("appverify_redis_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_msec_slot,
+      ngx_http_appverify_set_value_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_appverify_redis_loc_conf_t, timeout),
-      NULL },
+      (void *) &av_conf_redis_timeout_rule },
 
       ngx_null_command
 };
@@ -457,7 +457,7 @@ ngx_http_appverify_redis_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_http_appverify_redis_loc_conf_t *conf = child;
 
     ngx_conf_merge_msec_value(conf->timeout, prev->timeout,
-                              AV_DEFAULT_REDIS_TIMEOUT * 1000);
+                              AV_DEFAULT_REDIS_TIMEOUT_MS);
 
     conf->upstream.connect_timeout = conf->timeout;
     conf->upstream.send_timeout = conf->timeout;

@@ -287,6 +287,8 @@ ngx_http_appverify_unavailable(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx, av_answer_t *a, const char *why)
 {
     static time_t                 logged;
+    u_char                        detail[AV_ANSWER_LOG_MAX];
+    ngx_uint_t                    log;
     ngx_http_appverify_zone_t    *zone;
 
     zone = ctx->zone;
@@ -312,24 +314,16 @@ ngx_http_appverify_unavailable(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    av_answer_init(a);
-    av_answer_error(a, AV_ERR_STORE_UNAVAILABLE, NULL);
-
-    av_metrics_request(zone->store.metrics, ctx->ep,
-                       AV_ERR_STORE_UNAVAILABLE);
-
     /* one line a second of a worker, however many requests fail */
 
-    if (logged != ngx_time()) {
-        logged = ngx_time();
-        *ngx_snprintf((u_char *) a->log, sizeof(a->log) - 1,
-                      "store_unavailable: redis of zone \"%s\": %s",
-                      zone->name, why) = '\0';
-        a->level = AV_LOG_ERR;
+    log = (logged != ngx_time());
+    logged = ngx_time();
 
-    } else {
-        a->level = AV_LOG_NONE;
-    }
+    *ngx_snprintf(detail, sizeof(detail) - 1, "redis of zone \"%s\": %s",
+                  zone->name, why) = '\0';
+
+    av_answer_unavailable(a, zone->store.metrics, ctx->ep,
+                          (const char *) detail, log);
 
     return NGX_OK;
 }

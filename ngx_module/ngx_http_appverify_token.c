@@ -128,9 +128,8 @@ ngx_http_appverify_set_cookie(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    size = alcf->cookie_name.len + len + alcf->cookie_samesite.len
-           + sizeof("=; Path=/; Max-Age=; HttpOnly; Secure; SameSite=")
-           + NGX_TIME_T_LEN;
+    size = av_cookie_size(alcf->cookie_name.len, len,
+                          (const char *) alcf->cookie_samesite.data);
 
     p = ngx_pnalloc(r->pool, size);
     if (p == NULL) {

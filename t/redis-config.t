@@ -67,6 +67,26 @@ $::http_config . "appverify_redis zone=av pass=/_redis 'prefix=a{b';"
 --- error_log eval
 qr/\[emerg\].*appverify_redis: invalid prefix "a\{b": printable bytes, no blank or brace/
 
+=== a Redis timeout of 0 fails, in the core's words (httpd's timeout= too)
+--- http_config eval
+$::http_config . "appverify_redis zone=av pass=/_redis;"
+--- config
+    location = /token { appverify_token zone=av; }
+    location = /_redis { internal; appverify_redis_pass av_redis; appverify_redis_timeout 0; }
+--- must_die
+--- error_log eval
+qr/\[emerg\].*invalid timeout "0": expected a time from 1ms to 1m/
+
+=== a Redis timeout over a minute fails
+--- http_config eval
+$::http_config . "appverify_redis zone=av pass=/_redis;"
+--- config
+    location = /token { appverify_token zone=av; }
+    location = /_redis { internal; appverify_redis_pass av_redis; appverify_redis_timeout 61s; }
+--- must_die
+--- error_log eval
+qr/\[emerg\].*invalid timeout "61s": expected a time from 1ms to 1m/
+
 === two Redis stores for one zone fail
 --- http_config eval
 $::http_config . "appverify_redis zone=av pass=/_redis; appverify_redis zone=av pass=/_r2;"

@@ -42,6 +42,19 @@ sub syntax {
 my ($rc, $out) = syntax();
 is($rc, 0, 'the suite config passes apache2 -t') or diag($out);
 
+# a key file every user can read passes, with a warning naming it (nginx's too)
+write_file("$dir/open.key", "VGVzdCBLZXkgZm9yIHRoZSBzdWl0ZQ==\n");
+chmod 0644, "$dir/open.key";
+($rc, $out) = syntax('AppVerifyApiKeyFile' => "AppVerifyApiKeyFile $dir/open.key");
+is($rc, 0, 'a world-readable key file passes apache2 -t') or diag($out);
+like($out, qr/AppVerifyApiKeyFile: "\Q$dir\E\/open.key" is readable by every user/,
+     '... with a warning naming it');
+unlike($out, qr/VGVzdCBL/, '... never the key');
+chmod 0600, "$dir/open.key";
+($rc, $out) = syntax('AppVerifyApiKeyFile' => "AppVerifyApiKeyFile $dir/open.key");
+unlike($out, qr/open\.key" is readable by every user/,
+       '... and none for a file of its owner alone');
+
 write_file("$dir/short.key", "c2hvcnQ=\n");
 ($rc, $out) = syntax('AppVerifyApiKeyFile' => "AppVerifyApiKeyFile $dir/short.key");
 isnt($rc, 0, 'a key that decodes to under 16 bytes fails apache2 -t');
@@ -200,7 +213,7 @@ like($out, qr/needs both AppVerifyCustomerId and AppVerifyApiKeyFile/, '... sayi
 # read there, and never shown
 write_file("$dir/redis.pass", "s3cret-redis-pw\n");
 ($rc, $out) = syntax('AppVerifyCache' =>
-    "AppVerifyRedis 127.0.0.1:6379 password_file=$dir/redis.pass db=3 prefix=av/ timeout=2s");
+    "AppVerifyRedis 127.0.0.1:6379 password_file=$dir/redis.pass db=3 prefix=av/ timeout=500ms");
 is($rc, 0, 'AppVerifyRedis with every parameter passes apache2 -t') or diag($out);
 unlike($out, qr/s3cret/, '... never the password');
 
@@ -210,7 +223,8 @@ for my $bad (['AppVerifyRedis 127.0.0.1', qr/AppVerifyRedis: invalid address "12
              ['AppVerifyRedis :6379', qr/invalid address/, 'no host'],
              ['AppVerifyRedis 127.0.0.1:6379 db=x', qr/AppVerifyRedis: invalid db "x"/, 'a db that is no number'],
              ['AppVerifyRedis 127.0.0.1:6379 prefix=a{b', qr/AppVerifyRedis: invalid prefix "a\{b"/, 'a brace in the prefix'],
-             ['AppVerifyRedis 127.0.0.1:6379 timeout=0', qr/AppVerifyRedis: invalid timeout "0"/, 'a timeout of 0, in the core\'s words'],
+             ['AppVerifyRedis 127.0.0.1:6379 timeout=0', qr/AppVerifyRedis: invalid timeout "0": expected a time from 1ms to 1m/, 'a timeout of 0, in the core\'s words'],
+             ['AppVerifyRedis 127.0.0.1:6379 timeout=61s', qr/AppVerifyRedis: invalid timeout "61s"/, 'a timeout over a minute, as nginx'],
              ['AppVerifyRedis 127.0.0.1:6379 colour=red', qr/AppVerifyRedis: invalid parameter "colour=red"/, 'an unknown parameter'],
              ["AppVerifyRedis 127.0.0.1:6379 password_file=$dir/nosuch.pass", qr/cannot open "\Q$dir\E\/nosuch\.pass"/, 'a missing password file'],
              ["AppVerifyRedis 127.0.0.1:6379\nAppVerifyRedis 127.0.0.1:6380", qr/AppVerifyRedis is duplicate/, 'a second AppVerifyRedis']) {

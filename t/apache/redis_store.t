@@ -330,6 +330,8 @@ like($r->content, qr/"state":"pending"/, '... and B too');
 
 my $logged = qr/appverify: redis 127\.0\.0\.1:$port{redis}: /;
 my %before = map { $_ => log_lines($_, $logged) } qw(a b);
+my $at_error = qr/:error\].*store_unavailable/;
+my %before_error = map { $_ => log_lines($_, $at_error) } qw(a b);
 
 stop_redis($redis);
 undef $redis;
@@ -378,6 +380,8 @@ ok($lines >= 1, "A's error log says so ($lines lines)");
 my $most = 2 * (int($spent) + 2);
 ok($lines <= $most, "... not once per request ($lines lines for 26 requests to A in "
                     . sprintf('%.1fs', $spent) . ", at most $most)");
+my $errors = log_lines('a', $at_error) - $before_error{a};
+ok($errors <= $most, "... nor any other line at error per request ($errors)");
 like(log_text(), qr/redis 127\.0\.0\.1:$port{redis}: connect: /,
      '... naming the host:port and the error');
 unlike(log_text(), qr/\Q$password\E/, '... and never the password');

@@ -166,6 +166,18 @@ test_time_syntax(void)
     CHECK_EQ_INT(ms, (int64_t) AV_TIME_MAX * 1000);
     CHECK(av_conf_lookup_interval(S("2592000s"), &ms) == NULL);
 
+    /* a Redis round's timeout: 1ms to 1m, both servers */
+    CHECK(av_conf_value(&av_conf_redis_timeout_rule, S("500ms"), &ms)
+          == NULL);
+    CHECK_EQ_INT(ms, 500);
+    CHECK(av_conf_value(&av_conf_redis_timeout_rule, S("1m"), &ms) == NULL);
+    CHECK_EQ_INT(ms, 60000);
+    CHECK(av_conf_value(&av_conf_redis_timeout_rule, S("1ms"), &ms) == NULL);
+    CHECK_EQ_INT(ms, 1);
+    CHECK(av_conf_value(&av_conf_redis_timeout_rule, S("0"), &ms) != NULL);
+    CHECK(av_conf_value(&av_conf_redis_timeout_rule, S("60001ms"), &ms)
+          != NULL);
+
     ms = 42;
     CHECK(av_conf_lookup_interval(S("2592000001ms"), &ms) != NULL);
     CHECK(av_conf_lookup_interval(S("31d"), &ms) != NULL);
@@ -581,6 +593,21 @@ test_needs(void)
 }
 
 
+/* on and off, as both servers' own flags take them */
+static void
+test_flag(void)
+{
+    CHECK_EQ_INT(av_conf_flag(S("on")), 1);
+    CHECK_EQ_INT(av_conf_flag(S("ON")), 1);
+    CHECK_EQ_INT(av_conf_flag(S("off")), 0);
+    CHECK_EQ_INT(av_conf_flag(S("Off")), 0);
+    CHECK_EQ_INT(av_conf_flag(S("of")), -1);
+    CHECK_EQ_INT(av_conf_flag(S("offf")), -1);
+    CHECK_EQ_INT(av_conf_flag(S("1")), -1);
+    CHECK_EQ_INT(av_conf_flag(S("")), -1);
+}
+
+
 int
 main(void)
 {
@@ -597,6 +624,7 @@ main(void)
     RUN(test_params);
     RUN(test_limit_params);
     RUN(test_needs);
+    RUN(test_flag);
 
     return UNIT_DONE();
 }

@@ -471,6 +471,12 @@ test_cookie_format(void)
     av_cookie_format(out, sizeof(out), "av", 2, "c", 1, 60, 1, "Strict");
     CHECK_EQ_STR(out, "av=c; Path=/; Max-Age=60; HttpOnly; Secure; SameSite=Strict");
 
+    /* the room it says always suffices, at the longest Max-Age */
+    CHECK(av_cookie_format(out, av_cookie_size(9, 7, "Strict"), "appverify",
+                           9, "x.1.mac", 7, INT64_MIN, 1, "Strict") > 0);
+    CHECK(av_cookie_format(out, av_cookie_size(2, 1, NULL), "av", 2, "c", 1,
+                           INT64_MAX, 1, NULL) > 0);
+
     /* too small: nothing, not a cut cookie */
     CHECK_EQ_INT(av_cookie_format(out, 20, "appverify", 9, "x.1.mac", 7,
                                   43200, 1, "Lax"), 0);

@@ -277,6 +277,32 @@ log_levels(void)
     CHECK_EQ_INT(av_err_log_level(AV_ERR_BAD_CREDENTIAL), AV_LOG_INFO);
 }
 
+/* a store out of reach: 503, counted; one request of a second logs why */
+static void
+unavailable(void)
+{
+    av_answer_t   a;
+    av_metrics_t  m;
+
+    memset(&m, 0, sizeof(m));
+
+    av_answer_unavailable(&a, &m, AV_EP_GATE, "redis: connect refused", 1);
+    CHECK_EQ_INT(a.err, AV_ERR_STORE_UNAVAILABLE);
+    CHECK_EQ_INT(a.status, 503);
+    CHECK(strncmp(a.body, "{\"error\":\"store_unavailable\"", 28) == 0);
+    CHECK_EQ_INT(a.level, AV_LOG_ERR);
+    CHECK_EQ_STR(a.log, "store_unavailable: redis: connect refused");
+
+    av_answer_unavailable(&a, &m, AV_EP_GATE, "redis: connect refused", 0);
+    CHECK_EQ_INT(a.status, 503);
+    CHECK_EQ_INT(a.level, AV_LOG_NONE);
+
+    CHECK_EQ_INT((int) m.requests[AV_EP_GATE][AV_ERR_STORE_UNAVAILABLE], 2);
+
+    av_answer_unavailable(&a, NULL, AV_EP_TOKEN, NULL, 0);
+    CHECK_EQ_INT(a.status, 503);
+}
+
 /* What each endpoint takes, before and after its body is read. */
 static void
 accepts(void)
@@ -339,5 +365,6 @@ main(void)
     RUN(callback_refusals);
     RUN(log_levels);
     RUN(accepts);
+    RUN(unavailable);
     return UNIT_DONE();
 }

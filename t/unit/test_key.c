@@ -399,6 +399,29 @@ test_session_derivation(void)
     CHECK(a.len != api.len || memcmp(a.bytes, api.bytes, a.len) != 0);
 }
 
+/* in a rotation of the API key, the previous session secret is the one
+ * the retiring key derives, so credentials issued before still pass */
+static void
+test_session_derivation_rotated(void)
+{
+    av_key_t  api, old, cur, prev, want;
+
+    CHECK(av_key_from_bytes(&api, (const unsigned char *) "0123456789abcdef0123", 20) == 0);
+    CHECK(av_key_from_bytes(&old, (const unsigned char *) "fedcba98765432100123", 20) == 0);
+
+    memset(&prev, 0x5a, sizeof(prev));
+    av_key_derive_sessions(&cur, &prev, &api, &old);
+    av_key_derive_session(&want, &api);
+    CHECK(cur.len == want.len && memcmp(cur.bytes, want.bytes, cur.len) == 0);
+    av_key_derive_session(&want, &old);
+    CHECK(prev.len == want.len && memcmp(prev.bytes, want.bytes, prev.len) == 0);
+
+    /* no rotation: only the current, and no previous needed */
+    av_key_derive_sessions(&cur, NULL, &api, NULL);
+    av_key_derive_session(&want, &api);
+    CHECK(cur.len == want.len && memcmp(cur.bytes, want.bytes, cur.len) == 0);
+}
+
 /* the key file rules both servers' directives apply */
 static void
 test_key_file_rules(void)
@@ -456,6 +479,7 @@ main(void)
     RUN(b64url_decoder_is_strict);
 
     RUN(test_session_derivation);
+    RUN(test_session_derivation_rotated);
     RUN(test_key_file_rules);
     RUN(test_customer_id);
     return UNIT_DONE();
