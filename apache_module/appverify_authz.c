@@ -248,11 +248,12 @@ appverify_check_authorization(request_rec *r, const char *require_args,
         return AUTHZ_GRANTED;
     }
 
+    /* every refusal, ours included, gets the core's JSON (as nginx's) */
+    rq->denied = 1;
+
     if (err == AV_ERR_INTERNAL) {
         return AUTHZ_GENERAL_ERROR;
     }
-
-    rq->denied = 1;
 
     return appverify_answered_by_authn(err) ? AUTHZ_DENIED_NO_USER
                                             : AUTHZ_DENIED;
@@ -308,11 +309,11 @@ appverify_authn(request_rec *r)
             return OK;
         }
 
+        rq->denied = 1;
+
         if (err == AV_ERR_INTERNAL) {
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        rq->denied = 1;
 
     } else if (rq == NULL || !rq->denied
                || !appverify_answered_by_authn(rq->deny)

@@ -156,8 +156,9 @@ void av_answer_unavailable(av_answer_t *a, av_metrics_t *m, av_endpoint_t ep,
  * The token endpoint: the phone from params (checked against the allowed
  * countries), the xid given or a new one (kept in params: av_params_xid),
  * the verification started in the store (duplicate, xid, rate rules), the
- * JWT minted for the SDK and the session credential issued.  json: the client asked for JSON (both in one
- * object); else the bare JWT as text/plain, what the SDK reads.
+ * JWT minted for the SDK and the session credential issued.  json: the
+ * client asked for JSON (both in one object); else the bare JWT as
+ * text/plain, what the SDK reads.
  */
 void av_flow_token(av_answer_t *a, const av_flow_conf_t *conf,
     const av_store_t *store, av_params_t *params, const char *client,
