@@ -483,7 +483,8 @@ appverify_redis_run(request_rec *r, av_endpoint_t ep,
     appverify_redis_drop();
     appverify_redis_log(r, rd->why);
 
-    av_answer_unavailable(a, s->metrics, ep, rd->why, 0);
+    av_answer_unavailable(a, appverify_req(r)->stale ? NULL : s->metrics, ep,
+                          rd->why, 0);
 
     return AV_NEXT_SEND;
 }

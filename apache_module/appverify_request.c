@@ -140,7 +140,7 @@ void
 appverify_flow_conf(const appverify_dir_conf_t *dc,
     const appverify_server_conf_t *sc, av_flow_conf_t *fc)
 {
-    fc->copy = 0;       /* the store is the store; appverify_cached says
+    fc->copy = 0;       /* the store is the store; av_flow_status_copy says
                            when it is a copy */
     fc->api_key = sc->api_key;
     fc->api_key_previous = sc->api_key_previous;
@@ -258,71 +258,32 @@ appverify_run(appverify_step_t *st, av_answer_t *a)
  * Redis's to answer, and a terminal record it answers is kept here.
  */
 
-static int
-appverify_cached(request_rec *r, const av_flow_conf_t *fc, av_use_t use,
-    const char *cred, size_t len, av_exchange_t *x, av_answer_t *a,
-    av_answer_t **stale)
-{
-    av_next_t          next;
-    av_store_t         cache;
-    av_flow_conf_t     local;
-    const av_store_t  *s;
-
-    *stale = NULL;
-
-    s = appverify_store_cache(r);
-    if (s == NULL) {
-        return 0;
-    }
-
-    /* counted below, once, if its answer is the one sent (a gate or status
-     * on the copy counts nothing but its request) */
-    cache = *s;
-    cache.metrics = NULL;
-
-    /* the copy holds no claims (Telesign is Redis's to ask) and is read
-     * with its age */
-    local = *fc;
-    local.lookup = 0;
-    local.copy = 1;
-
-    next = av_flow_status(x, a, &local, &cache, use, cred, len,
-                          appverify_now_ms());
-
-    if (next != AV_NEXT_SEND || !a->have_rec
-        || !av_state_is_terminal((av_state_t) a->rec.state))
-    {
-        memset(x, 0, sizeof(av_exchange_t));
-        return 0;
-    }
-
-    /* kept longer ago than the lookup interval, the record may have been
-     * replaced since (verified, then blocked): Redis is asked, and the
-     * copy answers only when Redis cannot */
-    if (a->stale) {
-        *stale = apr_pmemdup(r->pool, a, sizeof(av_answer_t));
-        memset(x, 0, sizeof(av_exchange_t));
-        return 0;
-    }
-
-    av_metrics_request(appverify_store(r)->metrics,
-                       use == AV_USE_GATE ? AV_EP_GATE : AV_EP_STATUS, a->err);
-
-    return 1;
-}
-
-
 void
 appverify_flow_status(request_rec *r, const appverify_dir_conf_t *dc,
     const av_flow_conf_t *fc, av_use_t use, const char *cred, size_t len,
     av_exchange_t *x, av_answer_t *a)
 {
     av_next_t          next;
+    av_copy_t          copy;
     av_answer_t       *stale;
     appverify_step_t   st;
+    const av_store_t  *cache;
 
-    if (appverify_cached(r, fc, use, cred, len, x, a, &stale)) {
-        return;
+    stale = NULL;
+    cache = appverify_store_cache(r);
+
+    if (cache) {
+        copy = av_flow_status_copy(x, a, fc, cache,
+                                   appverify_store(r)->metrics, use, cred,
+                                   len, appverify_now_ms());
+        if (copy == AV_COPY_ANSWER) {
+            return;
+        }
+
+        if (copy == AV_COPY_STALE) {
+            stale = apr_pmemdup(r->pool, a, sizeof(av_answer_t));
+            appverify_req(r)->stale = 1;    /* no 503 to count, then */
+        }
     }
 
     appverify_step_init(&st, APPVERIFY_STEP_STATUS, r, fc,
@@ -338,7 +299,7 @@ appverify_flow_status(request_rec *r, const appverify_dir_conf_t *dc,
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "appverify: redis unavailable: answered from this "
                       "node's copy of xid \"%s\"", stale->rec.xid);
-        *a = *stale;
+        av_flow_status_stale(a, stale, appverify_store(r)->metrics, use);
         return;
     }
 

@@ -94,6 +94,7 @@ typedef struct {
     av_err_t     deny;
     av_store_t   store;              /* appverify_store(r) */
     av_store_t   cache;              /* appverify_store_cache(r) */
+    int          stale;              /* the copy answers if Redis cannot */
 } appverify_req_t;
 
 /* a step of a flow: one call of the core's */

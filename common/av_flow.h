@@ -248,6 +248,39 @@ av_next_t av_flow_status(av_exchange_t *x, av_answer_t *a,
     const char *cred, size_t cred_len, int64_t now_ms);
 
 /*
+ * The gate or status endpoint on a node's copy of a shared store (the
+ * records av_store_keep kept there), before the shared store is asked.
+ * The copy holds no claims (Telesign is the shared store's to ask) and is
+ * read with its age:
+ *   AV_COPY_ANSWER  a terminal record kept less than the lookup interval
+ *                   ago: a is the answer, counted in m (the shared
+ *                   store's counters);
+ *   AV_COPY_STALE   one kept longer ago, which may have been replaced
+ *                   since (verified, then blocked): a is its answer for
+ *                   when the shared store cannot answer (see below);
+ *   AV_COPY_NONE    the shared store's to answer.
+ * x is cleared unless the copy answered.
+ */
+typedef enum {
+    AV_COPY_NONE = 0,
+    AV_COPY_ANSWER,
+    AV_COPY_STALE
+} av_copy_t;
+
+av_copy_t av_flow_status_copy(av_exchange_t *x, av_answer_t *a,
+    const av_flow_conf_t *conf, const av_store_t *copy, av_metrics_t *m,
+    av_use_t use, const char *cred, size_t cred_len, int64_t now_ms);
+
+/*
+ * The shared store could not answer: the copy's stale answer stands
+ * instead of the 503 (a session this node keeps verified passes while the
+ * shared store is down), counted in m as what it is.  The glue counts no
+ * 503 for such a request.
+ */
+void av_flow_status_stale(av_answer_t *a, const av_answer_t *stale,
+    av_metrics_t *m, av_use_t use);
+
+/*
  * The call endpoint: the phone from params (country guard, start rules
  * as for a token), then Telesign's initiate; the answer is the caller-ID
  * prefix to show with the session credential, never Telesign's

@@ -726,6 +726,59 @@ av_flow_status(av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *conf,
 }
 
 
+static av_endpoint_t
+av_status_endpoint(av_use_t use)
+{
+    return use == AV_USE_GATE ? AV_EP_GATE : AV_EP_STATUS;
+}
+
+
+av_copy_t
+av_flow_status_copy(av_exchange_t *x, av_answer_t *a,
+    const av_flow_conf_t *conf, const av_store_t *copy, av_metrics_t *m,
+    av_use_t use, const char *cred, size_t cred_len, int64_t now_ms)
+{
+    av_next_t       next;
+    av_store_t      quiet;
+    av_flow_conf_t  local;
+
+    /* counted below, once, if its answer is the one sent */
+    quiet = *copy;
+    quiet.metrics = NULL;
+
+    local = *conf;
+    local.lookup = 0;
+    local.copy = 1;
+
+    next = av_flow_status(x, a, &local, &quiet, use, cred, cred_len, now_ms);
+
+    if (next != AV_NEXT_SEND || !a->have_rec
+        || !av_state_is_terminal((av_state_t) a->rec.state))
+    {
+        memset(x, 0, sizeof(av_exchange_t));
+        return AV_COPY_NONE;
+    }
+
+    if (a->stale) {
+        memset(x, 0, sizeof(av_exchange_t));
+        return AV_COPY_STALE;
+    }
+
+    av_metrics_request(m, av_status_endpoint(use), a->err);
+
+    return AV_COPY_ANSWER;
+}
+
+
+void
+av_flow_status_stale(av_answer_t *a, const av_answer_t *stale,
+    av_metrics_t *m, av_use_t use)
+{
+    *a = *stale;
+    av_metrics_request(m, av_status_endpoint(use), a->err);
+}
+
+
 av_next_t
 av_flow_call(av_exchange_t *x, av_answer_t *a, const av_flow_conf_t *conf,
     const av_store_t *store, av_params_t *params, const char *client,

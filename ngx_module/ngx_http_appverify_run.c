@@ -92,59 +92,41 @@ ngx_http_appverify_run(ngx_http_request_t *r, ngx_http_appverify_ctx_t *ctx,
 
 
 /*
- * The gate and status on this node's copy: a terminal record kept here
- * less than the lookup interval ago is the answer.  Kept longer ago, it
- * may have been replaced since (verified, then blocked): Redis is asked,
- * and the copy's answer is kept for when Redis cannot answer.  Anything
- * else (absent, no credential) goes to Redis.
+ * The gate and status on this node's copy first (the core's rule,
+ * av_flow_status_copy): a fresh terminal record is the answer; a stale
+ * one is kept for when Redis cannot answer; anything else is Redis's.
  */
 
 static ngx_int_t
 ngx_http_appverify_cached(ngx_http_request_t *r,
     ngx_http_appverify_ctx_t *ctx, av_answer_t *a)
 {
-    int                         lookup;
-    av_next_t                   next;
-    av_store_t                  cache;
-    ngx_http_appverify_zone_t  *zone;
+    size_t                          len;
+    av_copy_t                       copy;
+    const char                     *cred;
+    ngx_http_appverify_loc_conf_t  *alcf;
 
-    zone = ctx->zone;
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
 
-    /* counted below, once, if its answer is the one sent (a gate or status
-     * on the copy counts nothing but its request) */
-    cache = zone->store;
-    cache.metrics = NULL;
+    /* none: cred NULL, the core's no_credential */
+    (void) ngx_http_appverify_credential(r, alcf, &cred, &len);
 
-    /* the copy holds no claims (Telesign is Redis's to ask) and is read
-     * with its age */
-    lookup = ctx->fc.lookup;
-    ctx->fc.lookup = 0;
-    ctx->fc.copy = 1;
+    copy = av_flow_status_copy(&ctx->x, a, &ctx->fc, &ctx->zone->store,
+                               ctx->zone->store.metrics, ctx->use, cred, len,
+                               ngx_http_appverify_now_ms());
 
-    next = ctx->run(r, ctx, &cache, a);
-
-    ctx->fc.lookup = lookup;
-    ctx->fc.copy = 0;
-
-    if (next != AV_NEXT_SEND || !a->have_rec
-        || !av_state_is_terminal((av_state_t) a->rec.state))
-    {
-        ngx_memzero(&ctx->x, sizeof(av_exchange_t));
-        return NGX_DECLINED;
-    }
-
-    if (a->stale) {
+    if (copy == AV_COPY_STALE) {
         ctx->stale = ngx_palloc(r->pool, sizeof(av_answer_t));
         if (ctx->stale) {
             *ctx->stale = *a;
         }
+    }
 
-        ngx_memzero(&ctx->x, sizeof(av_exchange_t));
+    if (copy != AV_COPY_ANSWER) {
         return NGX_DECLINED;
     }
 
-    av_metrics_request(zone->store.metrics, ctx->ep, a->err);
-    ctx->next = next;
+    ctx->next = AV_NEXT_SEND;
 
     return NGX_OK;
 }
@@ -300,8 +282,7 @@ ngx_http_appverify_unavailable(ngx_http_request_t *r,
         /* the copy this node keeps, older than the lookup interval: for
          * the gate and status, better than no answer */
 
-        *a = *ctx->stale;
-        av_metrics_request(zone->store.metrics, ctx->ep, a->err);
+        av_flow_status_stale(a, ctx->stale, zone->store.metrics, ctx->use);
 
         if (logged != ngx_time()) {
             logged = ngx_time();

@@ -192,6 +192,62 @@ gate_without_lookup(void)
 }
 
 
+/* a node's copy of a shared store, asked first: fresh, stale or not there */
+static void
+status_on_copy(void)
+{
+    av_exchange_t  x;
+    av_answer_t    a, stale;
+    av_metrics_t   m;
+    av_record_t    rec;
+    char           cred[AV_CRED_MAX];
+    size_t         n;
+
+    setup();
+    fc.lookup = 1;                      /* the copy never asks Telesign */
+    fc.lookup_interval_ms = 3000;
+    memset(&m, 0, sizeof(m));
+    n = credential("k1", cred, sizeof(cred));
+
+    CHECK_EQ_INT(av_flow_status_copy(&x, &a, &fc, &store, &m, AV_USE_GATE,
+                                     cred, n, mem.now_ms), AV_COPY_NONE);
+
+    av_record_init(&rec, "k1", 2, PHONE, strlen(PHONE), AV_FLOW_SDK,
+                   mem.now_ms);
+    rec.state = AV_STATE_VERIFIED;
+    rec.code = 1800;
+    CHECK_EQ_INT(av_store_keep(&store, &rec, store.ttl_ms, mem.now_ms), AV_OK);
+
+    /* kept just now: the answer, counted once, in the counters given */
+    CHECK_EQ_INT(av_flow_status_copy(&x, &a, &fc, &store, &m, AV_USE_GATE,
+                                     cred, n, mem.now_ms), AV_COPY_ANSWER);
+    CHECK_EQ_INT(a.err, AV_OK);
+    CHECK_EQ_INT(x.claim, 0);
+    CHECK_EQ_INT((int) m.requests[AV_EP_GATE][AV_OK], 1);
+
+    /* kept longer ago than the interval: only for when Redis cannot */
+    mem.now_ms += 3001;
+    CHECK_EQ_INT(av_flow_status_copy(&x, &a, &fc, &store, &m, AV_USE_GATE,
+                                     cred, n, mem.now_ms), AV_COPY_STALE);
+    CHECK(a.stale);
+    CHECK_EQ_INT((int) m.requests[AV_EP_GATE][AV_OK], 1);
+    stale = a;
+
+    av_answer_unavailable(&a, NULL, AV_EP_GATE, "redis down", 0);
+    av_flow_status_stale(&a, &stale, &m, AV_USE_GATE);
+    CHECK_EQ_INT(a.err, AV_OK);
+    CHECK_EQ_INT(a.rec.state, AV_STATE_VERIFIED);
+    CHECK_EQ_INT((int) m.requests[AV_EP_GATE][AV_OK], 2);
+    CHECK_EQ_INT((int) m.requests[AV_EP_GATE][AV_ERR_STORE_UNAVAILABLE], 0);
+
+    /* a pending record is never the copy's to answer */
+    started("k2");
+    n = credential("k2", cred, sizeof(cred));
+    CHECK_EQ_INT(av_flow_status_copy(&x, &a, &fc, &store, &m, AV_USE_STATUS,
+                                     cred, n, mem.now_ms), AV_COPY_NONE);
+}
+
+
 /* --- Get Status ---------------------------------------------------------- */
 
 static void
@@ -724,6 +780,7 @@ main(void)
 {
     RUN(status_without_lookup);
     RUN(gate_without_lookup);
+    RUN(status_on_copy);
     RUN(lookup_verifies);
     RUN(lookup_interval);
     RUN(lookup_fails_closed);
