@@ -358,13 +358,9 @@ appverify_params(request_rec *r, const char *body, apr_size_t len,
 {
     const char  *type;
 
-    /* a GET's body, read to its end, holds no fields */
-    if (r->method_number != M_POST) {
-        len = 0;
-    }
-
     type = apr_table_get(r->headers_in, "Content-Type");
 
-    return av_params_read(params, r->args, r->args ? strlen(r->args) : 0,
-                          body, len, type, type ? strlen(type) : 0);
+    return av_params_read(params, appverify_method(r), r->args,
+                          r->args ? strlen(r->args) : 0, body, len, type,
+                          type ? strlen(type) : 0);
 }

@@ -307,6 +307,19 @@ appverify_flow_status(request_rec *r, const appverify_dir_conf_t *dc,
 }
 
 
+/* The request's method in the core's terms: httpd's HEAD is M_GET with
+ * header_only. */
+
+av_method_t
+appverify_method(request_rec *r)
+{
+    return r->header_only ? AV_METHOD_HEAD
+           : (r->method_number == M_GET) ? AV_METHOD_GET
+           : (r->method_number == M_POST) ? AV_METHOD_POST
+           : AV_METHOD_OTHER;
+}
+
+
 /*
  * What an endpoint takes is the core's rule (av_flow_accepts): a request
  * it refuses has its body discarded.  Else the body is read, whole, into
@@ -318,15 +331,9 @@ av_err_t
 appverify_accept(request_rec *r, av_endpoint_t ep, apr_size_t max_body,
     char **body, apr_size_t *len)
 {
-    av_err_t     rc;
-    av_method_t  method;
+    av_err_t  rc;
 
-    method = r->header_only ? AV_METHOD_HEAD
-             : (r->method_number == M_GET) ? AV_METHOD_GET
-             : (r->method_number == M_POST) ? AV_METHOD_POST
-             : AV_METHOD_OTHER;
-
-    rc = av_flow_accepts(ep, method, -1, max_body);
+    rc = av_flow_accepts(ep, appverify_method(r), -1, max_body);
     if (rc != AV_OK) {
         *body = "";
         *len = 0;

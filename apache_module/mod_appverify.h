@@ -182,6 +182,7 @@ void         appverify_flow_status(request_rec *r,
     const appverify_dir_conf_t *dc, const av_flow_conf_t *fc, av_use_t use,
     const char *cred, size_t len, av_exchange_t *x, av_answer_t *a);
 int          appverify_log_level(av_log_level_t level);
+av_method_t  appverify_method(request_rec *r);
 av_err_t     appverify_accept(request_rec *r, av_endpoint_t ep,
     apr_size_t max_body, char **body, apr_size_t *len);
 const char  *appverify_credential(request_rec *r,

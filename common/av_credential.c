@@ -323,7 +323,8 @@ int
 av_credential_from_cookie(const char *cookie, size_t len,
     const char *name, size_t name_len, const char **cred, size_t *cred_len)
 {
-    const char  *p, *end, *pair_name, *pair_end, *eq, *value, *value_end;
+    const char  *p, *end, *pair_name, *pair_end, *comma, *eq, *value,
+                *value_end;
 
     if (cookie == NULL || name_len == 0) {
         return 0;
@@ -332,12 +333,17 @@ av_credential_from_cookie(const char *cookie, size_t len,
     p = cookie;
     end = cookie + len;
 
-    /* memchr, not a loop over each byte: the gate reads this on every
-     * request, and a Cookie header often holds other pairs first */
+    /*
+     * memchr, not a loop over each byte: the gate reads this on every
+     * request, and a Cookie header often holds other pairs first.  A
+     * comma ends a pair too: httpd joins repeated Cookie headers with
+     * ", ", and no cookie value may hold one (RFC 6265's cookie-octet).
+     */
 
     while (p < end) {
 
-        while (p < end && (*p == ' ' || *p == '\t' || *p == ';')) {
+        while (p < end && (*p == ' ' || *p == '\t' || *p == ';' || *p == ','))
+        {
             p++;
         }
 
@@ -346,6 +352,11 @@ av_credential_from_cookie(const char *cookie, size_t len,
         pair_end = memchr(p, ';', (size_t) (end - p));
         if (pair_end == NULL) {
             pair_end = end;
+        }
+
+        comma = memchr(p, ',', (size_t) (pair_end - p));
+        if (comma != NULL) {
+            pair_end = comma;
         }
 
         p = pair_end;

@@ -54,15 +54,6 @@ typedef enum {
     AV_LOG_ERR              /* ours: Telesign, the store, the config */
 } av_log_level_t;
 
-/* A request's method, as the glue tells it (httpd: M_GET with header_only
- * is HEAD). */
-typedef enum {
-    AV_METHOD_GET = 0,
-    AV_METHOD_HEAD,
-    AV_METHOD_POST,
-    AV_METHOD_OTHER
-} av_method_t;
-
 /*
  * Whether an endpoint takes a request of this method with a body of len
  * bytes (-1: not known yet, as for a chunked body), before anything is

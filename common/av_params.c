@@ -455,8 +455,9 @@ av_code_valid(const char *code, size_t len)
 
 
 av_err_t
-av_params_read(av_params_t *p, const char *query, size_t query_len,
-    const char *body, size_t body_len, const char *type, size_t type_len)
+av_params_read(av_params_t *p, av_method_t method, const char *query,
+    size_t query_len, const char *body, size_t body_len, const char *type,
+    size_t type_len)
 {
     av_err_t  rc;
 
@@ -469,7 +470,7 @@ av_params_read(av_params_t *p, const char *query, size_t query_len,
         }
     }
 
-    if (body_len == 0) {
+    if (body_len == 0 || method != AV_METHOD_POST) {
         return AV_OK;
     }
 

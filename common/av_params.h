@@ -43,14 +43,24 @@ void     av_params_init(av_params_t *p);
 av_err_t av_params_parse_form(av_params_t *p, const char *s, size_t len);
 av_err_t av_params_parse_json(av_params_t *p, const char *s, size_t len);
 
+/* A request's method, as the glue tells it (httpd: M_GET with header_only
+ * is HEAD). */
+typedef enum {
+    AV_METHOD_GET = 0,
+    AV_METHOD_HEAD,
+    AV_METHOD_POST,
+    AV_METHOD_OTHER
+} av_method_t;
+
 /*
  * The client's fields as both servers read them: the query's first, then
- * the body's (a field in both: the body's wins), the body parsed as JSON
- * when the Content-Type (type, NULL when absent) says application/json,
- * else as a form.
+ * a POST's body (a field in both: the body's wins; the body of a GET, read
+ * to its end, holds none), parsed as JSON when the Content-Type (type,
+ * NULL when absent) says application/json, else as a form.
  */
-av_err_t av_params_read(av_params_t *p, const char *query, size_t query_len,
-    const char *body, size_t body_len, const char *type, size_t type_len);
+av_err_t av_params_read(av_params_t *p, av_method_t method, const char *query,
+    size_t query_len, const char *body, size_t body_len, const char *type,
+    size_t type_len);
 
 /* 1 when an Accept header value (NULL when absent) asks for JSON. */
 int      av_accept_json(const char *accept, size_t len);

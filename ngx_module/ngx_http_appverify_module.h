@@ -265,6 +265,7 @@ ngx_int_t ngx_http_appverify_send_error(ngx_http_request_t *r, av_err_t err,
     const char *detail);
 void ngx_http_appverify_log_answer(ngx_http_request_t *r, av_answer_t *a);
 ngx_int_t ngx_http_appverify_deny(ngx_http_request_t *r, av_err_t err);
+av_method_t ngx_http_appverify_method(ngx_http_request_t *r);
 ngx_int_t ngx_http_appverify_accept(ngx_http_request_t *r, av_endpoint_t ep,
     ngx_http_client_body_handler_pt post_handler);
 av_err_t ngx_http_appverify_body(ngx_http_request_t *r, av_endpoint_t ep,

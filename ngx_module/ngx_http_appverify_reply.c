@@ -337,6 +337,24 @@ ngx_http_appverify_filter_init(ngx_conf_t *cf)
 }
 
 
+/* The request's method in the core's terms. */
+
+av_method_t
+ngx_http_appverify_method(ngx_http_request_t *r)
+{
+    switch (r->method) {
+    case NGX_HTTP_GET:
+        return AV_METHOD_GET;
+    case NGX_HTTP_HEAD:
+        return AV_METHOD_HEAD;
+    case NGX_HTTP_POST:
+        return AV_METHOD_POST;
+    default:
+        return AV_METHOD_OTHER;
+    }
+}
+
+
 /*
  * What an endpoint takes is the core's rule (av_flow_accepts): a request
  * it refuses has its body discarded and is answered here.  Else the body
@@ -350,18 +368,12 @@ ngx_http_appverify_accept(ngx_http_request_t *r, av_endpoint_t ep,
 {
     av_err_t                        err;
     ngx_int_t                       rc;
-    av_method_t                     method;
     ngx_http_appverify_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_appverify_module);
 
-    method = (r->method == NGX_HTTP_GET) ? AV_METHOD_GET
-             : (r->method == NGX_HTTP_HEAD) ? AV_METHOD_HEAD
-             : (r->method == NGX_HTTP_POST) ? AV_METHOD_POST
-             : AV_METHOD_OTHER;
-
-    err = av_flow_accepts(ep, method, r->headers_in.content_length_n,
-                          alcf->max_body);
+    err = av_flow_accepts(ep, ngx_http_appverify_method(r),
+                          r->headers_in.content_length_n, alcf->max_body);
 
     if (err != AV_OK) {
         rc = ngx_http_discard_request_body(r);

@@ -101,14 +101,10 @@ ngx_http_appverify_request_params(ngx_http_request_t *r, av_endpoint_t ep,
         return rc;
     }
 
-    /* a GET's body, read to its end, holds no fields */
-    if (!(r->method & NGX_HTTP_POST)) {
-        body.len = 0;
-    }
-
     type = r->headers_in.content_type;
 
-    return av_params_read(params, (const char *) r->args.data, r->args.len,
+    return av_params_read(params, ngx_http_appverify_method(r),
+                          (const char *) r->args.data, r->args.len,
                           (const char *) body.data, body.len,
                           type ? (const char *) type->value.data : NULL,
                           type ? type->value.len : 0);

@@ -43,6 +43,21 @@ Content-Type: application/json
 
 
 
+=== the cookie in a second Cookie header passes too (httpd joins repeated headers with ", ")
+--- request eval
+[ "GET /token?phone=15554000092&xid=gate-c2",
+  "POST /callback\n" . main::cb(xid => "gate-c2", phone => "15554000092"),
+  "GET /account/index.html" ]
+--- more_headers eval
+[ "", main::signed(main::cb(xid => "gate-c2", phone => "15554000092")),
+  "Cookie: theme=dark\n" . main::cookie("gate-c2") ]
+--- error_code eval
+[200, 200, 200]
+--- response_headers eval
+[ "", "", "X-Xid: gate-c2" ]
+
+
+
 === Bearer works as well as the cookie
 --- request eval
 [ "GET /token?phone=15554000002&xid=gate-2",

@@ -446,6 +446,13 @@ cookie_header_parsing(void)
     cookie("appverify=  ; x=1", NULL);
     cookie("appverify =c", NULL);
     cookie("a=b; appverify", NULL);
+
+    /* repeated Cookie headers as httpd joins them, with ", " */
+    cookie("a=b, appverify=c", "c");
+    cookie("appverify=c, a=b", "c");
+    cookie("a=b; x=y, appverify=c; d=e", "c");
+    cookie("a=b,appverify=c", "c");
+    cookie("a=appverify, b=c", NULL);
 }
 
 

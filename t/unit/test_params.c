@@ -543,35 +543,47 @@ test_read_query_then_body(void)
     const char   form[] = "xid=b1";
     const char   json[] = "{\"xid\":\"j1\"}";
 
-    CHECK_EQ_INT(av_params_read(&p, q, strlen(q), NULL, 0, NULL, 0), AV_OK);
+    CHECK_EQ_INT(av_params_read(&p, AV_METHOD_POST, q, strlen(q), NULL, 0,
+                                NULL, 0), AV_OK);
     CHECK_EQ_STR(p.xid, "q1");
     CHECK(p.has_phone);
 
-    CHECK_EQ_INT(av_params_read(&p, q, strlen(q), form, strlen(form),
+    CHECK_EQ_INT(av_params_read(&p, AV_METHOD_POST, q, strlen(q), form,
+                                strlen(form),
                                 "application/x-www-form-urlencoded", 33),
                  AV_OK);
     CHECK_EQ_STR(p.xid, "b1");
     CHECK(p.has_phone);
 
-    CHECK_EQ_INT(av_params_read(&p, NULL, 0, json, strlen(json),
+    CHECK_EQ_INT(av_params_read(&p, AV_METHOD_POST, NULL, 0, json,
+                                strlen(json),
                                 "Application/JSON; charset=utf-8", 31),
                  AV_OK);
     CHECK_EQ_STR(p.xid, "j1");
 
     /* JSON without its type is read as a form, and is not one */
-    CHECK_EQ_INT(av_params_read(&p, NULL, 0, json, strlen(json), NULL, 0),
-                 AV_OK);
+    CHECK_EQ_INT(av_params_read(&p, AV_METHOD_POST, NULL, 0, json,
+                                strlen(json), NULL, 0), AV_OK);
     CHECK(!p.has_xid);
 
     /* a short type is no JSON type */
-    CHECK_EQ_INT(av_params_read(&p, NULL, 0, form, strlen(form),
-                                "application/js", 14), AV_OK);
+    CHECK_EQ_INT(av_params_read(&p, AV_METHOD_POST, NULL, 0, form,
+                                strlen(form), "application/js", 14), AV_OK);
     CHECK_EQ_STR(p.xid, "b1");
 
-    CHECK_EQ_INT(av_params_read(&p, "xid=%zz", 7, NULL, 0, NULL, 0),
+    CHECK_EQ_INT(av_params_read(&p, AV_METHOD_POST, "xid=%zz", 7, NULL, 0,
+                                NULL, 0), AV_ERR_MALFORMED_BODY);
+    CHECK_EQ_INT(av_params_read(&p, AV_METHOD_POST, NULL, 0, "{", 1,
+                                "application/json", 16),
                  AV_ERR_MALFORMED_BODY);
-    CHECK_EQ_INT(av_params_read(&p, NULL, 0, "{", 1, "application/json", 16),
-                 AV_ERR_MALFORMED_BODY);
+
+    /* a GET's body, read to its end, holds no fields: the query's stand */
+    CHECK_EQ_INT(av_params_read(&p, AV_METHOD_GET, q, strlen(q), "{", 1,
+                                "application/json", 16), AV_OK);
+    CHECK_EQ_STR(p.xid, "q1");
+    CHECK_EQ_INT(av_params_read(&p, AV_METHOD_GET, NULL, 0, form,
+                                strlen(form), NULL, 0), AV_OK);
+    CHECK(!p.has_xid);
 }
 
 static void
