@@ -4,8 +4,9 @@
 #   make test-apache              the shared scenarios against httpd AND nginx,
 #                                 then two httpds sharing one redis-server
 #   make demo-apache              the SDK flow on httpd + the simulator
-#   make test-apache-asan         t/apache/redis_store.t against the module
-#                                 built with ASan+UBSan (build/asan-apache/)
+#   make test-apache-asan         t/apache/redis_store.t and the shared
+#                                 scenarios against the module built with
+#                                 ASan+UBSan (build/asan-apache/)
 #
 # apxs compiles next to its sources, so the sources are linked into
 # build/apache/ and compiled there: common/ stays clean for everyone else.
@@ -91,6 +92,9 @@ test-apache-asan: $(APACHE_ASAN_DIR)/mod_appverify.so
 	AV_APACHE2=$(APACHE_ASAN_DIR)/apache2 \
 	AV_APACHE_MODULE=$(APACHE_ASAN_DIR)/mod_appverify.so \
 	    prove t/apache/redis_store.t
+	AV_APACHE2=$(APACHE_ASAN_DIR)/apache2 \
+	AV_APACHE_MODULE=$(APACHE_ASAN_DIR)/mod_appverify.so AV_SERVERS=apache \
+	    ./t/both-servers/run $(sort $(wildcard t/both-servers/*.t))
 	@if ls $(APACHE_ASAN_LOG) | grep -q .; then \
 	    cat $(APACHE_ASAN_LOG)/*; echo "sanitizer reports in $(APACHE_ASAN_LOG)"; exit 1; \
 	fi
