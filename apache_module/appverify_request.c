@@ -282,9 +282,11 @@ appverify_flow_status(request_rec *r, const appverify_dir_conf_t *dc,
 
         if (copy == AV_COPY_STALE) {
             stale = apr_pmemdup(r->pool, a, sizeof(av_answer_t));
-            appverify_req(r)->stale = 1;    /* no 503 to count, then */
         }
     }
+
+    /* with a stale copy to answer, a 503 of Redis is not counted */
+    appverify_req(r)->stale = (stale != NULL);
 
     appverify_step_init(&st, APPVERIFY_STEP_STATUS, r, fc,
                         use == AV_USE_GATE ? AV_EP_GATE : AV_EP_STATUS, x);

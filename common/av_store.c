@@ -40,24 +40,29 @@ av_item_size(av_item_kind_t kind)
 }
 
 
-/* Names an item: tag 0 takes id as the whole key (a bucket's, already
- * "p:..."), else the key is "<tag>:<id>".  NULL when it does not fit. */
+/*
+ * An item to read under its key, tag ':' id (id alone when tag is 0):
+ * every field zeroed but the bytes a store copies in, which count only up
+ * to raw_len.  -1 when the key would be too long: never cut short into
+ * another's.
+ */
 
-static av_item_t *
-av_txn_name(av_txn_t *t, av_item_kind_t kind, char tag, const char *id,
+static int
+av_item_name(av_item_t *it, av_item_kind_t kind, char tag, const char *id,
     size_t len)
 {
-    size_t      pre;
-    av_item_t  *it;
+    size_t  pre;
 
     pre = tag ? 2 : 0;
 
-    if (t->n == AV_TXN_ITEMS || pre + len > AV_ITEM_KEY_MAX) {
-        return NULL;
+    if (pre + len > AV_ITEM_KEY_MAX) {
+        return -1;
     }
 
-    it = &t->item[t->n++];
-    memset(it, 0, sizeof(*it));
+    memset(it, 0, offsetof(av_item_t, raw));
+    it->raw_len = 0;
+    it->write = AV_WRITE_NONE;
+    it->expires_ms = 0;
 
     it->kind = kind;
 
@@ -69,6 +74,31 @@ av_txn_name(av_txn_t *t, av_item_kind_t kind, char tag, const char *id,
     memcpy(it->key + pre, id, len);
     it->key[pre + len] = '\0';
     it->key_len = pre + len;
+
+    return 0;
+}
+
+
+/* Names an item: tag 0 takes id as the whole key (a bucket's, already
+ * "p:..."), else the key is "<tag>:<id>".  NULL when it does not fit. */
+
+static av_item_t *
+av_txn_name(av_txn_t *t, av_item_kind_t kind, char tag, const char *id,
+    size_t len)
+{
+    av_item_t  *it;
+
+    if (t->n == AV_TXN_ITEMS) {
+        return NULL;
+    }
+
+    it = &t->item[t->n];
+
+    if (av_item_name(it, kind, tag, id, len) != 0) {
+        return NULL;
+    }
+
+    t->n++;
 
     return it;
 }
@@ -243,22 +273,9 @@ av_store_find(const av_store_t *s, const char *xid, size_t len,
     av_err_t   rc;
     av_item_t  it;
 
-    if (len + 2 > AV_ITEM_KEY_MAX) {
+    if (av_item_name(&it, AV_ITEM_RECORD, 'x', xid, len) != 0) {
         return AV_ERR_UNKNOWN_SESSION;
     }
-
-    /* all but the bytes the store copies in */
-    memset(&it, 0, offsetof(av_item_t, raw));
-    it.raw_len = 0;
-    it.write = AV_WRITE_NONE;
-    it.expires_ms = 0;
-
-    it.kind = AV_ITEM_RECORD;
-    it.key[0] = 'x';
-    it.key[1] = ':';
-    memcpy(it.key + 2, xid, len);
-    it.key[2 + len] = '\0';
-    it.key_len = 2 + len;
 
     rc = s->begin(s->data);
     if (rc != AV_OK) {
