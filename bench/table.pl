@@ -59,7 +59,10 @@ for my $file (@ARGV) {
             $head = $_;
         } elsif ($f[0] eq 'BENCH' && $f[1] =~ /^pairs-(base-)?(.+)-(\d+)$/) {
             # the second method's runs: one rate per run, kept by pair
-            $pairs{$2}[$3 - 1]{$1 ? 'base' : 'row'} = $f[2] / ($f[3] / 1e6);
+            my $x = $pairs{$2}[$3 - 1]{$1 ? 'base' : 'row'} //= {};
+            $x->{rps} = $f[2] / ($f[3] / 1e6);
+            $x->{n} = $f[2];
+            $x->{secs} = $f[3] / 1e6;
         } elsif ($f[0] eq 'BENCH') {
             my ($name, $n, $us, $p50, $p99, $err, @sock) = @f[1 .. $#f];
             if ($name =~ /^fill-(\d+)$/) {
@@ -73,8 +76,9 @@ for my $file (@ARGV) {
             $x->{n} += $n; $x->{us} += $us; $x->{err} += $err; $x->{runs}++;
             $x->{p50} += $p50; $x->{p99} += $p99;
             $x->{sock}[$_] += $sock[$_] for 0 .. 3;
-        } elsif ($f[0] eq 'CPU' && $f[1] =~ /^pairs-/) {
-            next;
+        } elsif ($f[0] eq 'CPU' && $f[1] =~ /^pairs-(base-)?(.+)-(\d+)$/) {
+            # the servers' CPU seconds of the pair's run
+            $pairs{$2}[$3 - 1]{$1 ? 'base' : 'row'}{cpu} = $f[2] / $f[3];
         } elsif ($f[0] eq 'CPU') {
             my ($name, $ticks, $hz) = @f[1 .. 3];
             if ($name =~ /^fill-/) { $_->[1]{cpu} += $ticks / $hz for grep { "fill-$_->[0]" eq $name } @fills }
@@ -134,17 +138,31 @@ for my $file (@ARGV) {
     }
 
     if (%pairs) {
-        print "\n| row, second method: short runs in pairs, order alternating | pairs | median of the pairs' ratios | lowest | highest | target | |\n";
-        print "|---|---:|---:|---:|---:|---:|---|\n";
+        my $median = sub {
+            my @v = sort { $a <=> $b } @_;
+            return @v % 2 ? $v[$#v / 2] : ($v[@v / 2 - 1] + $v[@v / 2]) / 2;
+        };
+        # "server busy": the servers' CPU over the run's time, row and
+        # baseline.  Pinned to one CPU (BENCH_PIN), near 100% says the
+        # server, not wrk, set the rate; the CPU ratio is the baseline's CPU
+        # a request over the row's
+        print "\n| row, second method: short runs in pairs, order alternating | pairs | median of the pairs' ratios | lowest | highest | target | | × by CPU, median | server busy, row / baseline |\n";
+        print "|---|---:|---:|---:|---:|---:|---|---:|---:|\n";
         for my $name (sort keys %pairs) {
-            my @r = sort { $a <=> $b } map { $_->{row} / $_->{base} }
-                    grep { $_ && $_->{row} && $_->{base} } @{ $pairs{$name} };
+            my @p = grep { $_ && $_->{row} && $_->{base} } @{ $pairs{$name} };
+            my @r = sort { $a <=> $b } map { $_->{row}{rps} / $_->{base}{rps} } @p;
             next unless @r;
-            my $median = @r % 2 ? $r[$#r / 2] : ($r[@r / 2 - 1] + $r[@r / 2]) / 2;
+            my $m = $median->(@r);
+            my @cpu = map { $_->{base}{cpu} / $_->{base}{n} / ($_->{row}{cpu} / $_->{row}{n}) }
+                      grep { $_->{row}{cpu} && $_->{base}{cpu} } @p;
+            my @busy_r = map { $_->{row}{cpu} / $_->{row}{secs} } grep { defined $_->{row}{cpu} } @p;
+            my @busy_b = map { $_->{base}{cpu} / $_->{base}{secs} } grep { defined $_->{base}{cpu} } @p;
             my $target = $PAIR_TARGETS{$name};
-            printf "| %s | %d | %.3f | %.3f | %.3f | %s | %s |\n", $PAIR_LABELS{$name} // $name,
-                scalar(@r), $median, $r[0], $r[-1], defined $target ? "≥ $target" : '',
-                defined $target ? met($median, $target) : '';
+            printf "| %s | %d | %.3f | %.3f | %.3f | %s | %s | %s | %s |\n", $PAIR_LABELS{$name} // $name,
+                scalar(@r), $m, $r[0], $r[-1], defined $target ? "≥ $target" : '',
+                defined $target ? met($m, $target) : '',
+                @cpu ? sprintf('%.3f', $median->(@cpu)) : '—',
+                @busy_r && @busy_b ? sprintf('%.0f%% / %.0f%%', 100 * $median->(@busy_r), 100 * $median->(@busy_b)) : '—';
         }
     }
 

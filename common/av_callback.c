@@ -18,77 +18,14 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "av_json.h"
+#include "av_json_scan.h"
 
 #include "av_callback.h"
 #include "av_status.h"
 
 
-/*
- * The real document nests three levels deep.  jansson recurses once per
- * level when it parses and again when it frees, and only stops at 2048
- * levels; a 16 KiB body of '[' would get there.  Refusing anything deeper
- * than this before jansson sees it keeps an nginx worker's stack out of it.
- */
-#define AV_JSON_DEPTH_MAX     32
-
 #define AV_STATUS_CODE_MAX    99999
 #define AV_ERROR_CODE_MAX     999999
-
-
-static int
-av_json_depth_ok(const char *s, size_t len)
-{
-    size_t  i, depth;
-    int     in_string, escaped;
-
-    depth = 0;
-    in_string = 0;
-    escaped = 0;
-
-    for (i = 0; i < len; i++) {
-
-        if (in_string) {
-            if (escaped) {
-                escaped = 0;
-
-            } else if (s[i] == '\\') {
-                escaped = 1;
-
-            } else if (s[i] == '"') {
-                in_string = 0;
-            }
-
-            continue;
-        }
-
-        switch (s[i]) {
-        case '"':
-            in_string = 1;
-            break;
-
-        case '{':
-        case '[':
-            if (++depth > AV_JSON_DEPTH_MAX) {
-                return 0;
-            }
-            break;
-
-        case '}':
-        case ']':
-            /* unbalanced input is jansson's to refuse */
-            if (depth > 0) {
-                depth--;
-            }
-            break;
-
-        default:
-            break;
-        }
-    }
-
-    return 1;
-}
 
 
 /* Howard Hinnant's days_from_civil: no timegm(), no TZ, no locale. */
@@ -254,97 +191,6 @@ av_copy_text(char *dst, size_t cap, const char *src, size_t len)
 }
 
 
-/* A member, or NULL when it is absent or null (see the top of the file). */
-static json_t *
-av_get(json_t *obj, const char *key)
-{
-    json_t  *v;
-
-    v = json_object_get(obj, key);
-
-    return json_is_null(v) ? NULL : v;
-}
-
-
-/* A member that must be absent or a string; returns -1 on a wrong type. */
-static int
-av_get_string(json_t *obj, const char *key, const char **s, size_t *len)
-{
-    json_t  *v;
-
-    *s = NULL;
-    *len = 0;
-
-    v = av_get(obj, key);
-    if (v == NULL) {
-        return 0;
-    }
-
-    if (!json_is_string(v)) {
-        return -1;
-    }
-
-    *s = json_string_value(v);
-    *len = json_string_length(v);
-
-    return 0;
-}
-
-
-static av_err_t
-av_parse_status(json_t *status, av_status_doc_t *doc, const char **msg)
-{
-    json_t      *v;
-    size_t       len;
-    int64_t      t;
-    const char  *s;
-    json_int_t   code;
-
-    v = av_get(status, "code");
-
-    if (v != NULL) {
-        if (!json_is_integer(v)) {
-            *msg = "status.code is not an integer";
-            return AV_ERR_MALFORMED_BODY;
-        }
-
-        code = json_integer_value(v);
-        if (code < 1 || code > AV_STATUS_CODE_MAX) {
-            *msg = "status.code is out of range";
-            return AV_ERR_MALFORMED_BODY;
-        }
-
-        doc->code = (int) code;
-    }
-
-    if (av_get_string(status, "description", &s, &len) != 0) {
-        *msg = "status.description is not a string";
-        return AV_ERR_MALFORMED_BODY;
-    }
-
-    if (s != NULL) {
-        av_copy_text(doc->description, AV_DESCRIPTION_MAX, s, len);
-    }
-
-    if (av_get_string(status, "updated_on", &s, &len) != 0) {
-        *msg = "status.updated_on is not a string";
-        return AV_ERR_MALFORMED_BODY;
-    }
-
-    if (s != NULL) {
-        t = av_parse_iso8601_ms(s, len);
-        if (t < 0) {
-            *msg = "status.updated_on is not an ISO 8601 UTC time";
-            return AV_ERR_MALFORMED_BODY;
-        }
-
-        doc->updated_on_ms = t;
-    }
-
-    return AV_OK;
-}
-
-
 /*
  * phone_number: digits, possibly formatted ("1-310-123-4567" appears in
  * Telesign's own Get Status example), so formatting is stripped rather
@@ -389,88 +235,379 @@ av_parse_phone(const char *s, size_t len, av_status_doc_t *doc,
 }
 
 
-static av_err_t
-av_parse_errors(json_t *errors, av_status_doc_t *doc, const char **msg)
+/*
+ * The document is read in one pass (av_json_scan): each member we know is
+ * noted as absent, of the wrong type or set (its value checked and copied
+ * as it comes, since a string lives only as long as its callback), and
+ * judged after the pass in a fixed order, so that a body with several
+ * faults is refused for the same one whatever order its members came in.
+ */
+
+/* the places of the members we read: the tags of their objects and arrays */
+enum {
+    AV_AT_TOP = 0,              /* the document itself */
+    AV_AT_ROOT,                 /* the document's object */
+    AV_AT_STATUS,
+    AV_AT_ERRORS,
+    AV_AT_ERROR,                /* an object in errors[] */
+    AV_AT_MV,                   /* mobile_verification */
+    AV_AT_OTHER                 /* anything we do not read */
+};
+
+/* A member that is null counts as absent (see the top of the file). */
+typedef enum {
+    AV_M_ABSENT = 0,
+    AV_M_WRONG,                 /* of the wrong type */
+    AV_M_SET
+} av_member_t;
+
+typedef struct {
+    av_status_doc_t  *doc;
+    int               object;           /* the document is an object */
+
+    av_member_t       status, code, description, updated_on;
+    long long         code_value;
+    int64_t           updated_on_ms;
+
+    av_member_t       errors;
+    const char       *errors_msg;       /* the first errors[] member's fault */
+    av_member_t       error_code;       /* of the errors[] member being read */
+    long long         error_code_value;
+    size_t            error_index;
+
+    av_member_t       mv, mv_xid, phone;
+    av_err_t          phone_rc;
+    const char       *phone_msg;
+
+    av_member_t       xid, reference_id, sub_resource;
+    const char       *reference_msg, *sub_resource_msg;
+
+    /* the xids as they came, one byte over the limit to see a longer one */
+    size_t            mv_xid_len, xid_len;
+    char              mv_xid_s[AV_XID_MAX + 1];
+    char              xid_s[AV_XID_MAX + 1];
+} av_doc_scan_t;
+
+
+#define av_key_is(key, len, name)                                         \
+    ((len) == sizeof(name) - 1 && memcmp(key, name, sizeof(name) - 1) == 0)
+
+
+/* how a member that must be a string (or absent) was given */
+static av_member_t
+av_string_member(const av_jv_t *v)
 {
-    size_t      i;
-    json_t     *e, *v;
-    json_int_t  code;
-
-    if (!json_is_array(errors)) {
-        *msg = "errors is not an array";
-        return AV_ERR_MALFORMED_BODY;
-    }
-
-    json_array_foreach(errors, i, e) {
-
-        if (!json_is_object(e)) {
-            *msg = "errors[] member is not an object";
-            return AV_ERR_MALFORMED_BODY;
-        }
-
-        v = json_object_get(e, "code");
-        if (v == NULL || !json_is_integer(v)) {
-            *msg = "errors[].code is not an integer";
-            return AV_ERR_MALFORMED_BODY;
-        }
-
-        code = json_integer_value(v);
-        if (code < -AV_ERROR_CODE_MAX || code > AV_ERROR_CODE_MAX
-            || code == 0)
-        {
-            *msg = "errors[].code is out of range";
-            return AV_ERR_MALFORMED_BODY;
-        }
-
-        if (i == 0) {
-            doc->error_code = (int) code;
-        }
-    }
-
-    return AV_OK;
+    return v->type == AV_JV_NULL ? AV_M_ABSENT
+           : v->type == AV_JV_STRING ? AV_M_SET : AV_M_WRONG;
 }
 
 
-static av_err_t
-av_parse_doc(json_t *root, av_status_doc_t *doc, int callback,
-    const char **msg)
+/* an xid as it came: at most one byte over the limit is kept */
+static void
+av_keep_xid(char *dst, size_t *dst_len, const av_jv_t *v)
 {
-    size_t       i, len, mv_len, top_len;
-    json_t      *status, *mv, *errors;
-    av_err_t     rc;
-    const char  *s, *mv_xid, *top_xid;
+    size_t  n;
 
-    if (!json_is_object(root)) {
+    n = v->len < AV_XID_MAX + 1 ? v->len : AV_XID_MAX + 1;
+    memcpy(dst, v->s, n);
+    *dst_len = v->len;
+}
+
+
+/* reference_id: Telesign's hex transaction id */
+static const char *
+av_keep_reference(av_status_doc_t *doc, const av_jv_t *v)
+{
+    size_t  i;
+
+    if (v->len > AV_REFERENCE_MAX) {
+        return "reference_id is too long";
+    }
+
+    for (i = 0; i < v->len; i++) {
+        if (!((v->s[i] >= '0' && v->s[i] <= '9')
+              || (v->s[i] >= 'A' && v->s[i] <= 'Z')
+              || (v->s[i] >= 'a' && v->s[i] <= 'z')))
+        {
+            return "reference_id is not alphanumeric";
+        }
+    }
+
+    memcpy(doc->reference_id, v->s, v->len);
+    doc->reference_id[v->len] = '\0';
+
+    return NULL;
+}
+
+
+/* sub_resource: a short token such as "voice_auto" */
+static const char *
+av_keep_sub_resource(av_status_doc_t *doc, const av_jv_t *v)
+{
+    size_t  i;
+
+    if (v->len > AV_SUB_RESOURCE_MAX) {
+        return "sub_resource is too long";
+    }
+
+    for (i = 0; i < v->len; i++) {
+        if (v->s[i] < 0x21 || v->s[i] >= 0x7f || v->s[i] == '"'
+            || v->s[i] == '\\')
+        {
+            return "sub_resource has bad characters";
+        }
+    }
+
+    memcpy(doc->sub_resource, v->s, v->len);
+    doc->sub_resource[v->len] = '\0';
+
+    return NULL;
+}
+
+
+/* objects and arrays we do not read still carry a tag: their members' */
+static int
+av_other(const av_jv_t *v)
+{
+    return (v->type == AV_JV_OBJECT || v->type == AV_JV_ARRAY)
+           ? AV_AT_OTHER : 0;
+}
+
+
+static int
+av_root_member(av_doc_scan_t *ds, const char *key, size_t len,
+    const av_jv_t *v)
+{
+    if (av_key_is(key, len, "status")) {
+        ds->status = v->type == AV_JV_NULL ? AV_M_ABSENT
+                     : v->type == AV_JV_OBJECT ? AV_M_SET : AV_M_WRONG;
+        return ds->status == AV_M_SET ? AV_AT_STATUS : av_other(v);
+    }
+
+    if (av_key_is(key, len, "errors")) {
+        ds->errors = v->type == AV_JV_NULL ? AV_M_ABSENT
+                     : v->type == AV_JV_ARRAY ? AV_M_SET : AV_M_WRONG;
+        return ds->errors == AV_M_SET ? AV_AT_ERRORS : av_other(v);
+    }
+
+    if (av_key_is(key, len, "mobile_verification")) {
+        ds->mv = v->type == AV_JV_NULL ? AV_M_ABSENT
+                 : v->type == AV_JV_OBJECT ? AV_M_SET : AV_M_WRONG;
+        return ds->mv == AV_M_SET ? AV_AT_MV : av_other(v);
+    }
+
+    if (av_key_is(key, len, "xid")) {
+        ds->xid = av_string_member(v);
+        if (ds->xid == AV_M_SET) {
+            av_keep_xid(ds->xid_s, &ds->xid_len, v);
+        }
+
+    } else if (av_key_is(key, len, "reference_id")) {
+        ds->reference_id = av_string_member(v);
+        if (ds->reference_id == AV_M_SET) {
+            ds->reference_msg = av_keep_reference(ds->doc, v);
+        }
+
+    } else if (av_key_is(key, len, "sub_resource")) {
+        ds->sub_resource = av_string_member(v);
+        if (ds->sub_resource == AV_M_SET) {
+            ds->sub_resource_msg = av_keep_sub_resource(ds->doc, v);
+        }
+    }
+
+    return av_other(v);
+}
+
+
+static void
+av_status_member(av_doc_scan_t *ds, const char *key, size_t len,
+    const av_jv_t *v)
+{
+    if (av_key_is(key, len, "code")) {
+        ds->code = v->type == AV_JV_NULL ? AV_M_ABSENT
+                   : v->type == AV_JV_INTEGER ? AV_M_SET : AV_M_WRONG;
+        ds->code_value = v->n;
+
+    } else if (av_key_is(key, len, "description")) {
+        ds->description = av_string_member(v);
+        if (ds->description == AV_M_SET) {
+            av_copy_text(ds->doc->description, AV_DESCRIPTION_MAX, v->s,
+                         v->len);
+        }
+
+    } else if (av_key_is(key, len, "updated_on")) {
+        ds->updated_on = av_string_member(v);
+        if (ds->updated_on == AV_M_SET) {
+            ds->updated_on_ms = av_parse_iso8601_ms(v->s, v->len);
+        }
+    }
+}
+
+
+static void
+av_mv_member(av_doc_scan_t *ds, const char *key, size_t len,
+    const av_jv_t *v)
+{
+    if (av_key_is(key, len, "xid")) {
+        ds->mv_xid = av_string_member(v);
+        if (ds->mv_xid == AV_M_SET) {
+            av_keep_xid(ds->mv_xid_s, &ds->mv_xid_len, v);
+        }
+
+    } else if (av_key_is(key, len, "phone_number")) {
+        ds->phone = av_string_member(v);
+        if (ds->phone == AV_M_SET) {
+            ds->phone_rc = av_parse_phone(v->s, v->len, ds->doc,
+                                          &ds->phone_msg);
+        }
+    }
+}
+
+
+static int
+av_doc_value(void *data, int parent, const char *key, size_t key_len,
+    size_t index, const av_jv_t *v, const char **msg)
+{
+    av_doc_scan_t  *ds = data;
+
+    switch (parent) {
+
+    case AV_AT_TOP:
+        ds->object = (v->type == AV_JV_OBJECT);
+        return ds->object ? AV_AT_ROOT : av_other(v);
+
+    case AV_AT_ROOT:
+        return av_root_member(ds, key, key_len, v);
+
+    case AV_AT_STATUS:
+        av_status_member(ds, key, key_len, v);
+        break;
+
+    case AV_AT_ERRORS:
+        if (v->type == AV_JV_OBJECT) {
+            ds->error_code = AV_M_ABSENT;
+            ds->error_index = index;
+            return AV_AT_ERROR;
+        }
+
+        if (ds->errors_msg == NULL) {
+            ds->errors_msg = "errors[] member is not an object";
+        }
+
+        break;
+
+    case AV_AT_ERROR:
+        /* here null is no integer: each error has its code */
+        if (av_key_is(key, key_len, "code")) {
+            ds->error_code = v->type == AV_JV_INTEGER ? AV_M_SET : AV_M_WRONG;
+            ds->error_code_value = v->n;
+        }
+
+        break;
+
+    case AV_AT_MV:
+        av_mv_member(ds, key, key_len, v);
+        break;
+
+    default:
+        break;
+    }
+
+    return av_other(v);
+}
+
+
+/* an errors[] member ends: the first that is wrong is the fault */
+static int
+av_doc_end(void *data, int tag, const char **msg)
+{
+    av_doc_scan_t  *ds = data;
+
+    if (tag != AV_AT_ERROR || ds->errors_msg != NULL) {
+        return 0;
+    }
+
+    if (ds->error_code != AV_M_SET) {
+        ds->errors_msg = "errors[].code is not an integer";
+
+    } else if (ds->error_code_value < -AV_ERROR_CODE_MAX
+               || ds->error_code_value > AV_ERROR_CODE_MAX
+               || ds->error_code_value == 0)
+    {
+        ds->errors_msg = "errors[].code is out of range";
+
+    } else if (ds->error_index == 0) {
+        ds->doc->error_code = (int) ds->error_code_value;
+    }
+
+    return 0;
+}
+
+
+/* the members as scanned, judged in the order their faults are told */
+static av_err_t
+av_doc_judge(av_doc_scan_t *ds, int callback, const char **msg)
+{
+    size_t            len;
+    const char       *xid;
+    av_status_doc_t  *doc = ds->doc;
+
+    if (!ds->object) {
         *msg = "not a JSON object";
         return AV_ERR_MALFORMED_BODY;
     }
 
     /* status */
 
-    status = av_get(root, "status");
+    if (ds->status == AV_M_WRONG) {
+        *msg = "status is not an object";
+        return AV_ERR_MALFORMED_BODY;
+    }
 
-    if (status != NULL) {
-        if (!json_is_object(status)) {
-            *msg = "status is not an object";
+    if (ds->code == AV_M_WRONG) {
+        *msg = "status.code is not an integer";
+        return AV_ERR_MALFORMED_BODY;
+    }
+
+    if (ds->code == AV_M_SET) {
+        if (ds->code_value < 1 || ds->code_value > AV_STATUS_CODE_MAX) {
+            *msg = "status.code is out of range";
             return AV_ERR_MALFORMED_BODY;
         }
 
-        rc = av_parse_status(status, doc, msg);
-        if (rc != AV_OK) {
-            return rc;
-        }
+        doc->code = (int) ds->code_value;
     }
 
-    /* errors: checked before status.code is required, since a Get Status
+    if (ds->description == AV_M_WRONG) {
+        *msg = "status.description is not a string";
+        return AV_ERR_MALFORMED_BODY;
+    }
+
+    if (ds->updated_on == AV_M_WRONG) {
+        *msg = "status.updated_on is not a string";
+        return AV_ERR_MALFORMED_BODY;
+    }
+
+    if (ds->updated_on == AV_M_SET) {
+        if (ds->updated_on_ms < 0) {
+            *msg = "status.updated_on is not an ISO 8601 UTC time";
+            return AV_ERR_MALFORMED_BODY;
+        }
+
+        doc->updated_on_ms = ds->updated_on_ms;
+    }
+
+    /* errors: judged before status.code is required, since a Get Status
      * answer may carry only errors */
 
-    errors = av_get(root, "errors");
+    if (ds->errors == AV_M_WRONG) {
+        *msg = "errors is not an array";
+        return AV_ERR_MALFORMED_BODY;
+    }
 
-    if (errors != NULL) {
-        rc = av_parse_errors(errors, doc, msg);
-        if (rc != AV_OK) {
-            return rc;
-        }
+    if (ds->errors_msg != NULL) {
+        *msg = ds->errors_msg;
+        return AV_ERR_MALFORMED_BODY;
     }
 
     if (doc->code == 0 && (callback || doc->error_code == 0)) {
@@ -492,109 +629,77 @@ av_parse_doc(json_t *root, av_status_doc_t *doc, int callback,
 
     /* mobile_verification and xid */
 
-    mv_xid = NULL;
-    mv_len = 0;
-
-    mv = av_get(root, "mobile_verification");
-
-    if (mv != NULL) {
-        if (!json_is_object(mv)) {
-            *msg = "mobile_verification is not an object";
-            return AV_ERR_MALFORMED_BODY;
-        }
-
-        if (av_get_string(mv, "xid", &mv_xid, &mv_len) != 0) {
-            *msg = "mobile_verification.xid is not a string";
-            return AV_ERR_MALFORMED_BODY;
-        }
-
-        if (av_get_string(mv, "phone_number", &s, &len) != 0) {
-            *msg = "mobile_verification.phone_number is not a string";
-            return AV_ERR_MALFORMED_BODY;
-        }
-
-        if (s != NULL) {
-            rc = av_parse_phone(s, len, doc, msg);
-            if (rc != AV_OK) {
-                return rc;
-            }
-        }
+    if (ds->mv == AV_M_WRONG) {
+        *msg = "mobile_verification is not an object";
+        return AV_ERR_MALFORMED_BODY;
     }
 
-    if (av_get_string(root, "xid", &top_xid, &top_len) != 0) {
+    if (ds->mv_xid == AV_M_WRONG) {
+        *msg = "mobile_verification.xid is not a string";
+        return AV_ERR_MALFORMED_BODY;
+    }
+
+    if (ds->phone == AV_M_WRONG) {
+        *msg = "mobile_verification.phone_number is not a string";
+        return AV_ERR_MALFORMED_BODY;
+    }
+
+    if (ds->phone == AV_M_SET && ds->phone_rc != AV_OK) {
+        *msg = ds->phone_msg;
+        return ds->phone_rc;
+    }
+
+    if (ds->xid == AV_M_WRONG) {
         *msg = "xid is not a string";
         return AV_ERR_MALFORMED_BODY;
     }
 
     /* the documented place wins over the top level */
-    if (mv_xid == NULL) {
-        mv_xid = top_xid;
-        mv_len = top_len;
+    xid = NULL;
+    len = 0;
+
+    if (ds->mv_xid == AV_M_SET) {
+        xid = ds->mv_xid_s;
+        len = ds->mv_xid_len;
+
+    } else if (ds->xid == AV_M_SET) {
+        xid = ds->xid_s;
+        len = ds->xid_len;
     }
 
-    if (mv_xid != NULL) {
+    if (xid != NULL) {
         /* the length test is ours too: doc->xid must never overflow */
-        if (mv_len > AV_XID_MAX || !av_xid_valid(mv_xid, mv_len)) {
+        if (len > AV_XID_MAX || !av_xid_valid(xid, len)) {
             *msg = "xid is not a valid transaction id";
             return AV_ERR_INVALID_XID;
         }
 
-        memcpy(doc->xid, mv_xid, mv_len);
-        doc->xid[mv_len] = '\0';
+        memcpy(doc->xid, xid, len);
+        doc->xid[len] = '\0';
 
     } else if (callback) {
         *msg = "xid is missing";
         return AV_ERR_MALFORMED_BODY;
     }
 
-    /* reference_id: Telesign's hex transaction id */
-
-    if (av_get_string(root, "reference_id", &s, &len) != 0) {
+    if (ds->reference_id == AV_M_WRONG) {
         *msg = "reference_id is not a string";
         return AV_ERR_MALFORMED_BODY;
     }
 
-    if (s != NULL) {
-        if (len > AV_REFERENCE_MAX) {
-            *msg = "reference_id is too long";
-            return AV_ERR_MALFORMED_BODY;
-        }
-
-        for (i = 0; i < len; i++) {
-            if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z')
-                  || (s[i] >= 'a' && s[i] <= 'z')))
-            {
-                *msg = "reference_id is not alphanumeric";
-                return AV_ERR_MALFORMED_BODY;
-            }
-        }
-
-        memcpy(doc->reference_id, s, len);
-        doc->reference_id[len] = '\0';
+    if (ds->reference_msg != NULL) {
+        *msg = ds->reference_msg;
+        return AV_ERR_MALFORMED_BODY;
     }
 
-    /* sub_resource: a short token such as "voice_auto" */
-
-    if (av_get_string(root, "sub_resource", &s, &len) != 0) {
+    if (ds->sub_resource == AV_M_WRONG) {
         *msg = "sub_resource is not a string";
         return AV_ERR_MALFORMED_BODY;
     }
 
-    if (s != NULL) {
-        if (len > AV_SUB_RESOURCE_MAX) {
-            *msg = "sub_resource is too long";
-            return AV_ERR_MALFORMED_BODY;
-        }
-
-        for (i = 0; i < len; i++) {
-            if (s[i] < 0x21 || s[i] >= 0x7f || s[i] == '"' || s[i] == '\\') {
-                *msg = "sub_resource has bad characters";
-                return AV_ERR_MALFORMED_BODY;
-            }
-        }
-
-        memcpy(doc->sub_resource, s, len);
-        doc->sub_resource[len] = '\0';
+    if (ds->sub_resource_msg != NULL) {
+        *msg = ds->sub_resource_msg;
+        return AV_ERR_MALFORMED_BODY;
     }
 
     return AV_OK;
@@ -605,9 +710,9 @@ static av_err_t
 av_parse_body(const char *body, size_t len, av_status_doc_t *doc,
     int callback, const char **msg)
 {
-    json_t        *root;
-    av_err_t       rc;
-    const char    *dummy;
+    av_err_t        rc;
+    const char     *dummy;
+    av_doc_scan_t   ds;
 
     if (msg == NULL) {
         msg = &dummy;
@@ -626,22 +731,17 @@ av_parse_body(const char *body, size_t len, av_status_doc_t *doc,
         return AV_ERR_MALFORMED_BODY;
     }
 
-    if (!av_json_depth_ok(body, len)) {
-        *msg = "JSON is nested too deep";
-        return AV_ERR_MALFORMED_BODY;
+    /* the scan's state, but not the xids' copies, which their lengths
+     * guard */
+    memset(&ds, 0, offsetof(av_doc_scan_t, mv_xid_s));
+    ds.doc = doc;
+
+    if (av_json_scan(body, len, av_doc_value, av_doc_end, &ds, msg) != 0) {
+        rc = AV_ERR_MALFORMED_BODY;
+
+    } else {
+        rc = av_doc_judge(&ds, callback, msg);
     }
-
-    /* no JSON_ALLOW_NUL: a "\u0000" inside a string is refused too */
-    root = av_json_load(body, len);
-    if (root == NULL) {
-        av_json_done(NULL);
-        *msg = "not JSON, or a duplicate key";
-        return AV_ERR_MALFORMED_BODY;
-    }
-
-    rc = av_parse_doc(root, doc, callback, msg);
-
-    av_json_done(root);
 
     if (rc != AV_OK) {
         /* never hand back half a document */

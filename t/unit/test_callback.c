@@ -9,6 +9,7 @@
 
 #include "unit.h"
 #include "av_callback.h"
+#include "av_json_scan.h"
 
 
 /* the seed's callback body, as the SDK documentation prints it */
@@ -486,6 +487,142 @@ test_not_json(void)
 }
 
 
+/* a callback with n members named m0, m1, ... in its "junk" object */
+static char *
+members_body(size_t n, size_t *len)
+{
+    char    *b;
+    size_t   i, cap;
+
+    cap = 64 + n * 16;
+    b = malloc(cap);
+    if (b == NULL) {
+        return NULL;
+    }
+
+    *len = (size_t) snprintf(b, cap, "{\"status\":{\"code\":1800},"
+                             "\"xid\":\"a\",\"junk\":{");
+    for (i = 0; i < n; i++) {
+        *len += (size_t) snprintf(b + *len, cap - *len, "%s\"m%zu\":%zu",
+                                  i ? "," : "", i, i);
+    }
+    *len += (size_t) snprintf(b + *len, cap - *len, "}}");
+
+    return b;
+}
+
+
+static void
+test_members_of_one_object_are_bounded(void)
+{
+    char             *b;
+    size_t            len;
+    av_status_doc_t   doc;
+    const char       *msg;
+    static const char  two[] =
+        "{\"a\":{\"x\":1,\"y\":2},\"b\":{\"x\":1,\"y\":2},"
+        "\"status\":{\"code\":1800},\"xid\":\"a\"}";
+
+    /* the bound keeps the duplicate check linear in the body: 64 pass */
+    b = members_body(AV_JSON_MEMBERS_MAX, &len);
+    CHECK(b != NULL);
+    CHECK_EQ_INT(av_callback_parse(b, len, &doc, &msg), AV_OK);
+    CHECK_EQ_STR(doc.xid, "a");
+    free(b);
+
+    b = members_body(AV_JSON_MEMBERS_MAX + 1, &len);
+    CHECK(b != NULL);
+    CHECK_EQ_INT(av_callback_parse(b, len, &doc, &msg),
+                 AV_ERR_MALFORMED_BODY);
+    CHECK_EQ_STR(msg, "an object has too many members");
+    free(b);
+
+    /* the names of an object that has ended are no longer its parent's */
+    CHECK_EQ_INT(av_callback_parse(two, sizeof(two) - 1, &doc, &msg), AV_OK);
+}
+
+
+static void
+test_escaped_names_and_values(void)
+{
+    av_status_doc_t  doc;
+    const char      *msg;
+    static const char  body[] =
+        "{\"st\\u0061tus\":{\"c\\u006fde\":1800,"
+        "\"descr\\u0069ption\":\"\\u00e9t\\u00e9 \\\"ok\\\"\"},"
+        "\"mobile_verification\":{\"\\u0078id\":\"\\u0061bc\"}}";
+
+    /* a name with escapes, then a value with escapes: yajl decodes both
+     * into one buffer, so the name must have been kept before */
+    CHECK_EQ_INT(av_callback_parse(body, sizeof(body) - 1, &doc, &msg),
+                 AV_OK);
+    CHECK_EQ_INT(doc.code, 1800);
+    CHECK_EQ_STR(doc.xid, "abc");
+    CHECK_EQ_STR(doc.description, "??t?? ?ok?");
+
+    /* a name that escapes to one already there is a duplicate */
+    CB_ERR_MSG("{\"status\":{\"code\":1800},\"xid\":\"a\",\"\\u0078id\":\"b\"}",
+               AV_ERR_MALFORMED_BODY, "a duplicate member name");
+    /* a NUL in a name */
+    CB_ERR_MSG("{\"status\":{\"code\":1800},\"xid\":\"a\",\"x\\u0000\":1}",
+               AV_ERR_MALFORMED_BODY, "a member name holds a NUL");
+}
+
+
+static void
+test_long_escaped_string_outgrows_the_arena(void)
+{
+    char             *b;
+    size_t            i, len, cap;
+    av_status_doc_t   doc;
+    const char       *msg;
+
+    /* 2700 escapes (the body just under its limit): yajl's decoding
+     * buffer grows past the scan's arena and goes on in malloc's memory */
+    cap = 2700 * 6 + 128;
+    b = malloc(cap);
+    CHECK(b != NULL);
+    if (b == NULL) {
+        return;
+    }
+
+    len = (size_t) snprintf(b, cap, "{\"status\":{\"code\":1800,"
+                            "\"description\":\"");
+    for (i = 0; i < 2700; i++) {
+        memcpy(b + len, "\\u0041", 6);
+        len += 6;
+    }
+    len += (size_t) snprintf(b + len, cap - len, "\"},\"xid\":\"a\"}");
+
+    CHECK_EQ_INT(av_callback_parse(b, len, &doc, &msg), AV_OK);
+    CHECK_EQ_INT((int) strlen(doc.description), AV_DESCRIPTION_MAX);
+    CHECK(doc.description[0] == 'A');
+    free(b);
+}
+
+
+static void
+test_faults_are_told_in_one_order(void)
+{
+    /* several faults: the one told is the same whatever the members'
+     * order (status before errors before the xid before the rest) */
+    CB_ERR_MSG("{\"sub_resource\":7,\"xid\":\"a/b\",\"status\":{\"code\":\"x\"}}",
+               AV_ERR_MALFORMED_BODY, "status.code is not an integer");
+    CB_ERR_MSG("{\"status\":{\"code\":\"x\"},\"xid\":\"a/b\",\"sub_resource\":7}",
+               AV_ERR_MALFORMED_BODY, "status.code is not an integer");
+    CB_ERR_MSG("{\"sub_resource\":7,\"xid\":\"a/b\",\"status\":{\"code\":1800}}",
+               AV_ERR_INVALID_XID, "xid is not a valid transaction id");
+    CB_ERR_MSG("{\"errors\":[{\"code\":1},{\"code\":\"x\"},{}],"
+               "\"status\":{\"code\":1800},\"xid\":\"a\"}",
+               AV_ERR_MALFORMED_BODY, "errors[].code is not an integer");
+    /* numbers yajl cannot hold are no JSON it reads */
+    CB_ERR_MSG("{\"status\":{\"code\":99999999999999999999},\"xid\":\"a\"}",
+               AV_ERR_MALFORMED_BODY, "not JSON");
+    CB_ERR_MSG("{\"status\":{\"code\":1800},\"xid\":\"a\",\"n\":1e999}",
+               AV_ERR_MALFORMED_BODY, "not JSON");
+}
+
+
 /* a callback whose "junk" member nests levels arrays deep */
 static size_t
 nested_body(char *buf, size_t cap, size_t levels)
@@ -518,7 +655,7 @@ nested_body(char *buf, size_t cap, size_t levels)
 
 
 static void
-test_nested_junk_is_refused_before_jansson(void)
+test_nested_junk_is_refused(void)
 {
     char             buf[256], *body;
     size_t           i, n;
@@ -766,7 +903,11 @@ main(void)
     RUN(test_duplicate_keys_are_malformed);
     RUN(test_oversize_body);
     RUN(test_not_json);
-    RUN(test_nested_junk_is_refused_before_jansson);
+    RUN(test_nested_junk_is_refused);
+    RUN(test_members_of_one_object_are_bounded);
+    RUN(test_escaped_names_and_values);
+    RUN(test_long_escaped_string_outgrows_the_arena);
+    RUN(test_faults_are_told_in_one_order);
     RUN(test_description_is_truncated_and_made_printable);
     RUN(test_errors_first_code_is_kept);
     RUN(test_get_status_with_only_errors);
