@@ -119,8 +119,8 @@ for my $file (@ARGV) {
         my ($x, $b) = ($r{$name}, $r{"base-$name"});
         return $x && $b && $x->{cpu_us} && $b->{cpu_us} ? $b->{cpu_us} / $x->{cpu_us} : undef;
     };
-    print "| row | req/s | p50 ms | p99 ms | status > 399 | its baseline, req/s | × baseline | target | | server CPU µs/req (baseline's) | × by CPU |\n";
-    print "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n";
+    print "| row | req/s | p50 ms | p99 ms | status > 399 | its baseline, req/s | × baseline | target | | server CPU µs/req (baseline's) | × by CPU | server busy (baseline's) |\n";
+    print "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|\n";
     for my $row (@ROWS) {
         my ($name, $label, $vs, $target) = @$row;
         my $x = $r{$name} or next;
@@ -129,12 +129,14 @@ for my $file (@ARGV) {
         my $err = $x->{err} . ($x->{sock} ? " (socket errors c/r/w/t $x->{sock})" : '');
         $err .= ' (429s, expected)' if $name eq 'token-429';
         my $cost = $cost_of->($name);
-        printf "| %s | %.0f | %.2f | %.2f | %s | %s | %s | %s | %s | %s | %s |\n", $label, $x->{rps},
+        printf "| %s | %.0f | %.2f | %.2f | %s | %s | %s | %s | %s | %s | %s | %s |\n", $label, $x->{rps},
             $x->{p50}, $x->{p99}, $err, $b ? sprintf('%.0f%s', $b->{rps}, $vs && $vs ne 'static' ? " ($vs)" : '') : '—',
             defined $ratio ? sprintf('%.2f', $ratio) : '—',
             defined $target ? "≥ $target" : '', defined $ratio ? met($ratio, $target) : '',
             defined $x->{cpu_us} ? sprintf('%.1f', $x->{cpu_us}) . ($b && $b->{cpu_us} ? sprintf(' (%.1f)', $b->{cpu_us}) : '') : '—',
-            defined $cost ? sprintf('%.2f', $cost) : '—';
+            defined $cost ? sprintf('%.2f', $cost) : '—',
+            defined $x->{cpu} ? sprintf('%.0f%%', 100 * $x->{cpu} / $x->{secs})
+                . ($b && defined $b->{cpu} ? sprintf(' (%.0f%%)', 100 * $b->{cpu} / $b->{secs}) : '') : '—';
     }
 
     if (%pairs) {
