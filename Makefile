@@ -24,7 +24,7 @@ CORE_HDR   := $(wildcard common/*.h)
 UNIT_SRC   := $(sort $(wildcard t/unit/test_*.c))
 UNIT_BIN   := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 NGX_MOD    := $(BUILD)/ngx_http_appverify_module.so
-LIBS       := -lssl -lcrypto -ljansson -lyajl -lsodium
+LIBS       := -lssl -lcrypto -lyajl -lsodium
 # more compiler and linker flags for the nginx module, given to nginx's
 # ./configure (debian/rules passes dpkg-buildflags' hardening flags)
 NGX_CC_OPT ?=
@@ -44,7 +44,6 @@ BUILD_DEPS := \
 	/usr/sbin/nginx:nginx \
 	/usr/share/nginx/src/configure:nginx-dev \
 	/usr/include/openssl/evp.h:libssl-dev \
-	/usr/include/jansson.h:libjansson-dev \
 	/usr/include/yajl/yajl_parse.h:libyajl-dev \
 	/usr/include/sodium.h:libsodium-dev \
 	/usr/include/hiredis/hiredis.h:libhiredis-dev \

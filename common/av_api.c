@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "av_json.h"
+#include "av_json_scan.h"
 
 #include "av_api.h"
 #include "av_params.h"
@@ -482,54 +482,87 @@ av_api_sign(av_api_request_t *req, const av_key_t *key,
 
 /*
  * The missed call's caller-ID prefix.  The document has already been
- * through av_status_doc_parse(), which checked its depth and that it is
- * JSON, so parsing it again is safe.  Only "prefix" is looked at:
- * verify_code is never read, let alone copied.
+ * through av_status_doc_parse(), which checked that it is JSON within the
+ * scan's bounds; this second scan looks only at "prefix": verify_code is
+ * never read, let alone copied.
  */
+typedef struct {
+    int       object;
+    int       state;            /* 0: absent or null, 1: no string, 2: set */
+    size_t    len;
+    char      s[AV_PREFIX_MAX + 1];   /* one byte over, to see a longer one */
+} av_prefix_scan_t;
+
+
+static int
+av_prefix_value(void *data, int parent, const char *key, size_t key_len,
+    size_t index, const av_jv_t *v, const char **msg)
+{
+    av_prefix_scan_t  *ps = data;
+
+    if (parent == 0) {
+        ps->object = (v->type == AV_JV_OBJECT);
+        return 1;
+    }
+
+    if (parent == 1 && key_len == 6 && memcmp(key, "prefix", 6) == 0) {
+
+        /* null is Telesign's way of writing an absent member */
+        if (v->type == AV_JV_NULL) {
+            ps->state = 0;
+
+        } else if (v->type != AV_JV_STRING) {
+            ps->state = 1;
+
+        } else {
+            ps->state = 2;
+            ps->len = v->len;
+            memcpy(ps->s, v->s,
+                   v->len < sizeof(ps->s) ? v->len : sizeof(ps->s));
+        }
+    }
+
+    return 2;
+}
+
+
 static av_err_t
 av_api_prefix(const char *body, size_t len, av_api_answer_t *ans,
     const char **msg)
 {
-    json_t        *root, *v;
-    size_t         n;
-    av_err_t       rc;
-    const char    *s;
+    const char        *why;
+    av_prefix_scan_t   ps;
 
-    root = av_json_load(body, len);
-    if (root == NULL) {
-        av_json_done(NULL);
+    ps.object = 0;
+    ps.state = 0;
+    ps.len = 0;
+
+    if (av_json_scan(body, len, av_prefix_value, NULL, &ps, &why) != 0) {
         *msg = "initiate answer is not JSON";
         return AV_ERR_UPSTREAM;
     }
 
-    rc = AV_ERR_UPSTREAM;
-
-    v = json_object_get(root, "prefix");
-
-    /* null is Telesign's way of writing an absent member */
-    if (v == NULL || json_is_null(v)) {
+    if (!ps.object || ps.state == 0) {
         *msg = "initiate answer has no prefix";
-
-    } else if (!json_is_string(v)) {
-        *msg = "initiate answer's prefix is not a string";
-
-    } else {
-        s = json_string_value(v);
-        n = json_string_length(v);
-
-        if (!av_api_digits(s, n, 1, AV_PREFIX_MAX)) {
-            *msg = "initiate answer's prefix is not 1 to 15 digits";
-
-        } else {
-            memcpy(ans->prefix, s, n);
-            ans->prefix[n] = '\0';
-            rc = AV_OK;
-        }
+        return AV_ERR_UPSTREAM;
     }
 
-    av_json_done(root);
+    if (ps.state == 1) {
+        *msg = "initiate answer's prefix is not a string";
+        return AV_ERR_UPSTREAM;
+    }
 
-    return rc;
+    if (ps.len > AV_PREFIX_MAX
+        || !av_api_digits(ps.s, ps.len, 1, AV_PREFIX_MAX))
+    {
+        *msg = "initiate answer's prefix is not 1 to 15 digits";
+        return AV_ERR_UPSTREAM;
+    }
+
+    memcpy(ans->prefix, ps.s, ps.len);
+    ans->prefix[ps.len] = '\0';
+
+    return AV_OK;
 }
 
 

@@ -1,7 +1,7 @@
 /*
  * av_jwt.c: minting the HS256 token the App Verify SDK hands to Telesign.
  *
- * Written by hand rather than with libjwt or jansson: the token is one
+ * Written by hand rather than with libjwt or yajl_gen: the token is one
  * fixed header and five claims in a fixed order, and telesign-protocol.md
  * section 1 pins its exact bytes, which a JSON library is free to reorder
  * or reformat.  Minting is on the request path, so it costs one snprintf,

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "av_json.h"
+#include "av_json_scan.h"
 
 #include "av_params.h"
 
@@ -336,14 +336,87 @@ av_params_parse_form(av_params_t *p, const char *s, size_t len)
 }
 
 
+/*
+ * A JSON body's fields, as av_json_scan hands them over, kept until the
+ * scan ends: they are stored in field order, as a form's are checked, so
+ * that a body with two bad fields is refused for the same one whatever
+ * their order.
+ */
+typedef struct {
+    int       object;                   /* the body is an object */
+    unsigned  set;                      /* fields given a value */
+    unsigned  wrong;                    /* fields of a type none takes */
+    size_t    len[AV_F__COUNT];
+    /* at least as much as the largest field holds, so that a value cut
+     * short here is one that is too long for its field */
+    char      val[AV_F__COUNT][AV_PARAMS_VALUE_MAX + 1];
+} av_json_fields_t;
+
+/* the tags of av_json_fields_value: the body's object, and all inside */
+#define AV_JSON_AT_BODY    1
+#define AV_JSON_AT_INSIDE  2
+
+
+static int
+av_json_fields_value(void *data, int parent, const char *key,
+    size_t key_len, size_t index, const av_jv_t *v, const char **msg)
+{
+    int                n;
+    av_field_t         f;
+    av_json_fields_t  *jf = data;
+
+    if (parent == 0) {
+        jf->object = (v->type == AV_JV_OBJECT);
+        return AV_JSON_AT_BODY;
+    }
+
+    if (parent != AV_JSON_AT_BODY) {
+        return AV_JSON_AT_INSIDE;
+    }
+
+    /* key holds the first AV_JSON_KEY_MAX bytes: more than any name */
+    f = av_field_lookup(key, key_len);
+    if (f == AV_F_UNKNOWN) {
+        return AV_JSON_AT_INSIDE;
+    }
+
+    if (v->type == AV_JV_STRING) {
+        n = (int) (v->len < sizeof(jf->val[f]) ? v->len : sizeof(jf->val[f]));
+        memcpy(jf->val[f], v->s, (size_t) n);
+        jf->len[f] = (size_t) n;
+        jf->set |= 1u << f;
+
+    /*
+     * Numbers are what a JavaScript client sends for digits.  A code with
+     * a leading zero cannot survive as a number, which then fails
+     * av_code_valid(); that is the client's mistake to see.  Negative
+     * numbers are refused: '-' would be stripped as formatting later.
+     */
+    } else if (v->type == AV_JV_INTEGER && f != AV_F_XID && v->n >= 0) {
+        n = snprintf(jf->val[f], sizeof(jf->val[f]), "%lld", v->n);
+        if (n < 0 || (size_t) n >= sizeof(jf->val[f])) {
+            jf->wrong |= 1u << f;
+
+        } else {
+            jf->len[f] = (size_t) n;
+            jf->set |= 1u << f;
+        }
+
+    } else {
+        jf->wrong |= 1u << f;
+    }
+
+    return AV_JSON_AT_INSIDE;
+}
+
+
 av_err_t
 av_params_parse_json(av_params_t *p, const char *s, size_t len)
 {
-    int           n;
-    char          num[32];
-    json_t       *root, *v;
-    av_err_t      rc;
-    av_field_t    f;
+    av_err_t           rc;
+    av_field_t         f;
+    const char        *msg;
+    av_json_fields_t   jf;
 
     if (len > AV_PARAMS_BODY_MAX) {
         return AV_ERR_BODY_TOO_LARGE;
@@ -353,57 +426,32 @@ av_params_parse_json(av_params_t *p, const char *s, size_t len)
         return AV_ERR_MALFORMED_BODY;
     }
 
-    /*
-     * Duplicate keys are refused by jansson itself; "\u0000" is refused
-     * without JSON_ALLOW_NUL; nesting stops at jansson's own limit, which
-     * a 4 KiB body cannot reach by much.
-     */
-    root = av_json_load(s, len);
-    if (root == NULL || !json_is_object(root)) {
-        av_json_done(root);
+    jf.object = 0;
+    jf.set = 0;
+    jf.wrong = 0;
+
+    /* duplicate names, "\u0000" and deep nesting are the scan's to refuse */
+    if (av_json_scan(s, len, av_json_fields_value, NULL, &jf, &msg) != 0
+        || !jf.object)
+    {
         return AV_ERR_MALFORMED_BODY;
     }
 
-    rc = AV_OK;
+    for (f = 0; f < AV_F__COUNT; f++) {
 
-    for (f = 0; f < AV_F__COUNT && rc == AV_OK; f++) {
-
-        v = json_object_get(root, av_field_names[f]);
-        if (v == NULL) {
-            continue;
+        if (jf.wrong & (1u << f)) {
+            return AV_ERR_MALFORMED_BODY;
         }
 
-        if (json_is_string(v)) {
-            rc = av_field_store(p, f, json_string_value(v),
-                                json_string_length(v));
-            continue;
-        }
-
-        /*
-         * Numbers are what a JavaScript client sends for digits.  A code
-         * with a leading zero cannot survive as a number, which then fails
-         * av_code_valid(); that is the client's mistake to see.  Negative
-         * numbers are refused: '-' would be stripped as formatting later.
-         */
-        if (json_is_integer(v) && f != AV_F_XID && json_integer_value(v) >= 0)
-        {
-            n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
-                         json_integer_value(v));
-            if (n < 0 || (size_t) n >= sizeof(num)) {
-                rc = AV_ERR_MALFORMED_BODY;
-                continue;
+        if (jf.set & (1u << f)) {
+            rc = av_field_store(p, f, jf.val[f], jf.len[f]);
+            if (rc != AV_OK) {
+                return rc;
             }
-
-            rc = av_field_store(p, f, num, (size_t) n);
-            continue;
         }
-
-        rc = AV_ERR_MALFORMED_BODY;
     }
 
-    av_json_done(root);
-
-    return rc;
+    return AV_OK;
 }
 
 

@@ -18,7 +18,7 @@ APACHE_DIR  := $(BUILD)/apache
 APACHE_SRC  := $(sort $(wildcard apache_module/*.c))
 APACHE_HDR  := $(wildcard apache_module/*.h)
 # what the module links, in every apxs line (fuzz-http.mk's too)
-APACHE_LIBS := -ljansson -lyajl -lcrypto -lcurl -lhiredis -lsodium
+APACHE_LIBS := -lyajl -lcrypto -lcurl -lhiredis -lsodium
 APACHE_WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow \
                -Wpointer-arith -Wno-missing-field-initializers
 # more compiler flags (debian/rules passes dpkg-buildflags' CPPFLAGS;
