@@ -34,10 +34,14 @@ my @ROWS = (
 my %PAIR_TARGETS = ('gate' => 0.97, 'gate-vars' => 0.95, 'apache-gate' => 0.97,
                     'redis-gate' => 0.95);
 my %PAIR_LABELS = (
+    'static'      => 'static file against itself (the method\'s own spread)',
     'gate'        => '`appverify_require`, verified (vs the static file, same Cookie)',
     'gate-vars'   => '... with `add_header` of `$appverify_phone` and `$appverify_verified`',
     'apache-gate' => 'Apache: `Require appverify-verified` (vs its static file)',
     'redis-gate'  => 'Redis store: the gate on this node\'s copy (vs the static file, same Cookie)',
+    'scale-1000'    => 'gate, 1k records, credentials over all of them (vs the static file, same client)',
+    'scale-100000'  => 'gate, 100k records, credentials over all of them',
+    'scale-1000000' => 'gate, 1M records, credentials over all of them',
 );
 
 # module row / other row, at least
@@ -50,7 +54,7 @@ my @VERSUS = (
 sub met { my ($v, $t) = @_; return defined $t ? ($v >= $t ? 'met' : '**missed**') : '' }
 
 for my $file (@ARGV) {
-    my (%r, %pairs, @rss, @zone, @notes, @fills, $head);
+    my (%r, %pairs, %pair_median, @rss, @zone, @notes, @fills, $head);
     open my $fh, '<', $file or die "$file: $!\n";
     while (<$fh>) {
         chomp;
@@ -155,6 +159,7 @@ for my $file (@ARGV) {
             my @r = sort { $a <=> $b } map { $_->{row}{rps} / $_->{base}{rps} } @p;
             next unless @r;
             my $m = $median->(@r);
+            $pair_median{$name} = $m;
             my @cpu = map { $_->{base}{cpu} / $_->{base}{n} / ($_->{row}{cpu} / $_->{row}{n}) }
                       grep { $_->{row}{cpu} && $_->{base}{cpu} } @p;
             my @busy_r = map { $_->{row}{cpu} / $_->{row}{secs} } grep { defined $_->{row}{cpu} } @p;
@@ -169,12 +174,19 @@ for my $file (@ARGV) {
     }
 
     my @vs = grep { defined $ratio_of->($_->[0]) && defined $ratio_of->($_->[1]) } @VERSUS;
-    if (@vs) {
+    # the same comparisons of the second method's medians, where both rows have pairs
+    my @pvs = grep { defined $pair_median{$_->[0]} && defined $pair_median{$_->[1]} } @VERSUS;
+    if (@vs || @pvs) {
         print "\n| comparison (of the rows' × baseline) | ratio | target | |\n|---|---:|---:|---|\n";
         for (@vs) {
             my ($a, $b, $t, $label) = @$_;
             my $v = $ratio_of->($a) / $ratio_of->($b);
             printf "| %s | %.2f× | ≥ %s× | %s |\n", $label, $v, $t, met($v, $t);
+        }
+        for (@pvs) {
+            my ($a, $b, $t, $label) = @$_;
+            my $v = $pair_median{$a} / $pair_median{$b};
+            printf "| %s, pairs' medians | %.3f× | ≥ %s× | %s |\n", $label, $v, $t, met($v, $t);
         }
     }
 

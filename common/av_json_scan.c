@@ -381,6 +381,16 @@ av_json_scan(const char *s, size_t len, av_json_value_pt value,
     av_json_scan_t    sc;
     yajl_alloc_funcs  af;
 
+    /*
+     * yajl's lexer takes \v and \f for blanks, which RFC 8259 does not
+     * (nor did jansson); in a string it refuses them as it refuses every
+     * control character.  So a body that holds either is no JSON.
+     */
+    if (memchr(s, '\v', len) != NULL || memchr(s, '\f', len) != NULL) {
+        *msg = "not JSON";
+        return -1;
+    }
+
     /* what the scan reads before it writes: the rest is written first */
     sc.msg = NULL;
     sc.depth = 0;

@@ -481,6 +481,11 @@ test_not_json(void)
            AV_ERR_MALFORMED_BODY);
     CB_ERR("{\"status\":{\"code\":1800,\"description\":\"a\\u0000b\"},"
            "\"xid\":\"a\"}", AV_ERR_MALFORMED_BODY);
+    /* blanks yajl takes but RFC 8259 does not */
+    CB_ERR("\f{\"status\":{\"code\":1800},\"xid\":\"a\"}",
+           AV_ERR_MALFORMED_BODY);
+    CB_ERR("{\"status\":{\"code\":1800},\v\"xid\":\"a\"}",
+           AV_ERR_MALFORMED_BODY);
     /* not UTF-8 */
     CB_ERR("{\"status\":{\"code\":1800,\"description\":\"\xff\"},"
            "\"xid\":\"a\"}", AV_ERR_MALFORMED_BODY);
